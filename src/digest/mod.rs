@@ -1,0 +1,2 @@
+//! `digest` — under construction.
+#![forbid(unsafe_code)]

@@ -1,0 +1,30 @@
+//! # voipsec — the hard parts of securing VoIP, done right and fast
+//!
+//! voipsec is a library for the people who build PBXes, session border
+//! controllers and softphones. Each module is usable alone and composes with
+//! the others; data flows one way: bytes → parse → sanity → policy decision.
+//!
+//! | module | what it does |
+//! |---|---|
+//! | [`sip`] | zero-copy SIP parser, TCP/TLS stream framer |
+//! | [`srtp`] | RFC 3711 SRTP/SRTCP, bit-exact with libsrtp |
+//! | [`digest`] | SIP digest authentication (RFC 2617, 7616, 8760) |
+//! | [`ratelimit`] | sliding-window and GCRA limiters, keyed and bounded |
+//!
+//! ## Security contract
+//!
+//! * No `unsafe` outside the C API (`src/ffi`, feature `capi`): every other
+//!   module carries `#![forbid(unsafe_code)]`.
+//! * Hostile input never panics, never reads out of bounds and never makes the
+//!   library allocate without bound: every parser returns a `Result` whose
+//!   error names what was wrong and where, and every limit is configurable
+//!   with a safe default.
+//! * Key material is zeroized on drop and never logged; MACs and digests are
+//!   compared in constant time; nonces come from an OS-seeded CSPRNG.
+#![deny(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod digest;
+pub mod ratelimit;
+pub mod sip;
+pub mod srtp;

@@ -1,0 +1,2 @@
+//! `ratelimit` — under construction.
+#![forbid(unsafe_code)]

@@ -1,0 +1,2 @@
+//! `sip` — under construction.
+#![forbid(unsafe_code)]

@@ -1,0 +1,2 @@
+//! `srtp` — under construction.
+#![forbid(unsafe_code)]
