@@ -10,6 +10,7 @@
 //! | [`srtp`] | RFC 3711 SRTP/SRTCP, bit-exact with libsrtp |
 //! | [`digest`] | SIP digest authentication (RFC 2617, 7616, 8760) |
 //! | [`ratelimit`] | sliding-window and GCRA limiters, keyed and bounded |
+//! | [`guard`] | policy layer: ACLs, scanners, brute force, toll fraud |
 //!
 //! ## Security contract
 //!
@@ -25,6 +26,7 @@
 #![warn(missing_docs)]
 
 pub mod digest;
+pub mod guard;
 pub mod ratelimit;
 pub mod sip;
 pub mod srtp;

@@ -1,0 +1,2 @@
+//! `guard` — under construction.
+#![forbid(unsafe_code)]
