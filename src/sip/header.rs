@@ -1,0 +1,702 @@
+//! Header names (long and compact forms), the one-pass header index, and
+//! the raw view of one header field.
+
+use core::ops::Range;
+
+use super::lexical::Split;
+/// A header field name: the known names of RFC 3261 and its extensions,
+/// each matching its long and (where defined) compact form, or [`HeaderName::Other`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+#[repr(u8)]
+pub enum HeaderName {
+    /// `Accept`.
+    Accept,
+    /// `Accept-Contact` (compact `a`).
+    AcceptContact,
+    /// `Accept-Encoding`.
+    AcceptEncoding,
+    /// `Accept-Language`.
+    AcceptLanguage,
+    /// `Alert-Info`.
+    AlertInfo,
+    /// `Allow`.
+    Allow,
+    /// `Allow-Events` (compact `u`).
+    AllowEvents,
+    /// `Authentication-Info`.
+    AuthenticationInfo,
+    /// `Authorization`.
+    Authorization,
+    /// `Call-ID` (compact `i`).
+    CallId,
+    /// `Call-Info`.
+    CallInfo,
+    /// `Contact` (compact `m`).
+    Contact,
+    /// `Content-Disposition`.
+    ContentDisposition,
+    /// `Content-Encoding` (compact `e`).
+    ContentEncoding,
+    /// `Content-Language`.
+    ContentLanguage,
+    /// `Content-Length` (compact `l`).
+    ContentLength,
+    /// `Content-Type` (compact `c`).
+    ContentType,
+    /// `CSeq`.
+    CSeq,
+    /// `Date`.
+    Date,
+    /// `Error-Info`.
+    ErrorInfo,
+    /// `Event` (compact `o`).
+    Event,
+    /// `Expires`.
+    Expires,
+    /// `From` (compact `f`).
+    From,
+    /// `Identity` (compact `y`).
+    Identity,
+    /// `Identity-Info` (compact `n`).
+    IdentityInfo,
+    /// `In-Reply-To`.
+    InReplyTo,
+    /// `Max-Forwards`.
+    MaxForwards,
+    /// `MIME-Version`.
+    MimeVersion,
+    /// `Min-Expires`.
+    MinExpires,
+    /// `Min-SE`.
+    MinSe,
+    /// `Organization`.
+    Organization,
+    /// `Path`.
+    Path,
+    /// `Priority`.
+    Priority,
+    /// `Proxy-Authenticate`.
+    ProxyAuthenticate,
+    /// `Proxy-Authorization`.
+    ProxyAuthorization,
+    /// `Proxy-Require`.
+    ProxyRequire,
+    /// `RAck`.
+    RAck,
+    /// `Reason`.
+    Reason,
+    /// `Record-Route`.
+    RecordRoute,
+    /// `Refer-To` (compact `r`).
+    ReferTo,
+    /// `Referred-By` (compact `b`).
+    ReferredBy,
+    /// `Reject-Contact` (compact `j`).
+    RejectContact,
+    /// `Reply-To`.
+    ReplyTo,
+    /// `Request-Disposition` (compact `d`).
+    RequestDisposition,
+    /// `Require`.
+    Require,
+    /// `Retry-After`.
+    RetryAfter,
+    /// `Route`.
+    Route,
+    /// `RSeq`.
+    RSeq,
+    /// `Server`.
+    Server,
+    /// `Service-Route`.
+    ServiceRoute,
+    /// `Session-Expires` (compact `x`).
+    SessionExpires,
+    /// `Subject` (compact `s`).
+    Subject,
+    /// `Subscription-State`.
+    SubscriptionState,
+    /// `Supported` (compact `k`).
+    Supported,
+    /// `Timestamp`.
+    Timestamp,
+    /// `To` (compact `t`).
+    To,
+    /// `Unsupported`.
+    Unsupported,
+    /// `User-Agent`.
+    UserAgent,
+    /// `Via` (compact `v`).
+    Via,
+    /// `Warning`.
+    Warning,
+    /// `WWW-Authenticate`.
+    WwwAuthenticate,
+    /// Any other name (compare the raw name).
+    Other,
+}
+
+impl HeaderName {
+    /// Every known name, in alphabetical order of the long name.
+    pub const ALL: [HeaderName; 61] = [
+        HeaderName::Accept,
+        HeaderName::AcceptContact,
+        HeaderName::AcceptEncoding,
+        HeaderName::AcceptLanguage,
+        HeaderName::AlertInfo,
+        HeaderName::Allow,
+        HeaderName::AllowEvents,
+        HeaderName::AuthenticationInfo,
+        HeaderName::Authorization,
+        HeaderName::CallId,
+        HeaderName::CallInfo,
+        HeaderName::Contact,
+        HeaderName::ContentDisposition,
+        HeaderName::ContentEncoding,
+        HeaderName::ContentLanguage,
+        HeaderName::ContentLength,
+        HeaderName::ContentType,
+        HeaderName::CSeq,
+        HeaderName::Date,
+        HeaderName::ErrorInfo,
+        HeaderName::Event,
+        HeaderName::Expires,
+        HeaderName::From,
+        HeaderName::Identity,
+        HeaderName::IdentityInfo,
+        HeaderName::InReplyTo,
+        HeaderName::MaxForwards,
+        HeaderName::MimeVersion,
+        HeaderName::MinExpires,
+        HeaderName::MinSe,
+        HeaderName::Organization,
+        HeaderName::Path,
+        HeaderName::Priority,
+        HeaderName::ProxyAuthenticate,
+        HeaderName::ProxyAuthorization,
+        HeaderName::ProxyRequire,
+        HeaderName::RAck,
+        HeaderName::Reason,
+        HeaderName::RecordRoute,
+        HeaderName::ReferTo,
+        HeaderName::ReferredBy,
+        HeaderName::RejectContact,
+        HeaderName::ReplyTo,
+        HeaderName::RequestDisposition,
+        HeaderName::Require,
+        HeaderName::RetryAfter,
+        HeaderName::Route,
+        HeaderName::RSeq,
+        HeaderName::Server,
+        HeaderName::ServiceRoute,
+        HeaderName::SessionExpires,
+        HeaderName::Subject,
+        HeaderName::SubscriptionState,
+        HeaderName::Supported,
+        HeaderName::Timestamp,
+        HeaderName::To,
+        HeaderName::Unsupported,
+        HeaderName::UserAgent,
+        HeaderName::Via,
+        HeaderName::Warning,
+        HeaderName::WwwAuthenticate,
+    ];
+
+    /// The canonical long name (`Call-ID`, `CSeq`, `WWW-Authenticate`...); `""` for `Other`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            HeaderName::Accept => "Accept",
+            HeaderName::AcceptContact => "Accept-Contact",
+            HeaderName::AcceptEncoding => "Accept-Encoding",
+            HeaderName::AcceptLanguage => "Accept-Language",
+            HeaderName::AlertInfo => "Alert-Info",
+            HeaderName::Allow => "Allow",
+            HeaderName::AllowEvents => "Allow-Events",
+            HeaderName::AuthenticationInfo => "Authentication-Info",
+            HeaderName::Authorization => "Authorization",
+            HeaderName::CallId => "Call-ID",
+            HeaderName::CallInfo => "Call-Info",
+            HeaderName::Contact => "Contact",
+            HeaderName::ContentDisposition => "Content-Disposition",
+            HeaderName::ContentEncoding => "Content-Encoding",
+            HeaderName::ContentLanguage => "Content-Language",
+            HeaderName::ContentLength => "Content-Length",
+            HeaderName::ContentType => "Content-Type",
+            HeaderName::CSeq => "CSeq",
+            HeaderName::Date => "Date",
+            HeaderName::ErrorInfo => "Error-Info",
+            HeaderName::Event => "Event",
+            HeaderName::Expires => "Expires",
+            HeaderName::From => "From",
+            HeaderName::Identity => "Identity",
+            HeaderName::IdentityInfo => "Identity-Info",
+            HeaderName::InReplyTo => "In-Reply-To",
+            HeaderName::MaxForwards => "Max-Forwards",
+            HeaderName::MimeVersion => "MIME-Version",
+            HeaderName::MinExpires => "Min-Expires",
+            HeaderName::MinSe => "Min-SE",
+            HeaderName::Organization => "Organization",
+            HeaderName::Path => "Path",
+            HeaderName::Priority => "Priority",
+            HeaderName::ProxyAuthenticate => "Proxy-Authenticate",
+            HeaderName::ProxyAuthorization => "Proxy-Authorization",
+            HeaderName::ProxyRequire => "Proxy-Require",
+            HeaderName::RAck => "RAck",
+            HeaderName::Reason => "Reason",
+            HeaderName::RecordRoute => "Record-Route",
+            HeaderName::ReferTo => "Refer-To",
+            HeaderName::ReferredBy => "Referred-By",
+            HeaderName::RejectContact => "Reject-Contact",
+            HeaderName::ReplyTo => "Reply-To",
+            HeaderName::RequestDisposition => "Request-Disposition",
+            HeaderName::Require => "Require",
+            HeaderName::RetryAfter => "Retry-After",
+            HeaderName::Route => "Route",
+            HeaderName::RSeq => "RSeq",
+            HeaderName::Server => "Server",
+            HeaderName::ServiceRoute => "Service-Route",
+            HeaderName::SessionExpires => "Session-Expires",
+            HeaderName::Subject => "Subject",
+            HeaderName::SubscriptionState => "Subscription-State",
+            HeaderName::Supported => "Supported",
+            HeaderName::Timestamp => "Timestamp",
+            HeaderName::To => "To",
+            HeaderName::Unsupported => "Unsupported",
+            HeaderName::UserAgent => "User-Agent",
+            HeaderName::Via => "Via",
+            HeaderName::Warning => "Warning",
+            HeaderName::WwwAuthenticate => "WWW-Authenticate",
+            HeaderName::Other => "",
+        }
+    }
+
+    /// The compact form (RFC 3261 §7.3.3 and the extensions that define one).
+    pub const fn compact(self) -> Option<u8> {
+        match self {
+            HeaderName::AcceptContact => Some(b'a'),
+            HeaderName::AllowEvents => Some(b'u'),
+            HeaderName::CallId => Some(b'i'),
+            HeaderName::Contact => Some(b'm'),
+            HeaderName::ContentEncoding => Some(b'e'),
+            HeaderName::ContentLength => Some(b'l'),
+            HeaderName::ContentType => Some(b'c'),
+            HeaderName::Event => Some(b'o'),
+            HeaderName::From => Some(b'f'),
+            HeaderName::Identity => Some(b'y'),
+            HeaderName::IdentityInfo => Some(b'n'),
+            HeaderName::ReferTo => Some(b'r'),
+            HeaderName::ReferredBy => Some(b'b'),
+            HeaderName::RejectContact => Some(b'j'),
+            HeaderName::RequestDisposition => Some(b'd'),
+            HeaderName::SessionExpires => Some(b'x'),
+            HeaderName::Subject => Some(b's'),
+            HeaderName::Supported => Some(b'k'),
+            HeaderName::To => Some(b't'),
+            HeaderName::Via => Some(b'v'),
+            _ => None,
+        }
+    }
+
+    /// True for headers whose grammar is a comma-separated list
+    /// (`#element`), so several fields may be combined into one (RFC 3261 §7.3.1).
+    pub const fn is_list(self) -> bool {
+        matches!(
+            self,
+            HeaderName::Accept
+                | HeaderName::AcceptContact
+                | HeaderName::AcceptEncoding
+                | HeaderName::AcceptLanguage
+                | HeaderName::AlertInfo
+                | HeaderName::Allow
+                | HeaderName::AllowEvents
+                | HeaderName::CallInfo
+                | HeaderName::Contact
+                | HeaderName::ContentEncoding
+                | HeaderName::ContentLanguage
+                | HeaderName::ErrorInfo
+                | HeaderName::InReplyTo
+                | HeaderName::Path
+                | HeaderName::ProxyRequire
+                | HeaderName::Reason
+                | HeaderName::RecordRoute
+                | HeaderName::RejectContact
+                | HeaderName::RequestDisposition
+                | HeaderName::Require
+                | HeaderName::Route
+                | HeaderName::ServiceRoute
+                | HeaderName::Supported
+                | HeaderName::Unsupported
+                | HeaderName::Via
+                | HeaderName::Warning
+        )
+    }
+
+    /// Classifies a raw header name, case-insensitively, compact forms included.
+    ///
+    /// ```
+    /// use voipsec::sip::HeaderName;
+    /// assert_eq!(HeaderName::from_bytes(b"v"), HeaderName::Via);
+    /// assert_eq!(HeaderName::from_bytes(b"cALL-iD"), HeaderName::CallId);
+    /// assert_eq!(HeaderName::from_bytes(b"X-Foo"), HeaderName::Other);
+    /// ```
+    #[inline]
+    pub fn from_bytes(name: &[u8]) -> HeaderName {
+        // Dispatch on length and the lower-cased first byte, then confirm
+        // with one case-insensitive compare: no hashing, no allocation.
+        let Some(&first) = name.first() else {
+            return HeaderName::Other;
+        };
+        let first = first | 0x20;
+        if name.len() == 1 {
+            return match first {
+                b'a' => HeaderName::AcceptContact,
+                b'u' => HeaderName::AllowEvents,
+                b'i' => HeaderName::CallId,
+                b'm' => HeaderName::Contact,
+                b'e' => HeaderName::ContentEncoding,
+                b'l' => HeaderName::ContentLength,
+                b'c' => HeaderName::ContentType,
+                b'o' => HeaderName::Event,
+                b'f' => HeaderName::From,
+                b'y' => HeaderName::Identity,
+                b'n' => HeaderName::IdentityInfo,
+                b'r' => HeaderName::ReferTo,
+                b'b' => HeaderName::ReferredBy,
+                b'j' => HeaderName::RejectContact,
+                b'd' => HeaderName::RequestDisposition,
+                b'x' => HeaderName::SessionExpires,
+                b's' => HeaderName::Subject,
+                b'k' => HeaderName::Supported,
+                b't' => HeaderName::To,
+                b'v' => HeaderName::Via,
+                _ => HeaderName::Other,
+            };
+        }
+        let candidates: &[(HeaderName, &[u8])] = match (name.len(), first) {
+            (2, b't') => &[(HeaderName::To, b"To")],
+            (3, b'v') => &[(HeaderName::Via, b"Via")],
+            (4, b'c') => &[(HeaderName::CSeq, b"CSeq")],
+            (4, b'd') => &[(HeaderName::Date, b"Date")],
+            (4, b'f') => &[(HeaderName::From, b"From")],
+            (4, b'p') => &[(HeaderName::Path, b"Path")],
+            (4, b'r') => &[(HeaderName::RAck, b"RAck"), (HeaderName::RSeq, b"RSeq")],
+            (5, b'a') => &[(HeaderName::Allow, b"Allow")],
+            (5, b'e') => &[(HeaderName::Event, b"Event")],
+            (5, b'r') => &[(HeaderName::Route, b"Route")],
+            (6, b'a') => &[(HeaderName::Accept, b"Accept")],
+            (6, b'm') => &[(HeaderName::MinSe, b"Min-SE")],
+            (6, b'r') => &[(HeaderName::Reason, b"Reason")],
+            (6, b's') => &[(HeaderName::Server, b"Server")],
+            (7, b'c') => &[
+                (HeaderName::CallId, b"Call-ID"),
+                (HeaderName::Contact, b"Contact"),
+            ],
+            (7, b'e') => &[(HeaderName::Expires, b"Expires")],
+            (7, b'r') => &[(HeaderName::Require, b"Require")],
+            (7, b's') => &[(HeaderName::Subject, b"Subject")],
+            (7, b'w') => &[(HeaderName::Warning, b"Warning")],
+            (8, b'i') => &[(HeaderName::Identity, b"Identity")],
+            (8, b'p') => &[(HeaderName::Priority, b"Priority")],
+            (8, b'r') => &[
+                (HeaderName::ReferTo, b"Refer-To"),
+                (HeaderName::ReplyTo, b"Reply-To"),
+            ],
+            (9, b'c') => &[(HeaderName::CallInfo, b"Call-Info")],
+            (9, b's') => &[(HeaderName::Supported, b"Supported")],
+            (9, b't') => &[(HeaderName::Timestamp, b"Timestamp")],
+            (10, b'a') => &[(HeaderName::AlertInfo, b"Alert-Info")],
+            (10, b'e') => &[(HeaderName::ErrorInfo, b"Error-Info")],
+            (10, b'u') => &[(HeaderName::UserAgent, b"User-Agent")],
+            (11, b'i') => &[(HeaderName::InReplyTo, b"In-Reply-To")],
+            (11, b'm') => &[(HeaderName::MinExpires, b"Min-Expires")],
+            (11, b'r') => &[
+                (HeaderName::ReferredBy, b"Referred-By"),
+                (HeaderName::RetryAfter, b"Retry-After"),
+            ],
+            (11, b'u') => &[(HeaderName::Unsupported, b"Unsupported")],
+            (12, b'a') => &[(HeaderName::AllowEvents, b"Allow-Events")],
+            (12, b'c') => &[(HeaderName::ContentType, b"Content-Type")],
+            (12, b'm') => &[
+                (HeaderName::MaxForwards, b"Max-Forwards"),
+                (HeaderName::MimeVersion, b"MIME-Version"),
+            ],
+            (12, b'o') => &[(HeaderName::Organization, b"Organization")],
+            (12, b'r') => &[(HeaderName::RecordRoute, b"Record-Route")],
+            (13, b'a') => &[(HeaderName::Authorization, b"Authorization")],
+            (13, b'i') => &[(HeaderName::IdentityInfo, b"Identity-Info")],
+            (13, b'p') => &[(HeaderName::ProxyRequire, b"Proxy-Require")],
+            (13, b's') => &[(HeaderName::ServiceRoute, b"Service-Route")],
+            (14, b'a') => &[(HeaderName::AcceptContact, b"Accept-Contact")],
+            (14, b'c') => &[(HeaderName::ContentLength, b"Content-Length")],
+            (14, b'r') => &[(HeaderName::RejectContact, b"Reject-Contact")],
+            (15, b'a') => &[
+                (HeaderName::AcceptEncoding, b"Accept-Encoding"),
+                (HeaderName::AcceptLanguage, b"Accept-Language"),
+            ],
+            (15, b's') => &[(HeaderName::SessionExpires, b"Session-Expires")],
+            (16, b'c') => &[
+                (HeaderName::ContentEncoding, b"Content-Encoding"),
+                (HeaderName::ContentLanguage, b"Content-Language"),
+            ],
+            (16, b'w') => &[(HeaderName::WwwAuthenticate, b"WWW-Authenticate")],
+            (18, b'p') => &[(HeaderName::ProxyAuthenticate, b"Proxy-Authenticate")],
+            (18, b's') => &[(HeaderName::SubscriptionState, b"Subscription-State")],
+            (19, b'a') => &[(HeaderName::AuthenticationInfo, b"Authentication-Info")],
+            (19, b'c') => &[(HeaderName::ContentDisposition, b"Content-Disposition")],
+            (19, b'p') => &[(HeaderName::ProxyAuthorization, b"Proxy-Authorization")],
+            (19, b'r') => &[(HeaderName::RequestDisposition, b"Request-Disposition")],
+            _ => return HeaderName::Other,
+        };
+        for (kind, long) in candidates {
+            if long.eq_ignore_ascii_case(name) {
+                return *kind;
+            }
+        }
+        HeaderName::Other
+    }
+}
+
+/// Flags recorded for each header line while indexing.
+pub(crate) const FOLDED: u8 = 1;
+pub(crate) const SPACE_BEFORE_COLON: u8 = 2;
+
+/// One indexed header field: spans into the message buffer. `u32` offsets
+/// keep the entry at 24 bytes; messages are bounded far below 4 GiB.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct HeaderEntry {
+    pub(crate) name_start: u32,
+    pub(crate) name_end: u32,
+    pub(crate) value_start: u32,
+    pub(crate) value_end: u32,
+    /// Just past the CRLF of the field's last physical line.
+    pub(crate) line_end: u32,
+    pub(crate) kind: HeaderName,
+    pub(crate) flags: u8,
+}
+
+impl HeaderEntry {
+    pub(crate) const EMPTY: HeaderEntry = HeaderEntry {
+        name_start: 0,
+        name_end: 0,
+        value_start: 0,
+        value_end: 0,
+        line_end: 0,
+        kind: HeaderName::Other,
+        flags: 0,
+    };
+}
+
+/// Header fields stored inline before the index spills to the heap: the
+/// benchmark INVITE and nearly all real messages fit, so parsing them
+/// allocates nothing.
+pub(crate) const INLINE_HEADERS: usize = 32;
+
+/// The header index: an inline array for the common case, a `Vec` (one
+/// allocation, bounded by `Limits::max_headers`) beyond it.
+#[derive(Debug, Clone)]
+pub(crate) struct HeaderIndex {
+    len: usize,
+    inline: [HeaderEntry; INLINE_HEADERS],
+    spill: Vec<HeaderEntry>,
+}
+
+impl HeaderIndex {
+    pub(crate) fn new() -> Self {
+        HeaderIndex {
+            len: 0,
+            inline: [HeaderEntry::EMPTY; INLINE_HEADERS],
+            spill: Vec::new(),
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    pub(crate) fn push(&mut self, entry: HeaderEntry) {
+        match self.inline.get_mut(self.len) {
+            Some(slot) => *slot = entry,
+            None => self.spill.push(entry),
+        }
+        self.len += 1;
+    }
+
+    pub(crate) fn last_mut(&mut self) -> Option<&mut HeaderEntry> {
+        if self.len > INLINE_HEADERS {
+            self.spill.last_mut()
+        } else {
+            self.len.checked_sub(1).and_then(|i| self.inline.get_mut(i))
+        }
+    }
+
+    pub(crate) fn iter(&self) -> impl DoubleEndedIterator<Item = &HeaderEntry> + Clone + '_ {
+        self.inline.iter().take(self.len).chain(self.spill.iter())
+    }
+
+    pub(crate) fn get(&self, i: usize) -> Option<&HeaderEntry> {
+        if i < INLINE_HEADERS {
+            self.inline.get(i).filter(|_| i < self.len)
+        } else {
+            self.spill.get(i - INLINE_HEADERS)
+        }
+    }
+}
+
+/// One header field of a parsed message, borrowed from its buffer: name,
+/// value and their byte ranges, so that later stages (sanity checks,
+/// normalizer, editor) work on the original bytes without re-parsing.
+///
+/// ```
+/// use voipsec::sip::{HeaderName, Message};
+/// let msg = Message::parse(b"OPTIONS sip:a@b SIP/2.0\r\ni : abc@h\r\nSubject: x,\r\n y\r\n\r\n").unwrap();
+/// let call_id = msg.header(HeaderName::CallId).unwrap();
+/// assert_eq!(call_id.name(), "i");
+/// assert!(call_id.is_compact() && call_id.space_before_colon());
+/// assert_eq!(call_id.value(), b"abc@h");
+/// let subject = msg.header_named("subject").unwrap();
+/// assert!(subject.is_folded());
+/// assert_eq!(subject.value(), b"x,\r\n y");
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct Header<'a> {
+    buf: &'a [u8],
+    entry: HeaderEntry,
+}
+
+impl<'a> Header<'a> {
+    pub(crate) fn new(buf: &'a [u8], entry: HeaderEntry) -> Self {
+        Header { buf, entry }
+    }
+
+    fn span(&self, start: u32, end: u32) -> &'a [u8] {
+        self.buf
+            .get(start as usize..end as usize)
+            .unwrap_or_default()
+    }
+
+    /// The known name this field carries ([`HeaderName::Other`] if unknown).
+    pub fn kind(&self) -> HeaderName {
+        self.entry.kind
+    }
+
+    /// The name exactly as sent (a token, so ASCII).
+    pub fn name(&self) -> &'a str {
+        core::str::from_utf8(self.span(self.entry.name_start, self.entry.name_end))
+            .unwrap_or_default()
+    }
+
+    /// The raw value: leading and trailing white space removed, folded line
+    /// breaks (CRLF + SP/HT) kept as they were sent.
+    pub fn value(&self) -> &'a [u8] {
+        self.span(self.entry.value_start, self.entry.value_end)
+    }
+
+    /// The value as UTF-8 (SIP header values are UTF-8, RFC 3261 §7.3.1),
+    /// `None` if it is not.
+    pub fn value_str(&self) -> Option<&'a str> {
+        core::str::from_utf8(self.value()).ok()
+    }
+
+    /// Byte range of the name in the message.
+    pub fn name_range(&self) -> Range<usize> {
+        self.entry.name_start as usize..self.entry.name_end as usize
+    }
+
+    /// Byte range of the value in the message.
+    pub fn value_range(&self) -> Range<usize> {
+        self.entry.value_start as usize..self.entry.value_end as usize
+    }
+
+    /// Byte range of the whole field: from its name to past the CRLF of
+    /// its last (continuation) line.
+    pub fn line_range(&self) -> Range<usize> {
+        self.entry.name_start as usize..self.entry.line_end as usize
+    }
+
+    /// True when the field continues on folded lines (obsolete LWS, RFC
+    /// 3261 §7.3.1).
+    pub fn is_folded(&self) -> bool {
+        self.entry.flags & FOLDED != 0
+    }
+
+    /// True when white space separates the name from the colon (legal,
+    /// RFC 3261 §7.3.1, but a canonical form removes it).
+    pub fn space_before_colon(&self) -> bool {
+        self.entry.flags & SPACE_BEFORE_COLON != 0
+    }
+
+    /// True when the name is a compact form (`v`, `i`, `m`...).
+    pub fn is_compact(&self) -> bool {
+        self.entry.name_end.saturating_sub(self.entry.name_start) == 1
+            && self.entry.kind != HeaderName::Other
+    }
+
+    /// The comma-separated values of this field, trimmed, commas inside
+    /// quoted strings and `<...>` respected (RFC 3261 §7.3.1). Empty elements
+    /// are yielded (so validation can reject them); an entirely empty value
+    /// yields nothing; a value that is not UTF-8 yields nothing. Only
+    /// meaningful for list headers (see [`HeaderName::is_list`]).
+    pub fn values(&self) -> Values<'a> {
+        let value = self.value_str().unwrap_or("");
+        Values {
+            split: if value.is_empty() {
+                None
+            } else {
+                Some(Split::new(value, b','))
+            },
+            base: self.entry.value_start as usize,
+        }
+    }
+}
+
+/// Iterator over the comma-separated values of a header field
+/// ([`Header::values`]).
+#[derive(Debug, Clone)]
+pub struct Values<'a> {
+    split: Option<Split<'a>>,
+    base: usize,
+}
+
+impl<'a> Values<'a> {
+    /// Like `next`, with the byte offset of the (trimmed) value in the message.
+    pub fn next_with_offset(&mut self) -> Option<(usize, &'a str)> {
+        let (at, part) = self.split.as_mut()?.next()?;
+        let (lead, trimmed) = super::lexical::trim_lws(part);
+        Some((self.base + at + lead, trimmed))
+    }
+}
+
+impl<'a> Iterator for Values<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        self.next_with_offset().map(|(_, v)| v)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_long_and_compact_name_resolves() {
+        for kind in HeaderName::ALL {
+            assert_eq!(HeaderName::from_bytes(kind.as_str().as_bytes()), kind);
+            assert_eq!(
+                HeaderName::from_bytes(kind.as_str().to_ascii_uppercase().as_bytes()),
+                kind
+            );
+            assert_eq!(
+                HeaderName::from_bytes(kind.as_str().to_ascii_lowercase().as_bytes()),
+                kind
+            );
+            if let Some(c) = kind.compact() {
+                assert_eq!(HeaderName::from_bytes(&[c]), kind);
+                assert_eq!(HeaderName::from_bytes(&[c.to_ascii_uppercase()]), kind);
+            }
+        }
+        assert_eq!(HeaderName::from_bytes(b"C%6Fntact"), HeaderName::Other);
+        assert_eq!(HeaderName::from_bytes(b""), HeaderName::Other);
+        assert_eq!(HeaderName::from_bytes(b"q"), HeaderName::Other);
+    }
+}
