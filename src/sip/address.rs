@@ -90,6 +90,11 @@ impl<'a> NameAddr<'a> {
                     .map(|i| lt + 1 + i)
                     .ok_or_else(|| err(lt, "unterminated '<'"))?;
                 let text = s.get(lt + 1..gt).unwrap_or("");
+                // RFC 4475 §3.1.2.14: `< sip:x@y >` is not a name-addr.
+                let padded = |c: Option<u8>| c.is_some_and(lexical::is_lws);
+                if padded(text.bytes().next()) || padded(text.bytes().last()) {
+                    return Err(err(lt + 1, "white space inside <...>"));
+                }
                 (
                     Uri::parse(text).map_err(|e| e.shifted(lt + 1))?,
                     gt + 1,
