@@ -39,6 +39,7 @@ pub struct NameAddr<'a> {
     display: Option<&'a str>,
     uri: Uri<'a>,
     params: Params<'a>,
+    tag: Option<&'a str>,
     bracketed: bool,
 }
 
@@ -121,11 +122,18 @@ impl<'a> NameAddr<'a> {
             }
         };
         let rest = skip_lws(b, after);
+        let mut tag = None;
         let params = match b.get(rest) {
             None => Params::default(),
             Some(b';') => {
                 let raw = s.get(rest + 1..).unwrap_or("");
-                check_header_params(raw).map_err(|(i, why)| err(rest + 1 + i, why))?;
+                check_header_params(raw, |p| {
+                    if tag.is_none() && p.name.eq_ignore_ascii_case("tag") {
+                        tag = p.value;
+                    }
+                    Ok(())
+                })
+                .map_err(|(i, why)| err(rest + 1 + i, why))?;
                 Params::new(raw)
             }
             Some(_) => return Err(err(rest, "unexpected text after address")),
@@ -134,6 +142,7 @@ impl<'a> NameAddr<'a> {
             display,
             uri,
             params,
+            tag,
             bracketed,
         })
     }
@@ -175,7 +184,7 @@ impl<'a> NameAddr<'a> {
 
     /// The `tag` parameter (RFC 3261 §19.3).
     pub fn tag(&self) -> Option<&'a str> {
-        self.params.value("tag")
+        self.tag
     }
 
     /// True for the `<...>` (name-addr) form.

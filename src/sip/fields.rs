@@ -109,7 +109,7 @@ impl<'a> ContentType<'a> {
             None => Params::default(),
             Some(b';') => {
                 let raw = s.get(rest + 1..).unwrap_or("");
-                check_header_params(raw)
+                check_header_params(raw, |_| Ok(()))
                     .map_err(|(i, why)| err("Content-Type", rest + 1 + i, why))?;
                 Params::new(raw)
             }

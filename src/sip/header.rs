@@ -341,8 +341,8 @@ impl HeaderName {
     /// ```
     #[inline]
     pub fn from_bytes(name: &[u8]) -> HeaderName {
-        // Dispatch on length and the lower-cased first byte, then confirm
-        // with one case-insensitive compare: no hashing, no allocation.
+        // Compact forms by byte; long names by length, then one compare of
+        // the name case-folded into three words: no hashing, no allocation.
         let Some(&first) = name.first() else {
             return HeaderName::Other;
         };
@@ -372,87 +372,330 @@ impl HeaderName {
                 _ => HeaderName::Other,
             };
         }
-        let candidates: &[(HeaderName, &[u8])] = match (name.len(), first) {
-            (2, b't') => &[(HeaderName::To, b"To")],
-            (3, b'v') => &[(HeaderName::Via, b"Via")],
-            (4, b'c') => &[(HeaderName::CSeq, b"CSeq")],
-            (4, b'd') => &[(HeaderName::Date, b"Date")],
-            (4, b'f') => &[(HeaderName::From, b"From")],
-            (4, b'p') => &[(HeaderName::Path, b"Path")],
-            (4, b'r') => &[(HeaderName::RAck, b"RAck"), (HeaderName::RSeq, b"RSeq")],
-            (5, b'a') => &[(HeaderName::Allow, b"Allow")],
-            (5, b'e') => &[(HeaderName::Event, b"Event")],
-            (5, b'r') => &[(HeaderName::Route, b"Route")],
-            (6, b'a') => &[(HeaderName::Accept, b"Accept")],
-            (6, b'm') => &[(HeaderName::MinSe, b"Min-SE")],
-            (6, b'r') => &[(HeaderName::Reason, b"Reason")],
-            (6, b's') => &[(HeaderName::Server, b"Server")],
-            (7, b'c') => &[
-                (HeaderName::CallId, b"Call-ID"),
-                (HeaderName::Contact, b"Contact"),
+        let Some(key) = fold_key(name) else {
+            return HeaderName::Other;
+        };
+        let candidates: &[(HeaderName, [u64; 3])] = match name.len() {
+            2 => &[(
+                HeaderName::To,
+                [0x2020202020206f74, 0x0000000000000000, 0x0000000000000000],
+            )],
+            3 => &[(
+                HeaderName::Via,
+                [0x2020202020616976, 0x0000000000000000, 0x0000000000000000],
+            )],
+            4 => &[
+                (
+                    HeaderName::CSeq,
+                    [0x7165736371657363, 0x0000000000000000, 0x0000000000000000],
+                ),
+                (
+                    HeaderName::Date,
+                    [0x6574616465746164, 0x0000000000000000, 0x0000000000000000],
+                ),
+                (
+                    HeaderName::From,
+                    [0x6d6f72666d6f7266, 0x0000000000000000, 0x0000000000000000],
+                ),
+                (
+                    HeaderName::Path,
+                    [0x6874617068746170, 0x0000000000000000, 0x0000000000000000],
+                ),
+                (
+                    HeaderName::RAck,
+                    [0x6b6361726b636172, 0x0000000000000000, 0x0000000000000000],
+                ),
+                (
+                    HeaderName::RSeq,
+                    [0x7165737271657372, 0x0000000000000000, 0x0000000000000000],
+                ),
             ],
-            (7, b'e') => &[(HeaderName::Expires, b"Expires")],
-            (7, b'r') => &[(HeaderName::Require, b"Require")],
-            (7, b's') => &[(HeaderName::Subject, b"Subject")],
-            (7, b'w') => &[(HeaderName::Warning, b"Warning")],
-            (8, b'i') => &[(HeaderName::Identity, b"Identity")],
-            (8, b'p') => &[(HeaderName::Priority, b"Priority")],
-            (8, b'r') => &[
-                (HeaderName::ReferTo, b"Refer-To"),
-                (HeaderName::ReplyTo, b"Reply-To"),
+            5 => &[
+                (
+                    HeaderName::Allow,
+                    [0x776f6c6c6f6c6c61, 0x0000000000000000, 0x0000000000000000],
+                ),
+                (
+                    HeaderName::Event,
+                    [0x746e65766e657665, 0x0000000000000000, 0x0000000000000000],
+                ),
+                (
+                    HeaderName::Route,
+                    [0x6574756f74756f72, 0x0000000000000000, 0x0000000000000000],
+                ),
             ],
-            (9, b'c') => &[(HeaderName::CallInfo, b"Call-Info")],
-            (9, b's') => &[(HeaderName::Supported, b"Supported")],
-            (9, b't') => &[(HeaderName::Timestamp, b"Timestamp")],
-            (10, b'a') => &[(HeaderName::AlertInfo, b"Alert-Info")],
-            (10, b'e') => &[(HeaderName::ErrorInfo, b"Error-Info")],
-            (10, b'u') => &[(HeaderName::UserAgent, b"User-Agent")],
-            (11, b'i') => &[(HeaderName::InReplyTo, b"In-Reply-To")],
-            (11, b'm') => &[(HeaderName::MinExpires, b"Min-Expires")],
-            (11, b'r') => &[
-                (HeaderName::ReferredBy, b"Referred-By"),
-                (HeaderName::RetryAfter, b"Retry-After"),
+            6 => &[
+                (
+                    HeaderName::Accept,
+                    [0x7470656365636361, 0x0000000000000000, 0x0000000000000000],
+                ),
+                (
+                    HeaderName::MinSe,
+                    [0x65732d6e2d6e696d, 0x0000000000000000, 0x0000000000000000],
+                ),
+                (
+                    HeaderName::Reason,
+                    [0x6e6f736173616572, 0x0000000000000000, 0x0000000000000000],
+                ),
+                (
+                    HeaderName::Server,
+                    [0x7265767276726573, 0x0000000000000000, 0x0000000000000000],
+                ),
             ],
-            (11, b'u') => &[(HeaderName::Unsupported, b"Unsupported")],
-            (12, b'a') => &[(HeaderName::AllowEvents, b"Allow-Events")],
-            (12, b'c') => &[(HeaderName::ContentType, b"Content-Type")],
-            (12, b'm') => &[
-                (HeaderName::MaxForwards, b"Max-Forwards"),
-                (HeaderName::MimeVersion, b"MIME-Version"),
+            7 => &[
+                (
+                    HeaderName::CallId,
+                    [0x64692d6c6c6c6163, 0x0000000000000000, 0x0000000000000000],
+                ),
+                (
+                    HeaderName::Contact,
+                    [0x74636174746e6f63, 0x0000000000000000, 0x0000000000000000],
+                ),
+                (
+                    HeaderName::Expires,
+                    [0x7365726969707865, 0x0000000000000000, 0x0000000000000000],
+                ),
+                (
+                    HeaderName::Require,
+                    [0x6572697575716572, 0x0000000000000000, 0x0000000000000000],
+                ),
+                (
+                    HeaderName::Subject,
+                    [0x7463656a6a627573, 0x0000000000000000, 0x0000000000000000],
+                ),
+                (
+                    HeaderName::Warning,
+                    [0x676e696e6e726177, 0x0000000000000000, 0x0000000000000000],
+                ),
             ],
-            (12, b'o') => &[(HeaderName::Organization, b"Organization")],
-            (12, b'r') => &[(HeaderName::RecordRoute, b"Record-Route")],
-            (13, b'a') => &[(HeaderName::Authorization, b"Authorization")],
-            (13, b'i') => &[(HeaderName::IdentityInfo, b"Identity-Info")],
-            (13, b'p') => &[(HeaderName::ProxyRequire, b"Proxy-Require")],
-            (13, b's') => &[(HeaderName::ServiceRoute, b"Service-Route")],
-            (14, b'a') => &[(HeaderName::AcceptContact, b"Accept-Contact")],
-            (14, b'c') => &[(HeaderName::ContentLength, b"Content-Length")],
-            (14, b'r') => &[(HeaderName::RejectContact, b"Reject-Contact")],
-            (15, b'a') => &[
-                (HeaderName::AcceptEncoding, b"Accept-Encoding"),
-                (HeaderName::AcceptLanguage, b"Accept-Language"),
+            8 => &[
+                (
+                    HeaderName::Identity,
+                    [0x797469746e656469, 0x797469746e656469, 0x0000000000000000],
+                ),
+                (
+                    HeaderName::Priority,
+                    [0x797469726f697270, 0x797469726f697270, 0x0000000000000000],
+                ),
+                (
+                    HeaderName::ReferTo,
+                    [0x6f742d7265666572, 0x6f742d7265666572, 0x0000000000000000],
+                ),
+                (
+                    HeaderName::ReplyTo,
+                    [0x6f742d796c706572, 0x6f742d796c706572, 0x0000000000000000],
+                ),
             ],
-            (15, b's') => &[(HeaderName::SessionExpires, b"Session-Expires")],
-            (16, b'c') => &[
-                (HeaderName::ContentEncoding, b"Content-Encoding"),
-                (HeaderName::ContentLanguage, b"Content-Language"),
+            9 => &[
+                (
+                    HeaderName::CallInfo,
+                    [0x666e692d6c6c6163, 0x6f666e692d6c6c61, 0x0000000000000000],
+                ),
+                (
+                    HeaderName::Supported,
+                    [0x6574726f70707573, 0x646574726f707075, 0x0000000000000000],
+                ),
+                (
+                    HeaderName::Timestamp,
+                    [0x6d617473656d6974, 0x706d617473656d69, 0x0000000000000000],
+                ),
             ],
-            (16, b'w') => &[(HeaderName::WwwAuthenticate, b"WWW-Authenticate")],
-            (18, b'p') => &[(HeaderName::ProxyAuthenticate, b"Proxy-Authenticate")],
-            (18, b's') => &[(HeaderName::SubscriptionState, b"Subscription-State")],
-            (19, b'a') => &[(HeaderName::AuthenticationInfo, b"Authentication-Info")],
-            (19, b'c') => &[(HeaderName::ContentDisposition, b"Content-Disposition")],
-            (19, b'p') => &[(HeaderName::ProxyAuthorization, b"Proxy-Authorization")],
-            (19, b'r') => &[(HeaderName::RequestDisposition, b"Request-Disposition")],
+            10 => &[
+                (
+                    HeaderName::AlertInfo,
+                    [0x6e692d7472656c61, 0x6f666e692d747265, 0x0000000000000000],
+                ),
+                (
+                    HeaderName::ErrorInfo,
+                    [0x6e692d726f727265, 0x6f666e692d726f72, 0x0000000000000000],
+                ),
+                (
+                    HeaderName::UserAgent,
+                    [0x6567612d72657375, 0x746e6567612d7265, 0x0000000000000000],
+                ),
+            ],
+            11 => &[
+                (
+                    HeaderName::InReplyTo,
+                    [0x796c7065722d6e69, 0x6f742d796c706572, 0x0000000000000000],
+                ),
+                (
+                    HeaderName::MinExpires,
+                    [0x697078652d6e696d, 0x736572697078652d, 0x0000000000000000],
+                ),
+                (
+                    HeaderName::ReferredBy,
+                    [0x6465727265666572, 0x79622d6465727265, 0x0000000000000000],
+                ),
+                (
+                    HeaderName::RetryAfter,
+                    [0x66612d7972746572, 0x72657466612d7972, 0x0000000000000000],
+                ),
+                (
+                    HeaderName::Unsupported,
+                    [0x726f707075736e75, 0x646574726f707075, 0x0000000000000000],
+                ),
+            ],
+            12 => &[
+                (
+                    HeaderName::AllowEvents,
+                    [0x76652d776f6c6c61, 0x73746e6576652d77, 0x0000000000000000],
+                ),
+                (
+                    HeaderName::ContentType,
+                    [0x2d746e65746e6f63, 0x657079742d746e65, 0x0000000000000000],
+                ),
+                (
+                    HeaderName::MaxForwards,
+                    [0x77726f662d78616d, 0x7364726177726f66, 0x0000000000000000],
+                ),
+                (
+                    HeaderName::MimeVersion,
+                    [0x7265762d656d696d, 0x6e6f69737265762d, 0x0000000000000000],
+                ),
+                (
+                    HeaderName::Organization,
+                    [0x617a696e6167726f, 0x6e6f6974617a696e, 0x0000000000000000],
+                ),
+                (
+                    HeaderName::RecordRoute,
+                    [0x722d64726f636572, 0x6574756f722d6472, 0x0000000000000000],
+                ),
+            ],
+            13 => &[
+                (
+                    HeaderName::Authorization,
+                    [0x7a69726f68747561, 0x6e6f6974617a6972, 0x0000000000000000],
+                ),
+                (
+                    HeaderName::IdentityInfo,
+                    [0x797469746e656469, 0x6f666e692d797469, 0x0000000000000000],
+                ),
+                (
+                    HeaderName::ProxyRequire,
+                    [0x65722d79786f7270, 0x657269757165722d, 0x0000000000000000],
+                ),
+                (
+                    HeaderName::ServiceRoute,
+                    [0x2d65636976726573, 0x6574756f722d6563, 0x0000000000000000],
+                ),
+            ],
+            14 => &[
+                (
+                    HeaderName::AcceptContact,
+                    [0x632d747065636361, 0x746361746e6f632d, 0x0000000000000000],
+                ),
+                (
+                    HeaderName::ContentLength,
+                    [0x2d746e65746e6f63, 0x6874676e656c2d74, 0x0000000000000000],
+                ),
+                (
+                    HeaderName::RejectContact,
+                    [0x632d7463656a6572, 0x746361746e6f632d, 0x0000000000000000],
+                ),
+            ],
+            15 => &[
+                (
+                    HeaderName::AcceptEncoding,
+                    [0x652d747065636361, 0x676e69646f636e65, 0x0000000000000000],
+                ),
+                (
+                    HeaderName::AcceptLanguage,
+                    [0x6c2d747065636361, 0x65676175676e616c, 0x0000000000000000],
+                ),
+                (
+                    HeaderName::SessionExpires,
+                    [0x2d6e6f6973736573, 0x736572697078652d, 0x0000000000000000],
+                ),
+            ],
+            16 => &[
+                (
+                    HeaderName::ContentEncoding,
+                    [0x2d746e65746e6f63, 0x676e69646f636e65, 0x0000000000000000],
+                ),
+                (
+                    HeaderName::ContentLanguage,
+                    [0x2d746e65746e6f63, 0x65676175676e616c, 0x0000000000000000],
+                ),
+                (
+                    HeaderName::WwwAuthenticate,
+                    [0x687475612d777777, 0x6574616369746e65, 0x0000000000000000],
+                ),
+            ],
+            18 => &[
+                (
+                    HeaderName::ProxyAuthenticate,
+                    [0x75612d79786f7270, 0x616369746e656874, 0x6574616369746e65],
+                ),
+                (
+                    HeaderName::SubscriptionState,
+                    [0x7069726373627573, 0x6174732d6e6f6974, 0x65746174732d6e6f],
+                ),
+            ],
+            19 => &[
+                (
+                    HeaderName::AuthenticationInfo,
+                    [0x69746e6568747561, 0x692d6e6f69746163, 0x6f666e692d6e6f69],
+                ),
+                (
+                    HeaderName::ContentDisposition,
+                    [0x2d746e65746e6f63, 0x7469736f70736964, 0x6e6f697469736f70],
+                ),
+                (
+                    HeaderName::ProxyAuthorization,
+                    [0x75612d79786f7270, 0x74617a69726f6874, 0x6e6f6974617a6972],
+                ),
+                (
+                    HeaderName::RequestDisposition,
+                    [0x2d74736575716572, 0x7469736f70736964, 0x6e6f697469736f70],
+                ),
+            ],
             _ => return HeaderName::Other,
         };
-        for (kind, long) in candidates {
-            if long.eq_ignore_ascii_case(name) {
+        let [a, b, c] = key;
+        for (kind, k) in candidates {
+            // Word by word with `&&`: a vectorised compare of the key array
+            // would reload it from the stack and stall on store forwarding.
+            // Folding with 0x20 is exact for token bytes; of the others only
+            // CR folds onto a byte of a known name ('-').
+            if k[0] == a && k[1] == b && k[2] == c && !name.contains(&b'\r') {
                 return *kind;
             }
         }
         HeaderName::Other
+    }
+}
+
+/// A name of 2..=24 bytes case-folded (`| 0x20` per byte) into three
+/// words read straight from the slice, with overlapping loads for the
+/// tail; equal length plus equal key means equal names (the known names
+/// are compared at their own length, so every byte is covered).
+#[inline]
+fn fold_key(name: &[u8]) -> Option<[u64; 3]> {
+    const FOLD: u64 = 0x2020_2020_2020_2020;
+    let n = name.len();
+    let rd8 = |at: usize| {
+        name.get(at..at + 8)
+            .and_then(|s| s.try_into().ok())
+            .map(u64::from_le_bytes)
+    };
+    let rd4 = |at: usize| {
+        name.get(at..at + 4)
+            .and_then(|s| s.try_into().ok())
+            .map(|w| u64::from(u32::from_le_bytes(w)))
+    };
+    match n {
+        2..=3 => {
+            let w = name
+                .iter()
+                .enumerate()
+                .fold(0u64, |w, (i, &b)| w | u64::from(b) << (8 * i));
+            Some([w | FOLD, 0, 0])
+        }
+        4..=7 => Some([(rd4(0)? | rd4(n - 4)? << 32) | FOLD, 0, 0]),
+        8..=16 => Some([rd8(0)? | FOLD, rd8(n - 8)? | FOLD, 0]),
+        17..=24 => Some([rd8(0)? | FOLD, rd8(8)? | FOLD, rd8(n - 8)? | FOLD]),
+        _ => None,
     }
 }
 
@@ -461,15 +704,15 @@ pub(crate) const FOLDED: u8 = 1;
 pub(crate) const SPACE_BEFORE_COLON: u8 = 2;
 
 /// One indexed header field: spans into the message buffer. `u32` offsets
-/// keep the entry at 24 bytes; messages are bounded far below 4 GiB.
+/// keep the entry at 20 bytes; messages are bounded far below 4 GiB.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct HeaderEntry {
     pub(crate) name_start: u32,
-    pub(crate) name_end: u32,
     pub(crate) value_start: u32,
     pub(crate) value_end: u32,
     /// Just past the CRLF of the field's last physical line.
     pub(crate) line_end: u32,
+    pub(crate) name_len: u16,
     pub(crate) kind: HeaderName,
     pub(crate) flags: u8,
 }
@@ -477,10 +720,10 @@ pub(crate) struct HeaderEntry {
 impl HeaderEntry {
     pub(crate) const EMPTY: HeaderEntry = HeaderEntry {
         name_start: 0,
-        name_end: 0,
         value_start: 0,
         value_end: 0,
         line_end: 0,
+        name_len: 0,
         kind: HeaderName::Other,
         flags: 0,
     };
@@ -513,12 +756,18 @@ impl HeaderIndex {
         self.len
     }
 
+    #[inline]
     pub(crate) fn push(&mut self, entry: HeaderEntry) {
         match self.inline.get_mut(self.len) {
             Some(slot) => *slot = entry,
-            None => self.spill.push(entry),
+            None => self.spill_push(entry),
         }
         self.len += 1;
+    }
+
+    #[cold]
+    fn spill_push(&mut self, entry: HeaderEntry) {
+        self.spill.push(entry);
     }
 
     pub(crate) fn last_mut(&mut self) -> Option<&mut HeaderEntry> {
@@ -568,6 +817,12 @@ impl<'a> Header<'a> {
         Header { buf, entry }
     }
 
+    fn name_end(&self) -> u32 {
+        self.entry
+            .name_start
+            .saturating_add(u32::from(self.entry.name_len))
+    }
+
     fn span(&self, start: u32, end: u32) -> &'a [u8] {
         self.buf
             .get(start as usize..end as usize)
@@ -581,8 +836,7 @@ impl<'a> Header<'a> {
 
     /// The name exactly as sent (a token, so ASCII).
     pub fn name(&self) -> &'a str {
-        core::str::from_utf8(self.span(self.entry.name_start, self.entry.name_end))
-            .unwrap_or_default()
+        core::str::from_utf8(self.span(self.entry.name_start, self.name_end())).unwrap_or_default()
     }
 
     /// The raw value: leading and trailing white space removed, folded line
@@ -599,7 +853,7 @@ impl<'a> Header<'a> {
 
     /// Byte range of the name in the message.
     pub fn name_range(&self) -> Range<usize> {
-        self.entry.name_start as usize..self.entry.name_end as usize
+        self.entry.name_start as usize..self.name_end() as usize
     }
 
     /// Byte range of the value in the message.
@@ -627,8 +881,7 @@ impl<'a> Header<'a> {
 
     /// True when the name is a compact form (`v`, `i`, `m`...).
     pub fn is_compact(&self) -> bool {
-        self.entry.name_end.saturating_sub(self.entry.name_start) == 1
-            && self.entry.kind != HeaderName::Other
+        self.entry.name_len == 1 && self.entry.kind != HeaderName::Other
     }
 
     /// The comma-separated values of this field, trimmed, commas inside

@@ -140,15 +140,17 @@ pub(crate) fn check_escaped(s: &[u8], class: &CharClass) -> Result<(), usize> {
 pub(crate) fn quoted_end(s: &[u8], i: usize) -> Option<usize> {
     let mut j = i + 1;
     loop {
+        // A plain loop: values are short, and a memchr call costs more
+        // than it saves below a few dozen bytes.
+        j += s.get(j..)?.iter().position(|&b| b == b'"' || b == b'\\')?;
         match *s.get(j)? {
             b'"' => return Some(j + 1),
-            b'\\' => {
+            _ => {
                 if matches!(s.get(j + 1)?, b'\r' | b'\n') {
                     return None;
                 }
                 j += 2;
             }
-            _ => j += 1,
         }
     }
 }
@@ -193,27 +195,19 @@ impl<'a> Split<'a> {
 }
 
 /// Offset of the first `sep` in `s` at or after `from` that is outside
-/// quotes and angle brackets.
+/// quoted strings and `<...>` (a URI holds neither `"` nor `>`). `None`
+/// when there is none or a quote or bracket is left open.
+#[inline]
 pub(crate) fn find_unquoted(s: &[u8], from: usize, sep: u8) -> Option<usize> {
     let mut i = from;
-    let mut angle = false;
-    while let Some(&b) = s.get(i) {
-        match b {
-            b'"' => match quoted_end(s, i) {
-                Some(end) => {
-                    i = end;
-                    continue;
-                }
-                None => return None,
-            },
-            b'<' => angle = true,
-            b'>' => angle = false,
-            _ if b == sep && !angle => return Some(i),
-            _ => {}
+    loop {
+        let at = i + s.get(i..)?.iter().position(|&b| b == sep || b == b'"' || b == b'<')?;
+        match *s.get(at)? {
+            b'"' => i = quoted_end(s, at)?,
+            b'<' if sep != b'<' => i = at + 1 + s.get(at + 1..)?.iter().position(|&b| b == b'>')? + 1,
+            _ => return Some(at),
         }
-        i += 1;
     }
-    None
 }
 
 impl<'a> Iterator for Split<'a> {

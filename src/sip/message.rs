@@ -7,7 +7,7 @@ use super::address::{Contact, NameAddr};
 use super::error::SipError;
 use super::fields::{self, CSeq, ContentType};
 use super::header::{FOLDED, Header, HeaderEntry, HeaderIndex, HeaderName, SPACE_BEFORE_COLON};
-use super::lexical::{self, TOKEN, is_token_str};
+use super::lexical::{self, is_token_str};
 use super::limits::Limits;
 use super::method::Method;
 use super::uri::Uri;
@@ -99,33 +99,43 @@ pub(crate) enum Framing {
     HeadersOnly,
 }
 
-/// Finds the end of the line starting at `pos`: returns (end of content,
-/// start of the next line). Lines end with CRLF, nothing else.
-#[inline]
-fn line_end(buf: &[u8], pos: usize, limits: &Limits) -> Result<(usize, usize), SipError> {
-    let rest = buf.get(pos..).unwrap_or_default();
-    match memchr::memchr2(b'\r', b'\n', rest) {
-        Some(i) => {
-            if i > limits.max_line_length {
+/// Finds line ends: one memchr2 per line, for CR or LF, so that a stray
+/// CR or LF inside a line is caught in the same scan.
+struct LineEnds<'a> {
+    buf: &'a [u8],
+    max: usize,
+}
+
+impl LineEnds<'_> {
+    /// For the line starting at `pos`: (end of its content, start of the
+    /// next line). Lines end with CRLF, nothing else (RFC 3261 §7).
+    #[inline]
+    fn next_line(&mut self, pos: usize) -> Result<(usize, usize), SipError> {
+        let rest = self.buf.get(pos..).unwrap_or_default();
+        let Some(i) = memchr::memchr2(b'\r', b'\n', rest) else {
+            if rest.len() > self.max {
                 return Err(SipError::LineTooLong {
                     offset: pos,
-                    limit: limits.max_line_length,
+                    limit: self.max,
                 });
             }
-            let at = pos + i;
-            if rest.get(i) == Some(&b'\r') && rest.get(i + 1) == Some(&b'\n') {
-                Ok((at, at + 2))
-            } else if rest.get(i) == Some(&b'\r') && i + 1 == rest.len() {
-                Err(SipError::Truncated { offset: buf.len() })
-            } else {
-                Err(SipError::BareLineEnding { offset: at })
-            }
+            return Err(SipError::Truncated {
+                offset: self.buf.len(),
+            });
+        };
+        if i > self.max {
+            return Err(SipError::LineTooLong {
+                offset: pos,
+                limit: self.max,
+            });
         }
-        None if rest.len() > limits.max_line_length => Err(SipError::LineTooLong {
-            offset: pos,
-            limit: limits.max_line_length,
-        }),
-        None => Err(SipError::Truncated { offset: buf.len() }),
+        match (rest.get(i), rest.get(i + 1)) {
+            (Some(b'\r'), Some(b'\n')) => Ok((pos + i, pos + i + 2)),
+            (Some(b'\r'), None) => Err(SipError::Truncated {
+                offset: self.buf.len(),
+            }),
+            _ => Err(SipError::BareLineEnding { offset: pos + i }),
+        }
     }
 }
 
@@ -308,12 +318,27 @@ impl<'a> Message<'a> {
                 limit,
             });
         }
-        let (start_end, mut pos) = line_end(buf, 0, limits)?;
-        let start = parse_start_line(buf, start_end, limits)?;
-        let mut headers = HeaderIndex::new();
-        let headers_end;
-        let body_start;
-        loop {
+        let mut ends = LineEnds {
+            buf,
+            max: limits.max_line_length,
+        };
+        let (start_end, mut pos) = ends.next_line(0)?;
+        // Built in place: the header index is filled inside the message,
+        // never copied.
+        let mut msg = Message {
+            buf,
+            start: parse_start_line(buf, start_end, limits)?,
+            start_line_end: start_end as u32,
+            headers: HeaderIndex::new(),
+            headers_end: 0,
+            body_start: 0,
+            body_end: 0,
+            content_length: None,
+            limits: *limits,
+        };
+        let mut content_length: Option<(u32, usize)> = None;
+        let mut vias = 0usize;
+        let body_start = loop {
             match buf.get(pos) {
                 None => {
                     // The RFC 4475 archive ships `baddn` without the empty
@@ -322,19 +347,18 @@ impl<'a> Message<'a> {
                     if framing != Framing::Datagram {
                         return Err(SipError::Truncated { offset: pos });
                     }
-                    headers_end = pos;
-                    body_start = pos;
-                    break;
+                    msg.headers_end = pos as u32;
+                    break pos;
                 }
-                Some(b'\r') if buf.get(pos + 1) == Some(&b'\n') => {
-                    headers_end = pos;
-                    body_start = pos + 2;
-                    break;
+                Some(b'\r') => {
+                    let (_, next) = ends.next_line(pos)?;
+                    msg.headers_end = pos as u32;
+                    break next;
                 }
                 Some(b' ' | b'\t') => {
                     // Continuation of the previous field (RFC 3261 §7.3.1).
-                    let (end, next) = line_end(buf, pos, limits)?;
-                    let entry = headers.last_mut().ok_or(SipError::HeaderLine {
+                    let (end, next) = ends.next_line(pos)?;
+                    let entry = msg.headers.last_mut().ok_or(SipError::HeaderLine {
                         offset: pos,
                         reason: "continuation line without a header",
                     })?;
@@ -351,51 +375,51 @@ impl<'a> Message<'a> {
                     pos = next;
                 }
                 Some(_) => {
-                    let (end, next) = line_end(buf, pos, limits)?;
-                    let name_len = lexical::run(buf, pos, &TOKEN);
-                    if name_len == 0 {
+                    let (end, next) = ends.next_line(pos)?;
+                    let line = buf.get(pos..end).unwrap_or_default();
+                    let name_len = line.iter().take_while(|&&b| lexical::is_token(b)).count();
+                    let after_name = line.get(name_len..).unwrap_or_default();
+                    let spaces = after_name
+                        .iter()
+                        .take_while(|&&b| b == b' ' || b == b'\t')
+                        .count();
+                    if name_len == 0 || name_len > usize::from(u16::MAX) {
                         return Err(SipError::HeaderLine {
                             offset: pos,
                             reason: "invalid header name",
                         });
                     }
-                    let name_end = pos + name_len;
-                    let colon = name_end + lexical::run(buf, name_end, &lexical::SP_HT);
-                    if colon >= end || buf.get(colon) != Some(&b':') {
+                    if after_name.get(spaces) != Some(&b':') {
                         return Err(SipError::HeaderLine {
-                            offset: colon,
+                            offset: pos + name_len + spaces,
                             reason: "expected ':' after header name",
                         });
                     }
-                    if headers.len() >= limits.max_headers {
+                    if msg.headers.len() >= limits.max_headers {
                         return Err(SipError::TooManyHeaders {
                             limit: limits.max_headers,
                         });
                     }
+                    let colon = pos + name_len + spaces;
                     let value_start = colon + 1 + lexical::run(buf, colon + 1, &lexical::SP_HT);
                     let value_end = trim_end(buf, value_start, end);
-                    headers.push(HeaderEntry {
+                    msg.headers.push(HeaderEntry {
                         name_start: pos as u32,
-                        name_end: name_end as u32,
                         value_start: value_start.min(value_end) as u32,
                         value_end: value_end as u32,
                         line_end: next as u32,
-                        kind: HeaderName::from_bytes(buf.get(pos..name_end).unwrap_or_default()),
-                        flags: if colon > name_end {
-                            SPACE_BEFORE_COLON
-                        } else {
-                            0
-                        },
+                        name_len: name_len as u16,
+                        kind: HeaderName::from_bytes(line.get(..name_len).unwrap_or_default()),
+                        flags: if spaces > 0 { SPACE_BEFORE_COLON } else { 0 },
                     });
                     pos = next;
                 }
             }
-        }
+        };
 
-        // Second look at the few headers that frame or bound the message.
-        let mut content_length: Option<(u32, usize)> = None;
-        let mut vias = 0usize;
-        for entry in headers.iter() {
+        // Second look at the few headers that frame or bound the message
+        // (after the loop, so that folded values are complete).
+        for entry in msg.headers.iter() {
             match entry.kind {
                 HeaderName::ContentLength => {
                     let at = entry.value_start as usize;
@@ -440,17 +464,10 @@ impl<'a> Message<'a> {
             (None, Framing::Datagram) => buf.len(),
             (None, Framing::Stream) => return Err(SipError::MissingContentLength),
         };
-        Ok(Message {
-            buf,
-            start,
-            start_line_end: start_end as u32,
-            headers,
-            headers_end: headers_end as u32,
-            body_start: body_start as u32,
-            body_end: body_end as u32,
-            content_length: content_length.map(|(n, _)| n),
-            limits: *limits,
-        })
+        msg.body_start = body_start as u32;
+        msg.body_end = body_end as u32;
+        msg.content_length = content_length.map(|(n, _)| n);
+        Ok(msg)
     }
 
     /// The message bytes: start line, headers and body (trailing datagram
@@ -561,7 +578,10 @@ impl<'a> Message<'a> {
                 e.kind == kind
                     && (kind != HeaderName::Other
                         || buf
-                            .get(e.name_start as usize..e.name_end as usize)
+                            .get(
+                                e.name_start as usize
+                                    ..e.name_start as usize + usize::from(e.name_len),
+                            )
                             .is_some_and(|n| n.eq_ignore_ascii_case(name.as_bytes())))
             })
             .map(move |e| Header::new(buf, *e))
@@ -719,7 +739,12 @@ impl<'a> Message<'a> {
 }
 
 /// Number of commas outside quoted strings and `<>` (list elements - 1).
+#[inline]
 fn count_list_separators(value: &[u8]) -> usize {
+    // Fast path: most Via fields hold one entry and no quotes.
+    if memchr::memchr3(b',', b'"', b'<', value).is_none() {
+        return 0;
+    }
     let mut n = 0;
     let mut from = 0;
     while let Some(at) = lexical::find_unquoted(value, from, b',') {

@@ -173,7 +173,13 @@ pub(crate) fn check_uri_headers(raw: &str) -> Result<(), usize> {
 /// [EQUAL gen-value]`, gen-value a token, a host (IPv6 references and bare
 /// IPv6 addresses included, RFC 5118 §4.5) or a quoted string. Returns the
 /// offset (in `raw`) of the first bad parameter and why.
-pub(crate) fn check_header_params(raw: &str) -> Result<(), (usize, &'static str)> {
+///
+/// `visit` sees each well-formed parameter (for typed checks, and so that
+/// callers capture what they need in this one pass).
+pub(crate) fn check_header_params<'a>(
+    raw: &'a str,
+    mut visit: impl FnMut(Param<'a>) -> Result<(), &'static str>,
+) -> Result<(), (usize, &'static str)> {
     for (at, part) in Split::new(raw, b';') {
         let (lead, param) = split_param(part);
         let offset = at + lead;
@@ -196,6 +202,7 @@ pub(crate) fn check_header_params(raw: &str) -> Result<(), (usize, &'static str)
                 return Err((offset, "invalid parameter value"));
             }
         }
+        visit(param).map_err(|why| (offset, why))?;
     }
     Ok(())
 }
@@ -212,14 +219,14 @@ mod tests {
         assert_eq!(p.value("TAG"), Some("1918181833n"));
         assert_eq!(p.value("q"), Some("0.33"));
         assert!(p.contains("flag"));
-        assert!(check_header_params(p.as_str()).is_ok());
+        assert!(check_header_params(p.as_str(), |_| Ok(())).is_ok());
     }
 
     #[test]
     fn header_params_reject_empty_elements() {
-        assert!(check_header_params(";;").is_err());
-        assert!(check_header_params("a=").is_err());
-        assert!(check_header_params(r#"a="x;y""#).is_ok());
+        assert!(check_header_params(";;", |_| Ok(())).is_err());
+        assert!(check_header_params("a=", |_| Ok(())).is_err());
+        assert!(check_header_params(r#"a="x;y""#, |_| Ok(())).is_ok());
         assert_eq!(Params::new(r#"a="x;y";b"#).value("a"), Some(r#""x;y""#));
     }
 

@@ -3,7 +3,7 @@
 
 use super::error::SipError;
 use super::lexical::{self, HOSTNAME, TOKEN, skip_lws};
-use super::params::{Params, check_header_params};
+use super::params::{Param, Params, check_header_params};
 use super::uri::{Host, check_ipv6_text, parse_port};
 
 fn err(offset: usize, reason: &'static str) -> SipError {
@@ -34,6 +34,7 @@ pub struct Via<'a> {
     host: Host<'a>,
     port: Option<u16>,
     params: Params<'a>,
+    branch: Option<&'a str>,
 }
 
 /// Parses `token` at `i` (after LWS); returns it and the index after it.
@@ -89,14 +90,19 @@ impl<'a> Via<'a> {
             i = p + n;
         }
         let i = skip_lws(b, i);
+        let mut branch = None;
         let params = match b.get(i) {
             None => Params::default(),
             Some(b';') => {
                 let raw = s.get(i + 1..).unwrap_or("");
-                check_header_params(raw).map_err(|(k, why)| err(i + 1 + k, why))?;
-                let params = Params::new(raw);
-                check_via_params(params).map_err(|why| err(i + 1, why))?;
-                params
+                check_header_params(raw, |p| {
+                    if branch.is_none() && p.name.eq_ignore_ascii_case("branch") {
+                        branch = p.value;
+                    }
+                    check_via_param(p)
+                })
+                .map_err(|(k, why)| err(i + 1 + k, why))?;
+                Params::new(raw)
             }
             Some(_) => return Err(err(i, "unexpected text after sent-by")),
         };
@@ -107,6 +113,7 @@ impl<'a> Via<'a> {
             host,
             port,
             params,
+            branch,
         })
     }
 
@@ -143,7 +150,7 @@ impl<'a> Via<'a> {
 
     /// The `branch` parameter (transaction id; RFC 3261 §8.1.1.7).
     pub fn branch(&self) -> Option<&'a str> {
-        self.params.value("branch")
+        self.branch
     }
 
     /// The `received` parameter: IPv4, or IPv6 with or without brackets.
@@ -184,29 +191,26 @@ fn parse_received(v: &str) -> Result<Host<'_>, usize> {
     }
 }
 
-/// Typed checks of the via-params RFC 3261 §20.42 / RFC 3581 define.
-fn check_via_params(params: Params<'_>) -> Result<(), &'static str> {
-    for p in params {
-        let name = p.name.as_bytes();
-        let v = p.value.unwrap_or("");
-        let ok = if name.eq_ignore_ascii_case(b"branch") {
-            lexical::is_token_str(v.as_bytes())
-        } else if name.eq_ignore_ascii_case(b"received") {
-            parse_received(v).is_ok()
-        } else if name.eq_ignore_ascii_case(b"maddr") {
-            Host::parse(v).is_ok()
-        } else if name.eq_ignore_ascii_case(b"ttl") {
+/// Typed check of one via-param RFC 3261 §20.42 / RFC 3581 define.
+fn check_via_param(p: Param<'_>) -> Result<(), &'static str> {
+    let v = p.value.unwrap_or("");
+    let ok = match p.name.len() {
+        6 if p.name.eq_ignore_ascii_case("branch") => lexical::is_token_str(v.as_bytes()),
+        8 if p.name.eq_ignore_ascii_case("received") => parse_received(v).is_ok(),
+        5 if p.name.eq_ignore_ascii_case("maddr") => Host::parse(v).is_ok(),
+        3 if p.name.eq_ignore_ascii_case("ttl") => {
             lexical::parse_digits(v.as_bytes()).is_some_and(|n| n <= 255)
-        } else if name.eq_ignore_ascii_case(b"rport") {
-            p.value.is_none() || parse_port(v.as_bytes()).is_some()
-        } else {
-            true
-        };
-        if !ok {
-            return Err("invalid branch, received, maddr, ttl or rport");
         }
+        5 if p.name.eq_ignore_ascii_case("rport") => {
+            p.value.is_none() || parse_port(v.as_bytes()).is_some()
+        }
+        _ => true,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err("invalid branch, received, maddr, ttl or rport")
     }
-    Ok(())
 }
 
 #[cfg(test)]
