@@ -767,6 +767,10 @@ impl HeaderIndex {
 
     #[cold]
     fn spill_push(&mut self, entry: HeaderEntry) {
+        // One allocation covers up to twice the inline capacity.
+        if self.spill.capacity() == 0 {
+            self.spill.reserve_exact(INLINE_HEADERS);
+        }
         self.spill.push(entry);
     }
 

@@ -201,10 +201,15 @@ impl<'a> Split<'a> {
 pub(crate) fn find_unquoted(s: &[u8], from: usize, sep: u8) -> Option<usize> {
     let mut i = from;
     loop {
-        let at = i + s.get(i..)?.iter().position(|&b| b == sep || b == b'"' || b == b'<')?;
+        let at = i + s
+            .get(i..)?
+            .iter()
+            .position(|&b| b == sep || b == b'"' || b == b'<')?;
         match *s.get(at)? {
             b'"' => i = quoted_end(s, at)?,
-            b'<' if sep != b'<' => i = at + 1 + s.get(at + 1..)?.iter().position(|&b| b == b'>')? + 1,
+            b'<' if sep != b'<' => {
+                i = at + 1 + s.get(at + 1..)?.iter().position(|&b| b == b'>')? + 1
+            }
             _ => return Some(at),
         }
     }
