@@ -60,6 +60,12 @@ pub struct Policy {
     /// Allow protecting an already-used RTP index again (retransmission of
     /// the identical packet). Off by default: reuse would reuse keystream.
     pub allow_repeat_tx: bool,
+    /// Derive AES-192 session keys the way libsrtp 2.x does when built
+    /// without OpenSSL's KDF (e.g. Debian's NSS build): it runs the KDF as
+    /// AES-256 over the 46-byte buffer `key(24) || salt(14) || 0(8)`, which
+    /// is not RFC 6188. Off by default (RFC 6188 §7.4 vectors); turn on only
+    /// to talk AES_192_CM to such a peer. No effect on other profiles.
+    pub libsrtp_aes192_kdf: bool,
 }
 
 impl Policy {
@@ -74,6 +80,7 @@ impl Policy {
             rtp_key_lifetime: SRTP_INDEX_LIMIT,
             rtcp_key_lifetime: u64::from(SRTCP_INDEX_LIMIT),
             allow_repeat_tx: false,
+            libsrtp_aes192_kdf: false,
         }
     }
 
@@ -345,7 +352,7 @@ impl SrtpContext {
         policy: Policy,
     ) -> Result<Self> {
         policy.validate()?;
-        let slot = Self::slot(profile, mki, key, salt)?;
+        let slot = Self::slot(profile, mki, key, salt, policy.libsrtp_aes192_kdf)?;
         Ok(SrtpContext {
             profile,
             policy,
@@ -356,13 +363,22 @@ impl SrtpContext {
         })
     }
 
-    fn slot(profile: Profile, mki: &[u8], key: &[u8], salt: &[u8]) -> Result<KeySlot> {
-        let master = MasterKey::new(
+    fn slot(
+        profile: Profile,
+        mki: &[u8],
+        key: &[u8],
+        salt: &[u8],
+        aes192_compat: bool,
+    ) -> Result<KeySlot> {
+        let mut master = MasterKey::new(
             key,
             salt,
             profile.master_key_len(),
             profile.master_salt_len(),
         )?;
+        if aes192_compat && profile.master_key_len() == 24 {
+            master = master.libsrtp_aes192_kdf();
+        }
         Ok(KeySlot {
             mki: mki.to_vec(),
             rtp: SessionKeys::derive(profile, &master, false, 0),
@@ -392,7 +408,13 @@ impl SrtpContext {
         if self.keys.iter().any(|k| k.mki == mki) {
             return Err(Error::InvalidParameter("MKI already present"));
         }
-        let slot = Self::slot(self.profile, mki, master_key, master_salt)?;
+        let slot = Self::slot(
+            self.profile,
+            mki,
+            master_key,
+            master_salt,
+            self.policy.libsrtp_aes192_kdf,
+        )?;
         self.keys.push(slot);
         Ok(())
     }

@@ -68,6 +68,21 @@ impl MasterKey {
         Ok(m)
     }
 
+    /// The master key libsrtp 2.x (without OpenSSL's KDF) effectively uses
+    /// for AES-192: the KDF runs AES-256 keyed with `key(24) || salt[..8]`
+    /// and the salt is `salt[8..14]` followed by zeros.
+    pub(crate) fn libsrtp_aes192_kdf(&self) -> MasterKey {
+        let mut m = MasterKey {
+            key: [0; MAX_KEY_LEN],
+            key_len: 32,
+            salt: [0; SALT_LEN],
+        };
+        m.key[..24].copy_from_slice(&self.key[..24]);
+        m.key[24..32].copy_from_slice(&self.salt[..8]);
+        m.salt[..6].copy_from_slice(&self.salt[8..14]);
+        m
+    }
+
     /// Fills `out` with the PRF output for `label` at `r = index DIV kdr`
     /// (RFC 3711 §4.3.1): `AES-CM(master_key, (salt XOR (label || r)) · 2^16)`.
     pub(crate) fn derive(&self, label: Label, r: u64, out: &mut [u8]) {
