@@ -612,14 +612,28 @@ impl SrtpContext {
                     return Err(Error::TooManyStreams(max));
                 }
                 let index = u64::from(hdr.seq);
-                let n = if kdr == 0 {
-                    slot.rtp
-                        .open_rtp(pkt, hdr.len, self.mki_len, hdr.ssrc, index)?
+                let (n, cache) = if kdr == 0 {
+                    (
+                        slot.rtp
+                            .open_rtp(pkt, hdr.len, self.mki_len, hdr.ssrc, index)?,
+                        None,
+                    )
                 } else {
-                    let keys = SessionKeys::derive(profile, &slot.master, false, index / kdr);
-                    keys.open_rtp(pkt, hdr.len, self.mki_len, hdr.ssrc, index)?
+                    let r = index / kdr;
+                    let keys = SessionKeys::derive(profile, &slot.master, false, r);
+                    let n = keys.open_rtp(pkt, hdr.len, self.mki_len, hdr.ssrc, index)?;
+                    (
+                        n,
+                        Some(RekeyedKeys {
+                            slot: slot_idx,
+                            r,
+                            keys,
+                        }),
+                    )
                 };
+                // Authenticated: only now allocate the stream.
                 let mut stream = Stream::new(window);
+                stream.rtp_rekeyed = cache.map(Box::new);
                 stream.accept_rtp(index);
                 self.streams.insert(hdr.ssrc, stream);
                 slot.rtp_packets += 1;
@@ -727,13 +741,23 @@ impl SrtpContext {
                 if stream_count >= max {
                     return Err(Error::TooManyStreams(max));
                 }
-                let n = if kdr == 0 {
-                    slot.rtcp.open_rtcp(pkt, mki_len, ssrc)?
+                let (n, cache) = if kdr == 0 {
+                    (slot.rtcp.open_rtcp(pkt, mki_len, ssrc)?, None)
                 } else {
-                    SessionKeys::derive(profile, &slot.master, true, r)
-                        .open_rtcp(pkt, mki_len, ssrc)?
+                    let keys = SessionKeys::derive(profile, &slot.master, true, r);
+                    let n = keys.open_rtcp(pkt, mki_len, ssrc)?;
+                    (
+                        n,
+                        Some(RekeyedKeys {
+                            slot: slot_idx,
+                            r,
+                            keys,
+                        }),
+                    )
                 };
+                // Authenticated: only now allocate the stream.
                 let mut stream = Stream::new(window);
+                stream.rtcp_rekeyed = cache.map(Box::new);
                 stream.rtcp_replay.accept(u64::from(index));
                 self.streams.insert(ssrc, stream);
                 slot.rtcp_packets += 1;
