@@ -32,3 +32,18 @@ fn replay(target: &str, body: fn(&[u8])) {
 //     fn sip_message_corpus() {
 //         replay("sip_message", sip_message::run);
 //     }
+
+// srtp
+#[path = "../fuzz/bodies/srtp_unprotect.rs"]
+mod srtp_unprotect;
+#[test]
+fn srtp_unprotect_corpus() {
+    replay("srtp_unprotect", srtp_unprotect::run);
+}
+
+#[path = "../fuzz/bodies/srtcp_unprotect.rs"]
+mod srtcp_unprotect;
+#[test]
+fn srtcp_unprotect_corpus() {
+    replay("srtcp_unprotect", srtcp_unprotect::run);
+}
