@@ -82,6 +82,9 @@ impl<K: Hash + Eq + Clone> ConcurrencyLimiter<K> {
     /// At most `max_per_key ≥ 1` open permits per key, and at most
     /// `config.max_keys` keys holding permits (`config.overflow` and
     /// `eviction_sample` do not apply: open sessions are never evicted).
+    /// Each shard holds an equal share of `max_keys`, so with many shards and
+    /// few keys a new key can be refused ([`AcquireError::TooManyKeys`])
+    /// before the total is reached; size `max_keys` with headroom.
     pub fn new(max_per_key: u32, config: KeyedConfig) -> Result<Self, Error> {
         if max_per_key == 0 {
             return Err(Error::InvalidConfig {
