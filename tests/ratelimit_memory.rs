@@ -3,27 +3,48 @@
 //! allocator (its own test binary, so nothing else allocates concurrently).
 
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use voipsec::ratelimit::{Gcra, IpLimiter, KeyedConfig, KeyedLimiter, ManualClock, SlidingWindow};
 
 struct Counting;
 
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
+thread_local! {
+    // Per thread: the limiter allocates and frees only on the test's thread,
+    // and the harness's own threads then cannot disturb the figures.
+    static LIVE_CELL: Cell<usize> = const { Cell::new(0) };
+    static PEAK_CELL: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Bytes allocated and not yet freed by this thread.
+fn live() -> usize {
+    LIVE_CELL.with(Cell::get)
+}
+
+/// The highest `live()` since the last `set_peak`.
+fn peak() -> usize {
+    PEAK_CELL.with(Cell::get)
+}
+
+fn set_peak(bytes: usize) {
+    PEAK_CELL.with(|c| c.set(bytes));
+}
 
 // SAFETY: forwards to the system allocator unchanged; only counts bytes.
 #[allow(unsafe_code)]
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let now = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
-        PEAK.fetch_max(now, Ordering::Relaxed);
+        let _ = LIVE_CELL.try_with(|live| {
+            let now = live.get().wrapping_add(layout.size());
+            live.set(now);
+            let _ = PEAK_CELL.try_with(|peak| peak.set(peak.get().max(now)));
+        });
         unsafe { System.alloc(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+        let _ = LIVE_CELL.try_with(|live| live.set(live.get().wrapping_sub(layout.size())));
         unsafe { System.dealloc(ptr, layout) }
     }
 }
@@ -31,7 +52,7 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
-/// The tests below measure process-wide counters: run them one at a time.
+/// Run the tests one at a time so their working sets do not overlap.
 static SERIAL: Mutex<()> = Mutex::new(());
 
 const KEYS: u32 = 1_000_000;
@@ -54,7 +75,7 @@ fn report(name: &str, bytes: usize, tracked: usize) -> f64 {
 fn sliding_window_ipv4_million_keys_stay_bounded() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let clock = ManualClock::starting_at(Duration::from_secs(10));
-    let before = LIVE.load(Ordering::Relaxed);
+    let before = live();
     let limiter = KeyedLimiter::with_clock(
         SlidingWindow::new(10, Duration::from_secs(1)).unwrap(),
         KeyedConfig::with_max_keys(BOUND),
@@ -68,7 +89,7 @@ fn sliding_window_ipv4_million_keys_stay_bounded() {
             clock.advance(Duration::from_micros(100));
         }
     }
-    let bytes = LIVE.load(Ordering::Relaxed) - before;
+    let bytes = live() - before;
     let stats = limiter.stats();
     assert!(stats.tracked <= BOUND, "{stats:?}");
     assert!(
@@ -76,17 +97,17 @@ fn sliding_window_ipv4_million_keys_stay_bounded() {
         "the bound should be used: {stats:?}"
     );
     assert_eq!(stats.evictions as usize + stats.tracked, KEYS as usize);
-    PEAK.store(LIVE.load(Ordering::Relaxed), Ordering::Relaxed);
     let per_key = report("SlidingWindow<u32>", bytes, stats.tracked);
     assert!(per_key <= MAX_BYTES_PER_KEY, "{per_key:.2} bytes per key");
     // A second million keys of churn (tombstones, rebuilds) must not grow it.
-    let peak_before = PEAK.load(Ordering::Relaxed);
+    // (Snapshot after printing: captured output allocates on this thread.)
+    let settled = live();
+    set_peak(settled);
     for i in KEYS..2 * KEYS {
         limiter.check(&spoofed(i));
     }
-    let after = LIVE.load(Ordering::Relaxed) - before;
-    assert_eq!(after, bytes, "churn changed the limiter's memory");
-    let transient = PEAK.load(Ordering::Relaxed) - peak_before;
+    assert_eq!(live(), settled, "churn changed the limiter's memory");
+    let transient = peak() - settled;
     println!("churn of 1,000,000 more keys: transient peak +{transient} bytes");
     // A rebuild briefly holds two copies of one shard, never more.
     assert!(transient <= bytes / 32, "transient {transient}");
@@ -96,7 +117,7 @@ fn sliding_window_ipv4_million_keys_stay_bounded() {
 fn gcra_and_ip_limiter_stay_bounded() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let clock = ManualClock::starting_at(Duration::from_secs(10));
-    let before = LIVE.load(Ordering::Relaxed);
+    let before = live();
     let gcra = KeyedLimiter::with_clock(
         Gcra::new(10, Duration::from_secs(1), 5).unwrap(),
         KeyedConfig::with_max_keys(BOUND),
@@ -106,7 +127,7 @@ fn gcra_and_ip_limiter_stay_bounded() {
     for i in 0..KEYS {
         gcra.check(&spoofed(i));
     }
-    let bytes = LIVE.load(Ordering::Relaxed) - before;
+    let bytes = live() - before;
     let tracked = gcra.len();
     assert!(tracked <= BOUND);
     let per_key = report("Gcra<u32>", bytes, tracked);
@@ -114,7 +135,7 @@ fn gcra_and_ip_limiter_stay_bounded() {
     drop(gcra);
 
     // IPv6 /64 prefixes: u64 keys, 24-byte slots; stated bound 40 bytes/key.
-    let before = LIVE.load(Ordering::Relaxed);
+    let before = live();
     let by_ip = IpLimiter::with_clock(
         SlidingWindow::new(10, Duration::from_secs(1)).unwrap(),
         KeyedConfig::with_max_keys(BOUND),
@@ -126,7 +147,7 @@ fn gcra_and_ip_limiter_stay_bounded() {
         let prefix = (u128::from(spoofed(i)) << 96) | (u128::from(i) << 64) | 1;
         by_ip.check(std::net::IpAddr::V6(prefix.into()));
     }
-    let bytes = LIVE.load(Ordering::Relaxed) - before;
+    let bytes = live() - before;
     let (v4, v6) = by_ip.stats();
     assert_eq!(v4.tracked, 0);
     assert!(v6.tracked <= BOUND);

@@ -27,6 +27,7 @@
 //! one state under the same limit, so a spray of fresh addresses can neither
 //! evict offenders nor pass unlimited.
 
+use std::borrow::Borrow;
 use std::hash::{BuildHasher, Hash};
 use std::ops::{Deref, DerefMut};
 use std::sync::{Mutex, OnceLock, PoisonError};
@@ -135,6 +136,9 @@ struct Shard<K, S> {
     overflowed: u64,
 }
 
+/// One shard behind its own lock, on its own cache lines.
+type LockedShard<K, S> = Padded<Mutex<Shard<K, S>>>;
+
 /// hashbrown's usable capacity for a table of `buckets` buckets (7/8 load).
 fn full_capacity(buckets: usize) -> usize {
     if buckets < 8 {
@@ -199,7 +203,9 @@ pub(crate) fn shard_of(hash: u64, mask: usize) -> usize {
     (hash >> 40) as usize & mask
 }
 
-/// A rate limiter with one state per key, for any `Hash + Eq + Clone` key.
+/// A rate limiter with one state per key, for any `Hash + Eq` key; lookups
+/// take any borrowed form (`&str` for `String` keys, `&[u8]` for `Vec<u8>`),
+/// and only a new key is converted to an owned one.
 ///
 /// ```
 /// use std::time::Duration;
@@ -225,21 +231,21 @@ pub struct KeyedLimiter<K, A: Algorithm, C: Clock = CoarseClock> {
     algorithm: A,
     clock: C,
     hasher: SeedableRandomState,
-    shards: Box<[Padded<Mutex<Shard<K, A::State>>>]>,
+    shards: Box<[LockedShard<K, A::State>]>,
     mask: usize,
     sample: usize,
     overflow: Overflow,
     max_keys: usize,
 }
 
-impl<K: Hash + Eq + Clone, A: Algorithm> KeyedLimiter<K, A, CoarseClock> {
+impl<K: Hash + Eq, A: Algorithm> KeyedLimiter<K, A, CoarseClock> {
     /// A keyed limiter on the default coarse monotonic clock.
     pub fn new(algorithm: A, config: KeyedConfig) -> Result<Self, Error> {
         Self::with_clock(algorithm, config, CoarseClock::new())
     }
 }
 
-impl<K: Hash + Eq + Clone, A: Algorithm, C: Clock> KeyedLimiter<K, A, C> {
+impl<K: Hash + Eq, A: Algorithm, C: Clock> KeyedLimiter<K, A, C> {
     /// A keyed limiter reading time from `clock`.
     pub fn with_clock(algorithm: A, config: KeyedConfig, clock: C) -> Result<Self, Error> {
         let count = shard_count(&config)?;
@@ -269,16 +275,24 @@ impl<K: Hash + Eq + Clone, A: Algorithm, C: Clock> KeyedLimiter<K, A, C> {
 
     /// Checks and counts one unit for `key`.
     #[inline]
-    pub fn check(&self, key: &K) -> Decision {
+    pub fn check<Q>(&self, key: &Q) -> Decision
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
+    {
         self.check_n(key, 1)
     }
 
     /// Checks and counts `cost` units for `key` (all or nothing).
-    pub fn check_n(&self, key: &K, cost: u32) -> Decision {
+    pub fn check_n<Q>(&self, key: &Q, cost: u32) -> Decision
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
+    {
         let hash = self.hasher.hash_one(key);
         let now = self.clock.now();
         let mut shard = self.lock(hash);
-        if let Some(entry) = shard.table.find_mut(hash, |e| e.key == *key) {
+        if let Some(entry) = shard.table.find_mut(hash, |e| e.key.borrow() == key) {
             return self.algorithm.check(&mut entry.state, now, cost);
         }
         let mut state = A::State::default();
@@ -296,7 +310,7 @@ impl<K: Hash + Eq + Clone, A: Algorithm, C: Clock> KeyedLimiter<K, A, C> {
         }
         let cap = shard.cap;
         let entry = Entry {
-            key: key.clone(),
+            key: key.to_owned(),
             state,
         };
         insert_bounded(&mut shard.table, cap, hash, entry, |e| {
@@ -306,11 +320,15 @@ impl<K: Hash + Eq + Clone, A: Algorithm, C: Clock> KeyedLimiter<K, A, C> {
     }
 
     /// What `check` would answer for `key`, without counting or tracking.
-    pub fn peek(&self, key: &K) -> Decision {
+    pub fn peek<Q>(&self, key: &Q) -> Decision
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
         let hash = self.hasher.hash_one(key);
         let now = self.clock.now();
         let shard = self.lock(hash);
-        match shard.table.find(hash, |e| e.key == *key) {
+        match shard.table.find(hash, |e| e.key.borrow() == key) {
             Some(entry) => self.algorithm.peek(&entry.state, now),
             None => self.algorithm.peek(&A::State::default(), now),
         }
@@ -318,10 +336,14 @@ impl<K: Hash + Eq + Clone, A: Algorithm, C: Clock> KeyedLimiter<K, A, C> {
 
     /// Forgets `key` (for example after a successful authentication clears
     /// its failure count); returns whether it was tracked.
-    pub fn forget(&self, key: &K) -> bool {
+    pub fn forget<Q>(&self, key: &Q) -> bool
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
         let hash = self.hasher.hash_one(key);
         let mut shard = self.lock(hash);
-        match shard.table.find_entry(hash, |e| e.key == *key) {
+        match shard.table.find_entry(hash, |e| e.key.borrow() == key) {
             Ok(entry) => {
                 entry.remove();
                 true

@@ -54,6 +54,19 @@ pub struct WindowState {
     previous: u32,
 }
 
+impl WindowState {
+    /// A state from its parts (the Redis backend rebuilds it from a reply).
+    #[cfg(feature = "redis")]
+    pub(crate) fn from_parts(window: u64, current: u32, previous: u32) -> Self {
+        Self {
+            // Indices are kept modulo 2^32, as `roll` compares them.
+            window: window as u32,
+            current,
+            previous,
+        }
+    }
+}
+
 /// A state whose window index is at most this far ahead of the caller's was
 /// advanced by a thread that read the clock a moment later: count into it
 /// rather than roll it back. Further than this, the index has wrapped after
