@@ -384,9 +384,6 @@ impl<C: CredentialStore, N: NonceCountStore> Verifier<C, N> {
         let digest_uri = creds.uri().ok_or_else(|| missing("uri"))?;
         let response = creds.response().ok_or_else(|| missing("response"))?;
 
-        if !realm.eq_bytes(cfg.realm.as_bytes()) {
-            return Err(Verdict::RealmMismatch);
-        }
         // RFC 7616 §3.3: no algorithm parameter means MD5.
         let algorithm = match creds.algorithm() {
             None => Algorithm::Md5,
@@ -397,6 +394,13 @@ impl<C: CredentialStore, N: NonceCountStore> Verifier<C, N> {
         };
         if !cfg.algorithms.contains(&algorithm) {
             return Err(Verdict::AlgorithmNotAllowed);
+        }
+        // The response must have exactly the digits the algorithm makes
+        // (RFC 3261's 35- and 31-digit examples fail here).
+        let mut given = [0u8; MAX_HEX_LEN];
+        let given = lowercase_hex(&response, algorithm.hex_len(), &mut given)?;
+        if !realm.eq_bytes(cfg.realm.as_bytes()) {
+            return Err(Verdict::RealmMismatch);
         }
         let qop = match creds.qop() {
             None => Qop::None,
@@ -428,11 +432,6 @@ impl<C: CredentialStore, N: NonceCountStore> Verifier<C, N> {
         if creds.userhash() && !cfg.userhash {
             return Err(Verdict::UserhashNotAllowed);
         }
-
-        // The response must have exactly the digits the algorithm makes
-        // (RFC 3261's 35- and 31-digit examples fail here).
-        let mut given = [0u8; MAX_HEX_LEN];
-        let given = lowercase_hex(&response, algorithm.hex_len(), &mut given)?;
 
         if !uri_matches(cfg.uri_check, &digest_uri, request.uri) {
             return Err(Verdict::UriMismatch);
