@@ -29,6 +29,26 @@
 //!   only see a new challenge (or 403).
 //! * The verifier takes the time as a parameter (`now`, Unix seconds; see
 //!   [`unix_now`]), so expiry is exact and testable.
+//!
+//! # Example
+//!
+//! ```
+//! use voipsec::digest::*;
+//!
+//! let mut users = InMemoryCredentials::new();
+//! users.insert_password(b"alice", b"sip.example.test", b"s3cret");
+//! let verifier = Verifier::new(DigestConfig::new("sip.example.test"),
+//!     NonceSecret::generate(), users, InMemoryNonceCounts::default());
+//!
+//! // No or bad credentials: answer 401 with one challenge per algorithm.
+//! let mut headers = String::new();
+//! verifier.write_challenges(ChallengeKind::WwwAuthenticate, None, unix_now(), false, &mut headers);
+//!
+//! // With credentials: the verdict is for your counters, never for the client.
+//! let request = DigestRequest { method: b"REGISTER", uri: b"sip:sip.example.test", body: b"", client: None };
+//! let verdict = verifier.verify(b"Digest username=\"alice\", realm=\"x\", nonce=\"n\", uri=\"u\", response=\"00000000000000000000000000000000\"", &request, unix_now());
+//! assert_eq!(verdict, Verdict::RealmMismatch);
+//! ```
 #![forbid(unsafe_code)]
 
 mod algorithm;
