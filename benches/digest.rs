@@ -81,10 +81,13 @@ fn bench_algorithm(c: &mut Criterion, algorithm: Algorithm, rsip_algorithm: &str
         b.iter(|| Credentials::parse(black_box(fixed.as_bytes())).map(|c| c.response()))
     });
 
+    // rsip spells the RFC 7616 token `SHA-256` as `SHA256` (its parser
+    // refuses the standard spelling); give it the spelling it parses.
+    let for_rsip = fixed.replace("algorithm=SHA-256", "algorithm=SHA256");
     let method = rsip::Method::Register;
     group.bench_function("rsip_parse_verify", |b| {
         b.iter(|| {
-            let untyped = rsip::headers::Authorization::new(black_box(fixed.as_str()));
+            let untyped = rsip::headers::Authorization::new(black_box(for_rsip.as_str()));
             let typed =
                 rsip::headers::typed::Authorization::try_from(untyped).expect("rsip parses");
             let ok = rsip::services::DigestGenerator::from(&typed, "s3cret", &method)

@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use digest_support::Client;
 use voipsec::digest::{
-    Algorithm, DigestConfig, DigestRequest, InMemoryCredentials, NcCheck, NonceCountStore,
-    NonceSecret, NonceUse, RedisNonceCounts, Verdict, Verifier,
+    Algorithm, DigestConfig, DigestRequest, InMemoryCredentials, NONCE_TAG_LEN, NcCheck,
+    NonceCountStore, NonceSecret, NonceUse, RedisNonceCounts, Verdict, Verifier,
 };
 
 fn redis_url() -> String {
@@ -37,7 +37,7 @@ fn check_and_record_semantics() {
     let p = prefix("semantics");
     let s = store(&p);
     let mut u = NonceUse {
-        tag: [3; 16],
+        tag: [3; NONCE_TAG_LEN],
         nc: 1,
         issued_at: 0,
         expires_at: 60,
@@ -51,7 +51,7 @@ fn check_and_record_semantics() {
     u.nc = 4;
     assert_eq!(s.check_and_record(&u).unwrap(), NcCheck::Replayed);
     let mut once = NonceUse {
-        tag: [4; 16],
+        tag: [4; NONCE_TAG_LEN],
         one_time: true,
         ..u
     };

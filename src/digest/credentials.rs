@@ -497,6 +497,17 @@ impl<'a> Cursor<'a> {
         let body_start = self.pos;
         let mut escaped = false;
         loop {
+            // Fast path: jump to the next quote or backslash, then check the
+            // skipped bytes are all qdtext in one pass.
+            let rest = self.input.get(self.pos..).unwrap_or(&[]);
+            if let Some(stop) = memchr::memchr2(b'"', b'\\', rest) {
+                let clean = rest
+                    .get(..stop)
+                    .is_some_and(|span| span.iter().all(|&c| c >= 0x20 && c != 0x7f || c == b'\t'));
+                if clean {
+                    self.pos += stop;
+                }
+            }
             let Some(c) = self.peek() else {
                 return Err(DigestError::UnterminatedQuote { offset: start });
             };

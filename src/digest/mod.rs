@@ -63,7 +63,7 @@ pub use algorithm::{Algorithm, HexDigest};
 pub use challenge::{Challenge, ChallengeKind, QopPolicy};
 pub use credentials::{Chunks, Credentials, ParamValue, ParseLimits};
 pub use error::DigestError;
-pub use nonce::{NonceInfo, NonceKeys, NonceSecret};
+pub use nonce::{NONCE_TAG_LEN, NonceInfo, NonceKeys, NonceSecret};
 #[cfg(feature = "redis")]
 pub use store::RedisNonceCounts;
 pub use store::{

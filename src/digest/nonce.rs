@@ -1,6 +1,12 @@
 //! Stateless nonces: `base64url(key-id | issued-at | random | tag)` where
 //! `tag = HMAC-SHA256(secret, key-id | issued-at | random | realm | client)`
-//! truncated to 128 bits.
+//! truncated to 96 bits (22 bytes, 30 characters).
+//!
+//! Why so short: the nonce is hashed into every response, and at 30
+//! characters an MD5 response for a typical SIP client (8-character cnonce)
+//! fits in two compression blocks instead of three. 96 bits of tag still
+//! needs ~2^96 online guesses to forge; 40 random bits keep nonces issued in
+//! the same second distinct; the 32-bit timestamp lasts until 2106.
 //!
 //! Any node holding the secret verifies a nonce without shared state
 //! (RFC 7616 §3.3 suggests exactly this shape: a timestamp plus a keyed
@@ -19,10 +25,14 @@ use sha2::Sha256;
 use subtle::ConstantTimeEq;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
-const RANDOM_LEN: usize = 8;
-const TAG_LEN: usize = 16;
-/// key-id (1) + issued-at (8) + random + tag.
-const RAW_LEN: usize = 1 + 8 + RANDOM_LEN + TAG_LEN;
+const TIME_LEN: usize = 4;
+const RANDOM_LEN: usize = 5;
+/// Bytes of HMAC tag kept in a nonce (and used as its nonce-count key).
+pub const NONCE_TAG_LEN: usize = 12;
+const TAG_LEN: usize = NONCE_TAG_LEN;
+const HEAD_LEN: usize = 1 + TIME_LEN + RANDOM_LEN;
+/// key-id + issued-at + random + tag.
+const RAW_LEN: usize = HEAD_LEN + TAG_LEN;
 /// Length of an encoded nonce (base64url without padding).
 pub(crate) const NONCE_LEN: usize = RAW_LEN.div_ceil(3) * 4 - (3 - RAW_LEN % 3) % 3;
 
@@ -171,11 +181,13 @@ impl NonceKeys {
     /// ```
     pub fn issue(&self, realm: &[u8], client: Option<IpAddr>, now: u64) -> String {
         let mut raw = [0u8; RAW_LEN];
+        // Seconds past 2106 saturate: such nonces read as expired, never valid.
+        let issued = u32::try_from(now).unwrap_or(u32::MAX);
         raw[0] = self.current_id;
-        raw[1..9].copy_from_slice(&now.to_be_bytes());
-        rand::fill(&mut raw[9..9 + RANDOM_LEN]);
-        let tag = NonceKeys::tag(&self.current, &raw[..9 + RANDOM_LEN], realm, client);
-        raw[9 + RANDOM_LEN..].copy_from_slice(&tag);
+        raw[1..1 + TIME_LEN].copy_from_slice(&issued.to_be_bytes());
+        rand::fill(&mut raw[1 + TIME_LEN..HEAD_LEN]);
+        let tag = NonceKeys::tag(&self.current, &raw[..HEAD_LEN], realm, client);
+        raw[HEAD_LEN..].copy_from_slice(&tag);
         URL_SAFE_NO_PAD.encode(raw)
     }
 
@@ -197,7 +209,7 @@ impl NonceKeys {
         if n != RAW_LEN {
             return None;
         }
-        let (head, rest) = raw.split_at(9 + RANDOM_LEN);
+        let (head, rest) = raw.split_at(HEAD_LEN);
         let given_tag = rest.get(..TAG_LEN)?;
         let key_id = *head.first()?;
         let secret = if key_id == self.current_id {
@@ -212,9 +224,9 @@ impl NonceKeys {
         if !bool::from(tag.ct_eq(given_tag)) {
             return None;
         }
-        let mut ts = [0u8; 8];
-        ts.copy_from_slice(head.get(1..9)?);
-        let issued_at = u64::from_be_bytes(ts);
+        let mut ts = [0u8; TIME_LEN];
+        ts.copy_from_slice(head.get(1..1 + TIME_LEN)?);
+        let issued_at = u64::from(u32::from_be_bytes(ts));
         if issued_at > now.saturating_add(self.max_future_skew_secs) {
             return None;
         }

@@ -10,7 +10,7 @@ use std::sync::Mutex;
 
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
-use super::{Algorithm, DigestError, HexDigest};
+use super::{Algorithm, DigestError, HexDigest, NONCE_TAG_LEN};
 
 /// Longest password a [`UserSecret`] holds inline.
 pub const MAX_PASSWORD_LEN: usize = 128;
@@ -231,8 +231,8 @@ impl CredentialStore for InMemoryCredentials {
 /// One use of a nonce, as the nonce-count store sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NonceUse {
-    /// The nonce's 128-bit tag, unique per nonce.
-    pub tag: [u8; 16],
+    /// The nonce's tag ([`NONCE_TAG_LEN`] bytes of its HMAC), unique per nonce.
+    pub tag: [u8; NONCE_TAG_LEN],
     /// The `nc` the client sent.
     pub nc: u32,
     /// When the nonce was issued (Unix seconds).
@@ -275,8 +275,8 @@ struct CountEntry {
 }
 
 struct CountTable {
-    map: HashMap<[u8; 16], CountEntry>,
-    order: VecDeque<[u8; 16]>,
+    map: HashMap<[u8; NONCE_TAG_LEN], CountEntry>,
+    order: VecDeque<[u8; NONCE_TAG_LEN]>,
     /// Nonces issued at or before this instant may have been evicted while
     /// still valid; an unknown one of them is treated as exhausted, so a
     /// flood that evicts entries can never make a replay look fresh.
@@ -289,7 +289,7 @@ struct CountTable {
 /// ```
 /// use voipsec::digest::{InMemoryNonceCounts, NcCheck, NonceCountStore, NonceUse};
 /// let store = InMemoryNonceCounts::new(1024);
-/// let mut u = NonceUse { tag: [1; 16], nc: 1, issued_at: 0, expires_at: 300, now: 10, one_time: false };
+/// let mut u = NonceUse { tag: [1; 12], nc: 1, issued_at: 0, expires_at: 300, now: 10, one_time: false };
 /// assert_eq!(store.check_and_record(&u).unwrap(), NcCheck::Fresh);
 /// assert_eq!(store.check_and_record(&u).unwrap(), NcCheck::Replayed);
 /// u.nc = 2;
@@ -532,7 +532,7 @@ mod tests {
 
     fn use_at(tag: u8, nc: u32, issued_at: u64, now: u64) -> NonceUse {
         NonceUse {
-            tag: [tag; 16],
+            tag: [tag; NONCE_TAG_LEN],
             nc,
             issued_at,
             expires_at: issued_at + 60,

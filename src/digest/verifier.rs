@@ -664,9 +664,13 @@ fn uri_matches(check: UriCheck, digest_uri: &ParamValue<'_>, request_uri: &[u8])
         UriCheck::Off => true,
         UriCheck::Strict => digest_uri.eq_bytes(request_uri),
         UriCheck::HostOnly => {
-            let mut buf = [0u8; 1024];
-            let Some(given) = digest_uri.unescape_into(&mut buf) else {
-                return false;
+            let mut buf = [0u8; 512];
+            let given = match digest_uri.unescaped() {
+                Some(plain) => plain,
+                None => match digest_uri.unescape_into(&mut buf) {
+                    Some(unescaped) => unescaped,
+                    None => return false,
+                },
             };
             match (host_port(given), host_port(request_uri)) {
                 (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
