@@ -33,12 +33,11 @@ fn replay(target: &str, body: fn(&[u8])) {
 //         replay("sip_message", sip_message::run);
 //     }
 
-// srtp
-#[path = "../fuzz/bodies/srtp_unprotect.rs"]
-mod srtp_unprotect;
+#[path = "../fuzz/bodies/digest_credentials.rs"]
+mod digest_credentials;
 #[test]
-fn srtp_unprotect_corpus() {
-    replay("srtp_unprotect", srtp_unprotect::run);
+fn digest_credentials_corpus() {
+    replay("digest_credentials", digest_credentials::run);
 }
 
 #[path = "../fuzz/bodies/srtcp_unprotect.rs"]
@@ -46,4 +45,11 @@ mod srtcp_unprotect;
 #[test]
 fn srtcp_unprotect_corpus() {
     replay("srtcp_unprotect", srtcp_unprotect::run);
+}
+
+#[path = "../fuzz/bodies/srtp_unprotect.rs"]
+mod srtp_unprotect;
+#[test]
+fn srtp_unprotect_corpus() {
+    replay("srtp_unprotect", srtp_unprotect::run);
 }

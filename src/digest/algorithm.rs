@@ -1,0 +1,249 @@
+//! Digest algorithms (RFC 7616 §3.4.2, RFC 8760 §2) and the hex digests
+//! they produce.
+
+use core::fmt;
+
+use md5::{Digest, Md5};
+use sha2::{Sha256, Sha512_256};
+use zeroize::{Zeroize, ZeroizeOnDrop};
+
+/// A digest algorithm token as it appears in `algorithm=`.
+///
+/// The `-sess` variants derive a per-session HA1 from the nonce and cnonce
+/// (RFC 7616 §3.4.2). `SHA-512-256` is FIPS 180-4 SHA-512/256 (its own
+/// initial values), *not* SHA-512 truncated to 256 bits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Algorithm {
+    /// `MD5` (RFC 2617), the only algorithm most deployed SIP clients speak.
+    Md5,
+    /// `MD5-sess`.
+    Md5Sess,
+    /// `SHA-256` (RFC 7616, RFC 8760).
+    Sha256,
+    /// `SHA-256-sess`.
+    Sha256Sess,
+    /// `SHA-512-256` (RFC 7616, RFC 8760).
+    Sha512_256,
+    /// `SHA-512-256-sess`.
+    Sha512_256Sess,
+}
+
+impl Algorithm {
+    /// All algorithms, strongest first.
+    pub const ALL: [Algorithm; 6] = [
+        Algorithm::Sha512_256,
+        Algorithm::Sha512_256Sess,
+        Algorithm::Sha256,
+        Algorithm::Sha256Sess,
+        Algorithm::Md5,
+        Algorithm::Md5Sess,
+    ];
+
+    /// Parses an `algorithm` token, case-insensitively (RFC 7616 §3.3).
+    ///
+    /// ```
+    /// use voipsec::digest::Algorithm;
+    /// assert_eq!(Algorithm::from_token(b"sha-256"), Some(Algorithm::Sha256));
+    /// assert_eq!(Algorithm::from_token(b"AKAv1-MD5"), None);
+    /// ```
+    pub fn from_token(token: &[u8]) -> Option<Algorithm> {
+        Algorithm::ALL
+            .into_iter()
+            .find(|a| a.as_str().as_bytes().eq_ignore_ascii_case(token))
+    }
+
+    /// The canonical token, e.g. `SHA-512-256-sess`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Algorithm::Md5 => "MD5",
+            Algorithm::Md5Sess => "MD5-sess",
+            Algorithm::Sha256 => "SHA-256",
+            Algorithm::Sha256Sess => "SHA-256-sess",
+            Algorithm::Sha512_256 => "SHA-512-256",
+            Algorithm::Sha512_256Sess => "SHA-512-256-sess",
+        }
+    }
+
+    /// Whether this is a `-sess` variant.
+    pub const fn is_session(self) -> bool {
+        matches!(
+            self,
+            Algorithm::Md5Sess | Algorithm::Sha256Sess | Algorithm::Sha512_256Sess
+        )
+    }
+
+    /// The non-`-sess` algorithm with the same hash function: the one whose
+    /// HA1 a credential store keeps.
+    pub const fn base(self) -> Algorithm {
+        match self {
+            Algorithm::Md5 | Algorithm::Md5Sess => Algorithm::Md5,
+            Algorithm::Sha256 | Algorithm::Sha256Sess => Algorithm::Sha256,
+            Algorithm::Sha512_256 | Algorithm::Sha512_256Sess => Algorithm::Sha512_256,
+        }
+    }
+
+    /// Number of lowercase hex digits in a digest of this algorithm.
+    pub const fn hex_len(self) -> usize {
+        match self.base() {
+            Algorithm::Md5 => 32,
+            _ => 64,
+        }
+    }
+
+    /// `HA1 = H(username ":" realm ":" password)` (RFC 7616 §3.4.2), the
+    /// value a credential store may keep instead of the password. For
+    /// `-sess` algorithms this is the stored part; the verifier derives the
+    /// session HA1 from it.
+    ///
+    /// ```
+    /// use voipsec::digest::Algorithm;
+    /// // RFC 2617 §3.5
+    /// let ha1 = Algorithm::Md5.ha1(b"Mufasa", b"testrealm@host.com", b"Circle Of Life");
+    /// assert_eq!(ha1.as_str(), "939e7578ed9e3c518a452acee763bce9");
+    /// ```
+    pub fn ha1(self, username: &[u8], realm: &[u8], password: &[u8]) -> HexDigest {
+        let mut h = Hasher::new(self);
+        h.update(username);
+        h.update(b":");
+        h.update(realm);
+        h.update(b":");
+        h.update(password);
+        h.finish()
+    }
+
+    /// The RFC 7616 §3.4.4 userhash: `H(username ":" realm)`.
+    ///
+    /// ```
+    /// use voipsec::digest::Algorithm;
+    /// let uh = Algorithm::Sha512_256.userhash("Jäsøn Doe".as_bytes(), b"api@example.org");
+    /// assert!(uh.as_str().starts_with("793263ca"));
+    /// ```
+    pub fn userhash(self, username: &[u8], realm: &[u8]) -> HexDigest {
+        let mut h = Hasher::new(self);
+        h.update(username);
+        h.update(b":");
+        h.update(realm);
+        h.finish()
+    }
+}
+
+impl fmt::Display for Algorithm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The hash function behind an [`Algorithm`], fed incrementally so that
+/// `a ":" b ":" c` never has to be concatenated into a buffer.
+#[derive(Clone)]
+pub(crate) enum Hasher {
+    Md5(Md5),
+    Sha256(Sha256),
+    Sha512_256(Sha512_256),
+}
+
+impl Hasher {
+    pub(crate) fn new(algorithm: Algorithm) -> Hasher {
+        match algorithm.base() {
+            Algorithm::Md5 => Hasher::Md5(Md5::new()),
+            Algorithm::Sha256 => Hasher::Sha256(Sha256::new()),
+            _ => Hasher::Sha512_256(Sha512_256::new()),
+        }
+    }
+
+    #[inline]
+    pub(crate) fn update(&mut self, data: &[u8]) {
+        match self {
+            Hasher::Md5(h) => h.update(data),
+            Hasher::Sha256(h) => h.update(data),
+            Hasher::Sha512_256(h) => h.update(data),
+        }
+    }
+
+    pub(crate) fn finish(self) -> HexDigest {
+        match self {
+            Hasher::Md5(h) => HexDigest::encode(&h.finalize()),
+            Hasher::Sha256(h) => HexDigest::encode(&h.finalize()),
+            Hasher::Sha512_256(h) => HexDigest::encode(&h.finalize()),
+        }
+    }
+}
+
+/// Longest hex digest any supported algorithm produces.
+pub(crate) const MAX_HEX_LEN: usize = 64;
+
+/// A lowercase-hex digest (32 or 64 digits) held inline, no allocation.
+///
+/// HA1 values are password-equivalent, so this type is zeroized on drop and
+/// its `Debug` output shows only the length. Compare with
+/// [`HexDigest::ct_eq`], which runs in constant time.
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+pub struct HexDigest {
+    buf: [u8; MAX_HEX_LEN],
+    len: u8,
+}
+
+impl HexDigest {
+    fn encode(raw: &[u8]) -> HexDigest {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut out = HexDigest {
+            buf: [0; MAX_HEX_LEN],
+            len: 0,
+        };
+        for (pair, byte) in out.buf.chunks_exact_mut(2).zip(raw) {
+            pair[0] = HEX[usize::from(byte >> 4)];
+            pair[1] = HEX[usize::from(byte & 0x0f)];
+            out.len += 2;
+        }
+        out
+    }
+
+    /// Accepts 32 or 64 hex digits in either case and keeps them lowercase,
+    /// e.g. an HA1 read from a user database. `None` for anything else.
+    ///
+    /// ```
+    /// use voipsec::digest::HexDigest;
+    /// let ha1 = HexDigest::from_hex(b"939E7578ED9E3C518A452ACEE763BCE9").unwrap();
+    /// assert_eq!(ha1.as_str(), "939e7578ed9e3c518a452acee763bce9");
+    /// assert!(HexDigest::from_hex(b"7587245234b3434cc3412213e5f113a5432").is_none());
+    /// ```
+    pub fn from_hex(hex: &[u8]) -> Option<HexDigest> {
+        if hex.len() != 32 && hex.len() != MAX_HEX_LEN {
+            return None;
+        }
+        let mut out = HexDigest {
+            buf: [0; MAX_HEX_LEN],
+            len: 0,
+        };
+        for (slot, &c) in out.buf.iter_mut().zip(hex) {
+            if !c.is_ascii_hexdigit() {
+                return None;
+            }
+            *slot = c.to_ascii_lowercase();
+            out.len += 1;
+        }
+        Some(out)
+    }
+
+    /// The hex digits.
+    pub fn as_bytes(&self) -> &[u8] {
+        self.buf.get(..usize::from(self.len)).unwrap_or(&[])
+    }
+
+    /// The hex digits as text.
+    pub fn as_str(&self) -> &str {
+        core::str::from_utf8(self.as_bytes()).unwrap_or("")
+    }
+
+    /// Constant-time comparison (`subtle`); lengths are public.
+    pub fn ct_eq(&self, other: &[u8]) -> bool {
+        use subtle::ConstantTimeEq;
+        self.as_bytes().ct_eq(other).into()
+    }
+}
+
+impl fmt::Debug for HexDigest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "HexDigest(<redacted {} hex digits>)", self.len)
+    }
+}

@@ -1,0 +1,552 @@
+//! Zero-copy parser for `Authorization` / `Proxy-Authorization` header
+//! values (RFC 3261 §25.1 `credentials`, RFC 7616 §3.4).
+//!
+//! The parser borrows every value from the input and never allocates. It
+//! accepts parameters in any order, tokens or quoted strings for every
+//! value (real clients quote `qop` and `algorithm` although the grammar says
+//! token), ignores unknown parameters (up to a limit) and refuses a header in
+//! which a known parameter appears twice: two `response=` values are either
+//! a bug or an attempt to make two implementations disagree.
+
+use super::DigestError;
+
+/// Bounds the parser enforces on hostile input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ParseLimits {
+    /// Longest header value accepted, in bytes.
+    pub max_len: usize,
+    /// Most parameters accepted (known and unknown together).
+    pub max_params: usize,
+}
+
+impl Default for ParseLimits {
+    /// 4 KiB and 32 parameters: a real Authorization is ~300 bytes and has
+    /// at most 12 parameters.
+    fn default() -> Self {
+        ParseLimits {
+            max_len: 4096,
+            max_params: 32,
+        }
+    }
+}
+
+/// One parameter value, borrowed from the header.
+///
+/// For a quoted string, [`raw`](Self::raw) is the text between the quotes
+/// with its backslash escapes still in place; [`chunks`](Self::chunks)
+/// yields the unescaped value in pieces without copying.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ParamValue<'a> {
+    raw: &'a [u8],
+    offset: usize,
+    quoted: bool,
+    escaped: bool,
+}
+
+impl<'a> ParamValue<'a> {
+    /// The value as written (without surrounding quotes, escapes kept).
+    pub fn raw(&self) -> &'a [u8] {
+        self.raw
+    }
+
+    /// Byte offset of the value in the header value.
+    pub fn offset(&self) -> usize {
+        self.offset
+    }
+
+    /// Whether the value was a quoted-string.
+    pub fn is_quoted(&self) -> bool {
+        self.quoted
+    }
+
+    /// The value itself when it contains no escapes (the usual case).
+    pub fn unescaped(&self) -> Option<&'a [u8]> {
+        (!self.escaped).then_some(self.raw)
+    }
+
+    /// The unescaped value as consecutive slices of the input (a quoted-pair
+    /// `\x` stands for `x`, RFC 3261 §25.1).
+    pub fn chunks(&self) -> Chunks<'a> {
+        Chunks {
+            rest: self.raw,
+            escaped: self.escaped,
+            first: true,
+        }
+    }
+
+    /// Length of the unescaped value.
+    pub fn len(&self) -> usize {
+        self.chunks().map(<[u8]>::len).sum()
+    }
+
+    /// Whether the unescaped value is empty.
+    pub fn is_empty(&self) -> bool {
+        self.raw.is_empty()
+    }
+
+    /// Whether the unescaped value equals `other`, byte for byte.
+    pub fn eq_bytes(&self, other: &[u8]) -> bool {
+        let mut rest = other;
+        for chunk in self.chunks() {
+            match rest.split_at_checked(chunk.len()) {
+                Some((head, tail)) if head == chunk => rest = tail,
+                _ => return false,
+            }
+        }
+        rest.is_empty()
+    }
+
+    /// Copies the unescaped value into `buf` and returns it, or `None` when
+    /// it does not fit. Borrows the input directly when there is nothing to
+    /// unescape.
+    pub fn unescape_into<'b>(&self, buf: &'b mut [u8]) -> Option<&'b [u8]>
+    where
+        'a: 'b,
+    {
+        if !self.escaped {
+            return Some(self.raw);
+        }
+        let mut len = 0usize;
+        for chunk in self.chunks() {
+            let end = len.checked_add(chunk.len())?;
+            buf.get_mut(len..end)?.copy_from_slice(chunk);
+            len = end;
+        }
+        buf.get(..len)
+    }
+}
+
+/// Iterator over the unescaped pieces of a [`ParamValue`].
+#[derive(Debug, Clone)]
+pub struct Chunks<'a> {
+    rest: &'a [u8],
+    escaped: bool,
+    first: bool,
+}
+
+impl<'a> Iterator for Chunks<'a> {
+    type Item = &'a [u8];
+
+    fn next(&mut self) -> Option<&'a [u8]> {
+        if self.rest.is_empty() {
+            return None;
+        }
+        if !self.escaped {
+            let all = self.rest;
+            self.rest = &[];
+            return Some(all);
+        }
+        // After the first chunk, `rest` starts right after a backslash: its
+        // first byte is the escaped character and is never itself an escape.
+        let search_from = usize::from(!self.first);
+        self.first = false;
+        let tail = self.rest.get(search_from..).unwrap_or(&[]);
+        let end = match memchr::memchr(b'\\', tail) {
+            Some(pos) => search_from + pos,
+            None => self.rest.len(),
+        };
+        let (chunk, rest) = self.rest.split_at(end.min(self.rest.len()));
+        // Skip the backslash introducing the next quoted-pair.
+        self.rest = rest.get(1..).unwrap_or(&[]);
+        Some(chunk)
+    }
+}
+
+/// The parsed parameters of `Digest` credentials, borrowed from the header.
+///
+/// Presence of the parameters every response needs (`username` or
+/// `username*`, `realm`, `nonce`, `uri`, `response`) is checked by
+/// [`Credentials::parse`]; the meaning of the values is the verifier's job.
+///
+/// ```
+/// use voipsec::digest::Credentials;
+/// let value = br#"Digest username="alice",realm="sip.example.test",cnonce="6b8b4567",nc=00000001,qop=auth,uri="sip:127.0.0.1:5070",nonce="4a1f0c2b9d7e6f5a3c8b1e0d2f4a6c8e",response="2fa6b4aaad3b8afec4811021241125bd",algorithm=MD5,opaque="op4que""#;
+/// let creds = Credentials::parse(value).unwrap();
+/// assert!(creds.username().unwrap().eq_bytes(b"alice"));
+/// assert_eq!(creds.nc().unwrap().raw(), b"00000001");
+/// assert_eq!(creds.nonce_count().unwrap(), Some(1));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Credentials<'a> {
+    username: Option<ParamValue<'a>>,
+    username_ext: Option<ParamValue<'a>>,
+    realm: Option<ParamValue<'a>>,
+    nonce: Option<ParamValue<'a>>,
+    uri: Option<ParamValue<'a>>,
+    response: Option<ParamValue<'a>>,
+    algorithm: Option<ParamValue<'a>>,
+    cnonce: Option<ParamValue<'a>>,
+    opaque: Option<ParamValue<'a>>,
+    qop: Option<ParamValue<'a>>,
+    nc: Option<ParamValue<'a>>,
+    userhash: Option<ParamValue<'a>>,
+}
+
+/// Known parameter names, in the order of the fields above.
+const KNOWN: [&str; 12] = [
+    "username",
+    "username*",
+    "realm",
+    "nonce",
+    "uri",
+    "response",
+    "algorithm",
+    "cnonce",
+    "opaque",
+    "qop",
+    "nc",
+    "userhash",
+];
+
+impl<'a> Credentials<'a> {
+    /// Parses a header value with the default [`ParseLimits`].
+    ///
+    /// # Errors
+    /// [`DigestError::NotDigest`] for another auth-scheme, otherwise the
+    /// syntax error and its byte offset.
+    pub fn parse(value: &'a [u8]) -> Result<Credentials<'a>, DigestError> {
+        Credentials::parse_with(value, &ParseLimits::default())
+    }
+
+    /// [`parse`](Self::parse) for a `&str` header value.
+    ///
+    /// # Errors
+    /// As [`parse`](Self::parse).
+    pub fn parse_str(value: &'a str) -> Result<Credentials<'a>, DigestError> {
+        Credentials::parse(value.as_bytes())
+    }
+
+    /// Parses with explicit limits.
+    ///
+    /// # Errors
+    /// As [`parse`](Self::parse), plus [`DigestError::TooLong`] and
+    /// [`DigestError::TooManyParams`] when a limit is hit.
+    pub fn parse_with(
+        value: &'a [u8],
+        limits: &ParseLimits,
+    ) -> Result<Credentials<'a>, DigestError> {
+        if value.len() > limits.max_len {
+            return Err(DigestError::TooLong {
+                len: value.len(),
+                max: limits.max_len,
+            });
+        }
+        let mut cur = Cursor {
+            input: value,
+            pos: 0,
+        };
+        cur.skip_lws();
+        let scheme_start = cur.pos;
+        let scheme = cur.token();
+        if !scheme.eq_ignore_ascii_case(b"Digest") {
+            return Err(DigestError::NotDigest {
+                offset: scheme_start,
+            });
+        }
+        let before_gap = cur.pos;
+        cur.skip_lws();
+        if cur.pos == before_gap && !cur.at_end() {
+            // "Digestusername=..." is not the Digest scheme.
+            return Err(DigestError::NotDigest {
+                offset: scheme_start,
+            });
+        }
+
+        let mut creds = Credentials::default();
+        let mut count = 0usize;
+        loop {
+            // Empty list elements (",,") are allowed by the #rule.
+            while cur.eat(b',') {
+                cur.skip_lws();
+            }
+            if cur.at_end() {
+                break;
+            }
+            let name_start = cur.pos;
+            count += 1;
+            if count > limits.max_params {
+                return Err(DigestError::TooManyParams {
+                    max: limits.max_params,
+                    offset: name_start,
+                });
+            }
+            let name = cur.token();
+            if name.is_empty() {
+                return Err(DigestError::ExpectedName { offset: name_start });
+            }
+            cur.skip_lws();
+            if !cur.eat(b'=') {
+                return Err(DigestError::ExpectedEquals { offset: cur.pos });
+            }
+            cur.skip_lws();
+            let value = cur.value()?;
+            if let Some(index) = KNOWN
+                .iter()
+                .position(|k| k.as_bytes().eq_ignore_ascii_case(name))
+            {
+                let slot = creds.slot(index);
+                if slot.is_some() {
+                    return Err(DigestError::DuplicateParam {
+                        name: KNOWN.get(index).copied().unwrap_or("?"),
+                        offset: name_start,
+                    });
+                }
+                *slot = Some(value);
+            }
+            cur.skip_lws();
+            if cur.at_end() {
+                break;
+            }
+            if !cur.eat(b',') {
+                return Err(DigestError::ExpectedComma { offset: cur.pos });
+            }
+            cur.skip_lws();
+        }
+
+        if creds.username.is_some() && creds.username_ext.is_some() {
+            // RFC 7616 §3.4: username and username* MUST NOT both be present.
+            let offset = creds.username_ext.map_or(0, |v| v.offset);
+            return Err(DigestError::DuplicateParam {
+                name: "username*",
+                offset,
+            });
+        }
+        if creds.username.is_none() && creds.username_ext.is_none() {
+            return Err(DigestError::MissingParam { name: "username" });
+        }
+        for (present, name) in [
+            (creds.realm.is_some(), "realm"),
+            (creds.nonce.is_some(), "nonce"),
+            (creds.uri.is_some(), "uri"),
+            (creds.response.is_some(), "response"),
+        ] {
+            if !present {
+                return Err(DigestError::MissingParam { name });
+            }
+        }
+        Ok(creds)
+    }
+
+    fn slot(&mut self, index: usize) -> &mut Option<ParamValue<'a>> {
+        match index {
+            0 => &mut self.username,
+            1 => &mut self.username_ext,
+            2 => &mut self.realm,
+            3 => &mut self.nonce,
+            4 => &mut self.uri,
+            5 => &mut self.response,
+            6 => &mut self.algorithm,
+            7 => &mut self.cnonce,
+            8 => &mut self.opaque,
+            9 => &mut self.qop,
+            10 => &mut self.nc,
+            _ => &mut self.userhash,
+        }
+    }
+
+    /// `username` (or the userhash when `userhash=true`).
+    pub fn username(&self) -> Option<ParamValue<'a>> {
+        self.username
+    }
+    /// `username*`, the RFC 8187 extended form (RFC 7616 §3.4.4).
+    pub fn username_ext(&self) -> Option<ParamValue<'a>> {
+        self.username_ext
+    }
+    /// `realm`.
+    pub fn realm(&self) -> Option<ParamValue<'a>> {
+        self.realm
+    }
+    /// `nonce`.
+    pub fn nonce(&self) -> Option<ParamValue<'a>> {
+        self.nonce
+    }
+    /// `uri` (the digest-uri, not necessarily the Request-URI).
+    pub fn uri(&self) -> Option<ParamValue<'a>> {
+        self.uri
+    }
+    /// `response`.
+    pub fn response(&self) -> Option<ParamValue<'a>> {
+        self.response
+    }
+    /// `algorithm` as written; absent means MD5 (RFC 7616 §3.3).
+    pub fn algorithm(&self) -> Option<ParamValue<'a>> {
+        self.algorithm
+    }
+    /// `cnonce`.
+    pub fn cnonce(&self) -> Option<ParamValue<'a>> {
+        self.cnonce
+    }
+    /// `opaque`.
+    pub fn opaque(&self) -> Option<ParamValue<'a>> {
+        self.opaque
+    }
+    /// `qop` as written.
+    pub fn qop(&self) -> Option<ParamValue<'a>> {
+        self.qop
+    }
+    /// `nc` as written.
+    pub fn nc(&self) -> Option<ParamValue<'a>> {
+        self.nc
+    }
+
+    /// Whether `userhash=true` (RFC 7616 §3.4.4), case-insensitively.
+    pub fn userhash(&self) -> bool {
+        self.userhash.is_some_and(|v| v.eq_ignore_case(b"true"))
+    }
+
+    /// `nc` decoded: exactly 8 hex digits (RFC 7616 §3.4, `8LHEX`).
+    ///
+    /// # Errors
+    /// [`DigestError::InvalidValue`] for anything else.
+    pub fn nonce_count(&self) -> Result<Option<u32>, DigestError> {
+        let Some(nc) = self.nc else {
+            return Ok(None);
+        };
+        let invalid = DigestError::InvalidValue {
+            name: "nc",
+            offset: nc.offset,
+        };
+        if nc.escaped || nc.raw.len() != 8 {
+            return Err(invalid);
+        }
+        let mut n = 0u32;
+        for &c in nc.raw {
+            let digit = char::from(c).to_digit(16).ok_or(invalid)?;
+            n = (n << 4) | digit;
+        }
+        Ok(Some(n))
+    }
+}
+
+impl ParamValue<'_> {
+    fn eq_ignore_case(&self, other: &[u8]) -> bool {
+        !self.escaped && self.raw.eq_ignore_ascii_case(other)
+    }
+}
+
+/// A position in the header value; every read is bounds-checked.
+struct Cursor<'a> {
+    input: &'a [u8],
+    pos: usize,
+}
+
+/// RFC 3261 §25.1 token characters.
+fn is_token_byte(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || b"-.!%*_+`'~".contains(&c)
+}
+
+impl<'a> Cursor<'a> {
+    fn peek(&self) -> Option<u8> {
+        self.input.get(self.pos).copied()
+    }
+
+    fn at_end(&self) -> bool {
+        self.pos >= self.input.len()
+    }
+
+    fn eat(&mut self, c: u8) -> bool {
+        if self.peek() == Some(c) {
+            self.pos += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Skips SP/HTAB and line folds (CRLF followed by SP/HTAB, RFC 3261 §25.1 LWS).
+    fn skip_lws(&mut self) {
+        loop {
+            match self.peek() {
+                Some(b' ' | b'\t') => self.pos += 1,
+                Some(b'\r')
+                    if self.input.get(self.pos + 1) == Some(&b'\n')
+                        && matches!(self.input.get(self.pos + 2), Some(b' ' | b'\t')) =>
+                {
+                    self.pos += 3;
+                }
+                Some(b'\n') if matches!(self.input.get(self.pos + 1), Some(b' ' | b'\t')) => {
+                    self.pos += 2;
+                }
+                _ => return,
+            }
+        }
+    }
+
+    fn token(&mut self) -> &'a [u8] {
+        let start = self.pos;
+        let rest = self.input.get(start..).unwrap_or(&[]);
+        let len = rest.iter().take_while(|&&c| is_token_byte(c)).count();
+        self.pos = start + len;
+        rest.get(..len).unwrap_or(&[])
+    }
+
+    fn value(&mut self) -> Result<ParamValue<'a>, DigestError> {
+        let start = self.pos;
+        if !self.eat(b'"') {
+            let raw = self.token();
+            if raw.is_empty() {
+                return Err(DigestError::ExpectedValue { offset: start });
+            }
+            return Ok(ParamValue {
+                raw,
+                offset: start,
+                quoted: false,
+                escaped: false,
+            });
+        }
+        let body_start = self.pos;
+        let mut escaped = false;
+        loop {
+            // Fast path: jump to the next quote or backslash, then check the
+            // skipped bytes are all qdtext in one pass.
+            let rest = self.input.get(self.pos..).unwrap_or(&[]);
+            if let Some(stop) = memchr::memchr2(b'"', b'\\', rest) {
+                let clean = rest
+                    .get(..stop)
+                    .is_some_and(|span| span.iter().all(|&c| c >= 0x20 && c != 0x7f || c == b'\t'));
+                if clean {
+                    self.pos += stop;
+                }
+            }
+            let Some(c) = self.peek() else {
+                return Err(DigestError::UnterminatedQuote { offset: start });
+            };
+            match c {
+                b'"' => {
+                    let raw = self.input.get(body_start..self.pos).unwrap_or(&[]);
+                    self.pos += 1;
+                    return Ok(ParamValue {
+                        raw,
+                        offset: body_start,
+                        quoted: true,
+                        escaped,
+                    });
+                }
+                b'\\' => {
+                    // quoted-pair = "\" (%x00-09 / %x0B-0C / %x0E-7F)
+                    match self.input.get(self.pos + 1) {
+                        None => return Err(DigestError::UnterminatedQuote { offset: start }),
+                        Some(b'\r' | b'\n') | Some(0x80..) => {
+                            return Err(DigestError::InvalidQuotedByte {
+                                offset: self.pos + 1,
+                            });
+                        }
+                        Some(_) => {
+                            escaped = true;
+                            self.pos += 2;
+                        }
+                    }
+                }
+                b'\r' | b'\n' => {
+                    let before = self.pos;
+                    self.skip_lws();
+                    if self.pos == before {
+                        return Err(DigestError::InvalidQuotedByte { offset: before });
+                    }
+                }
+                b'\t' | 0x20..=0x7e | 0x80.. => self.pos += 1,
+                _ => return Err(DigestError::InvalidQuotedByte { offset: self.pos }),
+            }
+        }
+    }
+}

@@ -1,0 +1,94 @@
+//! The hot path allocates nothing: parsing credentials and verifying them
+//! (MD5 and SHA-256, nonce check, nc store, credential lookup) are counted
+//! by a global allocator that tallies every allocation in this binary.
+
+mod digest_support;
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use digest_support::Client;
+use voipsec::digest::{
+    Algorithm, Credentials, DigestConfig, DigestRequest, InMemoryCredentials, InMemoryNonceCounts,
+    NonceSecret, Verdict, Verifier,
+};
+
+struct Counting;
+
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: delegates to the system allocator unchanged; only counts.
+#[allow(unsafe_code)]
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: same contract as the caller's.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: same contract as the caller's.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: same contract as the caller's.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+#[test]
+fn parse_and_verify_allocate_nothing() {
+    let realm = "sip.example.test";
+    let mut users = InMemoryCredentials::new();
+    users.insert_password(b"alice", realm.as_bytes(), b"s3cret");
+    let mut config = DigestConfig::new(realm);
+    config.algorithms = vec![Algorithm::Sha256, Algorithm::Md5, Algorithm::Sha512_256Sess];
+    config.qop.auth_int = true;
+    let v = Verifier::new(
+        config,
+        NonceSecret::generate(),
+        users,
+        InMemoryNonceCounts::new(256),
+    );
+    let req = DigestRequest {
+        method: b"REGISTER",
+        uri: b"sip:example.com",
+        body: b"",
+        client: None,
+    };
+
+    // Prepare every header first: building them allocates.
+    let mut headers = Vec::new();
+    for alg in [Algorithm::Md5, Algorithm::Sha256, Algorithm::Sha512_256Sess] {
+        let nonce = v.issue_nonce(None, 1_000);
+        let client = Client::new("alice", "s3cret", realm, alg);
+        for nc in 1..=20 {
+            headers.push((alg, client.authorization(&nonce, nc, "REGISTER", b"")));
+        }
+    }
+    let mut wrong = Client::new("alice", "guess", realm, Algorithm::Md5);
+    wrong.qop = Some("auth-int");
+    let wrong = wrong.authorization(&v.issue_nonce(None, 1_000), 1, "REGISTER", b"");
+
+    let before = ALLOCATIONS.load(Ordering::SeqCst);
+    let mut authenticated = 0;
+    for (alg, header) in &headers {
+        let creds = Credentials::parse(header.as_bytes()).expect("parses");
+        assert!(creds.username().is_some());
+        assert_eq!(
+            v.verify(header.as_bytes(), &req, 1_001),
+            Verdict::Authenticated { algorithm: *alg }
+        );
+        authenticated += 1;
+    }
+    assert_eq!(
+        v.verify(wrong.as_bytes(), &req, 1_001),
+        Verdict::WrongResponse
+    );
+    let after = ALLOCATIONS.load(Ordering::SeqCst);
+    assert_eq!(authenticated, 60);
+    assert_eq!(after - before, 0, "allocations on the verify path");
+}
