@@ -1,2 +1,10 @@
 //! `guard` — under construction.
 #![forbid(unsafe_code)]
+
+pub mod acl;
+pub mod error;
+pub mod event;
+
+pub use acl::{Acl, AclAction, AclRule, AclVerdict, Cidr};
+pub use error::GuardError;
+pub use event::{Action, Decision, Event, EventSink, JsonLinesSink, Reason, Rule};
