@@ -4,7 +4,12 @@
 pub mod acl;
 pub mod error;
 pub mod event;
+pub mod scanner;
+mod tracker;
 
 pub use acl::{Acl, AclAction, AclRule, AclVerdict, Cidr};
 pub use error::GuardError;
 pub use event::{Action, Decision, Event, EventSink, JsonLinesSink, Reason, Rule};
+pub use scanner::{
+    EnumerationConfig, EnumerationDetector, Fingerprint, MatchKind, ScannerFingerprints,
+};
