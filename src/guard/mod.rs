@@ -4,12 +4,14 @@
 pub mod acl;
 pub mod error;
 pub mod event;
+pub mod fraud;
 pub mod scanner;
 mod tracker;
 
 pub use acl::{Acl, AclAction, AclRule, AclVerdict, Cidr};
 pub use error::GuardError;
 pub use event::{Action, Decision, Event, EventSink, JsonLinesSink, Reason, Rule};
+pub use fraud::{DestinationClass, DialPlan, ProbingConfig, ProbingDetector};
 pub use scanner::{
     EnumerationConfig, EnumerationDetector, Fingerprint, MatchKind, ScannerFingerprints,
 };
