@@ -118,6 +118,10 @@ pub enum Action {
         /// How long the sender should wait.
         retry_after: Duration,
     },
+    /// Refuse this message with 403 Forbidden (RFC 3261 §21.4.4): for known
+    /// peers breaking a policy (ACL, forbidden destination), who deserve an
+    /// answer rather than retransmitting into silence.
+    Reject,
     /// Send nothing back, so a scanner learns nothing about this host.
     DropSilently,
     /// Drop this and everything from the source for a time.
@@ -135,22 +139,24 @@ impl Action {
             Action::Alert => "alert",
             Action::Challenge => "challenge",
             Action::Throttle { .. } => "throttle",
+            Action::Reject => "reject",
             Action::DropSilently => "drop",
             Action::Block { .. } => "block",
         }
     }
 
     /// Severity rank: when several policies answer, the engine keeps the most
-    /// severe (`Allow` < `Alert` < `Challenge` < `Throttle` < `DropSilently`
-    /// < `Block`).
+    /// severe (`Allow` < `Alert` < `Challenge` < `Throttle` < `Reject` <
+    /// `DropSilently` < `Block`).
     pub const fn severity(&self) -> u8 {
         match self {
             Action::Allow => 0,
             Action::Alert => 1,
             Action::Challenge => 2,
             Action::Throttle { .. } => 3,
-            Action::DropSilently => 4,
-            Action::Block { .. } => 5,
+            Action::Reject => 4,
+            Action::DropSilently => 5,
+            Action::Block { .. } => 6,
         }
     }
 
@@ -645,6 +651,7 @@ mod tests {
             Action::Throttle {
                 retry_after: Duration::from_secs(1),
             },
+            Action::Reject,
             Action::DropSilently,
             Action::Block {
                 duration: Duration::from_secs(1),

@@ -2,6 +2,8 @@
 #![forbid(unsafe_code)]
 
 pub mod acl;
+pub mod ban;
+pub mod bruteforce;
 pub mod error;
 pub mod event;
 pub mod fraud;
@@ -9,6 +11,8 @@ pub mod scanner;
 mod tracker;
 
 pub use acl::{Acl, AclAction, AclRule, AclVerdict, Cidr};
+pub use ban::{BanConfig, BanList};
+pub use bruteforce::{BruteForceConfig, BruteForceDetector};
 pub use error::GuardError;
 pub use event::{Action, Decision, Event, EventSink, JsonLinesSink, Reason, Rule};
 pub use fraud::{DestinationClass, DialPlan, ProbingConfig, ProbingDetector};

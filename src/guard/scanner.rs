@@ -21,7 +21,7 @@ use std::time::Duration;
 
 use super::error::GuardError;
 use super::event::{Reason, Rule};
-use super::tracker::{BoundedTracker, DISTINCT_CAPACITY, DistinctSet, Fingerprinter};
+use super::tracker::{BoundedTracker, DISTINCT_CAPACITY, DistinctSet, Fingerprinter, source_key};
 
 /// How a fingerprint pattern is compared with the header value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -461,23 +461,6 @@ fn failure_reason(observed: u32, limit: u32) -> Reason {
         u64::from(observed),
         u64::from(limit),
     )
-}
-
-/// The key a source is counted under: IPv4 (and IPv4-mapped) addresses as
-/// they are, IPv6 addresses truncated to `v6_prefix_len` bits.
-pub(crate) fn source_key(source: IpAddr, v6_prefix_len: u8) -> IpAddr {
-    match super::acl::canonical(source) {
-        IpAddr::V6(v6) => {
-            let len = u32::from(v6_prefix_len.min(128));
-            let mask = if len == 0 {
-                0
-            } else {
-                u128::MAX << (128 - len)
-            };
-            IpAddr::V6((u128::from(v6) & mask).into())
-        }
-        v4 => v4,
-    }
 }
 
 #[cfg(test)]

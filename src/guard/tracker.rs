@@ -12,6 +12,7 @@
 use std::collections::HashMap;
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hash};
+use std::net::IpAddr;
 
 /// Per-key state with a hard cap on the number of keys.
 #[derive(Debug)]
@@ -138,12 +139,35 @@ impl DistinctSet {
         usize::from(self.len)
     }
 
+    /// Whether `fingerprint` is held.
+    pub(crate) fn contains(&self, fingerprint: u64) -> bool {
+        let held = self.items.get(..usize::from(self.len)).unwrap_or(&[]);
+        held.contains(&(fingerprint as u32))
+    }
+
     pub(crate) fn clear(&mut self) {
         self.len = 0;
     }
 
     pub(crate) fn len(&self) -> usize {
         usize::from(self.len)
+    }
+}
+
+/// The key a source is counted under: IPv4 (and IPv4-mapped) addresses as
+/// they are, IPv6 addresses truncated to `v6_prefix_len` bits.
+pub(crate) fn source_key(source: IpAddr, v6_prefix_len: u8) -> IpAddr {
+    match super::acl::canonical(source) {
+        IpAddr::V6(v6) => {
+            let len = u32::from(v6_prefix_len.min(128));
+            let mask = if len == 0 {
+                0
+            } else {
+                u128::MAX << (128 - len)
+            };
+            IpAddr::V6((u128::from(v6) & mask).into())
+        }
+        v4 => v4,
     }
 }
 
