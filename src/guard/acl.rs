@@ -331,13 +331,7 @@ impl Acl {
                 max: MAX_ACL_RULES,
             });
         }
-        let mut acl = Acl {
-            rules: Vec::new(),
-            default,
-            global: ScopeTries::default(),
-            by_method: HashMap::new(),
-            by_account: HashMap::new(),
-        };
+        let mut acl = Acl::empty(default);
         for (index, rule) in rules.iter().enumerate() {
             let index = u32::try_from(index).map_err(|_| GuardError::TooMany {
                 what: "ACL rules",
@@ -359,6 +353,17 @@ impl Acl {
         }
         acl.rules = rules;
         Ok(acl)
+    }
+
+    /// A list without rules: every source gets `default`.
+    pub fn empty(default: AclAction) -> Self {
+        Acl {
+            rules: Vec::new(),
+            default,
+            global: ScopeTries::default(),
+            by_method: HashMap::new(),
+            by_account: HashMap::new(),
+        }
     }
 
     /// Parses and compiles rule lines (`allow|deny CIDR [method M] [account A]`).

@@ -98,6 +98,9 @@ pub enum GuardError {
         /// The bound.
         max: usize,
     },
+    /// The configuration file could not be read.
+    #[error("config file: {0}")]
+    ConfigFile(#[source] io::Error),
     /// An event sink failed to write.
     #[error("event sink: {0}")]
     Sink(#[from] io::Error),

@@ -39,7 +39,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use super::error::GuardError;
-use super::event::{Reason, Rule};
+use super::event::{Action, Decision, Reason, Rule};
 use super::tracker::{BoundedTracker, DISTINCT_CAPACITY, DistinctSet, Fingerprinter};
 
 /// What kind of destination a dialed number reaches.
@@ -473,6 +473,108 @@ impl DigitTrie {
     }
 }
 
+/// What to do with a call to a destination class.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ClassAction {
+    /// Let the call through.
+    Allow,
+    /// Let it through and raise an event.
+    Alert,
+    /// Refuse the call (403).
+    Reject,
+}
+
+impl FromStr for ClassAction {
+    type Err = GuardError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "allow" => Ok(ClassAction::Allow),
+            "alert" => Ok(ClassAction::Alert),
+            "reject" => Ok(ClassAction::Reject),
+            _ => Err(GuardError::ConfigSyntax {
+                line: 0,
+                reason: "action must be allow, alert or reject",
+            }),
+        }
+    }
+}
+
+/// The action per destination class. Emergency calls are always allowed,
+/// whatever is configured.
+///
+/// ```
+/// use voipsec::guard::{Action, DestinationClass, DestinationPolicy, Rule};
+///
+/// let policy = DestinationPolicy::default();
+/// assert_eq!(policy.decide(DestinationClass::Domestic).action, Action::Allow);
+/// assert_eq!(policy.decide(DestinationClass::International).action, Action::Alert);
+/// let premium = policy.decide(DestinationClass::PremiumRate);
+/// assert_eq!((premium.action, premium.reason.rule), (Action::Reject, Rule::FraudDestination));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DestinationPolicy {
+    /// Extensions.
+    pub internal: ClassAction,
+    /// Home-country numbers.
+    pub domestic: ClassAction,
+    /// Numbers abroad.
+    pub international: ClassAction,
+    /// Premium-rate numbers.
+    pub premium: ClassAction,
+    /// High-risk (IRSF) destinations.
+    pub high_risk: ClassAction,
+    /// SIP user names and malformed numbers.
+    pub unknown: ClassAction,
+}
+
+impl Default for DestinationPolicy {
+    fn default() -> Self {
+        DestinationPolicy {
+            internal: ClassAction::Allow,
+            domestic: ClassAction::Allow,
+            international: ClassAction::Alert,
+            premium: ClassAction::Reject,
+            high_risk: ClassAction::Reject,
+            unknown: ClassAction::Allow,
+        }
+    }
+}
+
+impl DestinationPolicy {
+    /// The action for `class`.
+    pub fn action_for(&self, class: DestinationClass) -> ClassAction {
+        match class {
+            DestinationClass::Emergency => ClassAction::Allow,
+            DestinationClass::Internal => self.internal,
+            DestinationClass::Domestic => self.domestic,
+            DestinationClass::International => self.international,
+            DestinationClass::PremiumRate => self.premium,
+            DestinationClass::HighRisk => self.high_risk,
+            DestinationClass::Unknown => self.unknown,
+        }
+    }
+
+    /// The decision for a call to `class` (rule [`Rule::FraudDestination`]).
+    pub fn decide(&self, class: DestinationClass) -> Decision {
+        let text = match class {
+            DestinationClass::Internal => "call to an extension",
+            DestinationClass::Emergency => "emergency call",
+            DestinationClass::Domestic => "domestic destination",
+            DestinationClass::International => "international destination",
+            DestinationClass::PremiumRate => "premium-rate destination",
+            DestinationClass::HighRisk => "high-risk (IRSF) destination",
+            DestinationClass::Unknown => "non-numeric destination",
+        };
+        let action = match self.action_for(class) {
+            ClassAction::Allow => return Decision::ALLOW,
+            ClassAction::Alert => Action::Alert,
+            ClassAction::Reject => Action::Reject,
+        };
+        Decision::new(action, Reason::new(Rule::FraudDestination, text))
+    }
+}
+
 /// Thresholds of the [`ProbingDetector`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ProbingConfig {
@@ -700,6 +802,33 @@ impl ProbingDetector {
 mod tests {
     use super::*;
     use DestinationClass::*;
+
+    #[test]
+    fn emergency_is_always_allowed() {
+        let policy = DestinationPolicy {
+            internal: ClassAction::Reject,
+            domestic: ClassAction::Reject,
+            international: ClassAction::Reject,
+            premium: ClassAction::Reject,
+            high_risk: ClassAction::Reject,
+            unknown: ClassAction::Reject,
+        };
+        assert_eq!(policy.decide(Emergency), Decision::ALLOW);
+        for class in [
+            Internal,
+            Domestic,
+            International,
+            PremiumRate,
+            HighRisk,
+            Unknown,
+        ] {
+            assert_eq!(policy.decide(class).action, Action::Reject);
+        }
+        assert_eq!(
+            DestinationPolicy::default().decide(HighRisk).reason.text,
+            "high-risk (IRSF) destination"
+        );
+    }
     use proptest::prelude::*;
 
     fn uk() -> DialPlan {
