@@ -720,7 +720,8 @@ flood.malformed_window = 10s
 
     #[test]
     fn errors_name_the_line() {
-        let cases: &[(&str, fn(&GuardError) -> bool)] = &[
+        type Check = fn(&GuardError) -> bool;
+        let cases: &[(&str, Check)] = &[
             (
                 "acl.defualt = allow",
                 |e| matches!(e, GuardError::UnknownKey { line: 1, key } if key == "acl.defualt"),

@@ -256,7 +256,7 @@ impl DialPlan {
             .iter()
             .map(|p| Digits::parse(p))
             .collect::<Result<Vec<_>, _>>()?;
-        parsed.sort_by(|a, b| b.len.cmp(&a.len));
+        parsed.sort_by_key(|p| std::cmp::Reverse(p.len));
         self.international_prefixes = parsed;
         Ok(())
     }
