@@ -7,7 +7,9 @@ use std::path::Path;
 /// Feeds every file of `fuzz/corpus/<target>/` to `body`, and fails if the
 /// corpus is missing or empty (a replay that replays nothing proves nothing).
 fn replay(target: &str, body: fn(&[u8])) {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus").join(target);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fuzz/corpus")
+        .join(target);
     let mut count = 0usize;
     let mut entries: Vec<_> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("corpus {} missing: {e}", dir.display()))
@@ -30,3 +32,18 @@ fn replay(target: &str, body: fn(&[u8])) {
 //     fn sip_message_corpus() {
 //         replay("sip_message", sip_message::run);
 //     }
+
+// guard: configuration parser and per-message look-ups.
+#[path = "../fuzz/bodies/guard_config.rs"]
+mod guard_config;
+#[test]
+fn guard_config_corpus() {
+    replay("guard_config", guard_config::run);
+}
+
+#[path = "../fuzz/bodies/guard_lookup.rs"]
+mod guard_lookup;
+#[test]
+fn guard_lookup_corpus() {
+    replay("guard_lookup", guard_lookup::run);
+}
