@@ -75,7 +75,7 @@ ban.max_sources = 64
 ";
 
 fn source(n: u32) -> IpAddr {
-    if n % 3 == 0 {
+    if n.is_multiple_of(3) {
         IpAddr::V6(Ipv6Addr::from(
             0x2001_0db8_0000_0000_0000_0000_0000_0000u128 | (u128::from(n) << 64),
         ))
@@ -137,7 +137,7 @@ fn per_message_paths_do_not_allocate() {
             checksum += probing
                 .call_ended(user, number, Duration::from_secs(1), now)
                 .is_some() as u64;
-            if n % 5 == 0 {
+            if n.is_multiple_of(5) {
                 bans.ban(src, now);
             }
             checksum += bans.remaining(src, now).is_some() as u64;
