@@ -139,11 +139,12 @@ fn bench_enumeration(c: &mut Criterion) {
     })
     .unwrap();
     let users = ["100", "101", "alice", "bob"];
+    // 1024 active sources: every call updates a tracked source.
     c.bench_function("guard_enumeration_observe", |b| {
         let mut n = 0u32;
         b.iter(|| {
             n = n.wrapping_add(1);
-            let src = IpAddr::V4((0x0a00_0000 | (n % 8192)).into());
+            let src = IpAddr::V4((0x0a00_0000 | (n % 1024)).into());
             black_box(detector.observe_request(
                 src,
                 "REGISTER",
@@ -154,11 +155,26 @@ fn bench_enumeration(c: &mut Criterion) {
     });
 }
 
+fn bench_enumeration_evicting(c: &mut Criterion) {
+    // Worst case: a spoofed flood of 8192 rotating sources against a
+    // 4096-source table, so every call evicts the oldest source.
+    let mut detector = EnumerationDetector::new(EnumerationConfig::default()).unwrap();
+    c.bench_function("guard_enumeration_observe_evicting", |b| {
+        let mut n = 0u32;
+        b.iter(|| {
+            n = n.wrapping_add(1);
+            let src = IpAddr::V4((0x0a00_0000 | (n % 8192)).into());
+            black_box(detector.observe_request(src, "REGISTER", "100", u64::from(n)))
+        })
+    });
+}
+
 criterion_group!(
     benches,
     bench_acl,
     bench_scanner,
     bench_dial_plan,
-    bench_enumeration
+    bench_enumeration,
+    bench_enumeration_evicting
 );
 criterion_main!(benches);

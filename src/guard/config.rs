@@ -26,42 +26,42 @@
 //! replaces the earlier value. An unknown key is an error, so a misspelt
 //! threshold is never silently ignored.
 //!
-//! # Keys (defaults in brackets)
+//! # Keys
 //!
-//! | key | meaning |
-//! |---|---|
-//! | `acl.default` | `allow` or `deny` when no ACL rule matches [allow] |
-//! | `sources.ipv6_prefix_len` | IPv6 sources are counted and banned per prefix [64] |
-//! | `scanner.defaults` | include the built-in fingerprints [true] |
-//! | `scanner.window` | enumeration window [60s] |
-//! | `scanner.distinct_users` | distinct target users per window, ≤ 64 [32] |
-//! | `scanner.failure_responses` | 404/401/403/407/484 answers per window [40] |
-//! | `scanner.options_requests` | OPTIONS per window [120] |
-//! | `scanner.max_sources` | sources tracked [4096] |
-//! | `scanner.block_for` | ban length for a detected scanner; `0s`: drop only [1h] |
-//! | `dialplan.country_code` | home country code [1] |
-//! | `dialplan.international_prefixes` | access prefixes [011, 00] |
-//! | `dialplan.trunk_prefix` | national trunk prefix, or `none` [1] |
-//! | `dialplan.max_extension_len` | longest extension [6] |
-//! | `dialplan.emergency` | emergency numbers [112, 911, 999] |
-//! | `prefix.defaults` | include the built-in premium/high-risk tables [true] |
-//! | `destination.internal` … `destination.unknown` | `allow`, `alert` or `reject` per class (`internal`, `domestic`, `international`, `premium`, `high-risk`, `unknown`) [international alert; premium, high-risk reject; others allow] |
-//! | `fraud.window` | probing window [10m] |
-//! | `fraud.short_call` | calls shorter than this are probes [10s] |
-//! | `fraud.distinct_destinations` | probe destinations per window, ≤ 64 [8] |
-//! | `fraud.flag_for` | how long probing is remembered [1h] |
-//! | `fraud.burst_window` / `fraud.burst_calls` | burst after probing [60s / 5] |
-//! | `fraud.max_accounts` | accounts tracked [4096] |
-//! | `bruteforce.window` | [10m] |
-//! | `bruteforce.source_failures` | failures per source [10] |
-//! | `bruteforce.spray_users` | failed users per source, ≤ 64 [5] |
-//! | `bruteforce.user_failures` | failures per user, all sources [20] |
-//! | `bruteforce.max_sources` / `bruteforce.max_users` | [4096 / 4096] |
-//! | `ban.base` / `ban.max` / `ban.forget_after` | escalating bans [60s / 24h / 24h] |
-//! | `ban.max_sources` | [65536] |
-//! | `flood.requests_per_second` / `flood.burst` | per-source request rate [50 / 100] |
-//! | `flood.retry_after` | `Retry-After` of a throttled source [5s] |
-//! | `flood.malformed` / `flood.malformed_window` | malformed messages before a block [10 / 60s] |
+//! | key | meaning | default |
+//! |---|---|---|
+//! | `acl.default` | `allow` or `deny` when no ACL rule matches | allow |
+//! | `sources.ipv6_prefix_len` | IPv6 sources are counted and banned per prefix | 64 |
+//! | `scanner.defaults` | include the built-in fingerprints | true |
+//! | `scanner.window` | enumeration window | 60s |
+//! | `scanner.distinct_users` | distinct target users per window, ≤ 64 | 32 |
+//! | `scanner.failure_responses` | 404/401/403/407/484 answers per window | 40 |
+//! | `scanner.options_requests` | OPTIONS per window | 120 |
+//! | `scanner.max_sources` | sources tracked | 4096 |
+//! | `scanner.block_for` | ban length for a detected scanner; `0s`: drop only | 1h |
+//! | `dialplan.country_code` | home country code | 1 |
+//! | `dialplan.international_prefixes` | access prefixes | 011, 00 |
+//! | `dialplan.trunk_prefix` | national trunk prefix, or `none` | 1 |
+//! | `dialplan.max_extension_len` | longest extension | 6 |
+//! | `dialplan.emergency` | emergency numbers | 112, 911, 999 |
+//! | `prefix.defaults` | include the built-in premium/high-risk tables | true |
+//! | `destination.internal` … `destination.unknown` | `allow`, `alert` or `reject` per class (`internal`, `domestic`, `international`, `premium`, `high-risk`, `unknown`) | international alert; premium, high-risk reject; others allow |
+//! | `fraud.window` | probing window | 10m |
+//! | `fraud.short_call` | calls shorter than this are probes | 10s |
+//! | `fraud.distinct_destinations` | probe destinations per window, ≤ 64 | 8 |
+//! | `fraud.flag_for` | how long probing is remembered | 1h |
+//! | `fraud.burst_window` / `fraud.burst_calls` | burst after probing | 60s / 5 |
+//! | `fraud.max_accounts` | accounts tracked | 4096 |
+//! | `bruteforce.window` | failure counting window | 10m |
+//! | `bruteforce.source_failures` | failures per source | 10 |
+//! | `bruteforce.spray_users` | failed users per source, ≤ 64 | 5 |
+//! | `bruteforce.user_failures` | failures per user, all sources | 20 |
+//! | `bruteforce.max_sources` / `bruteforce.max_users` | sources / users tracked | 4096 / 4096 |
+//! | `ban.base` / `ban.max` / `ban.forget_after` | escalating bans | 60s / 24h / 24h |
+//! | `ban.max_sources` | sources remembered | 65536 |
+//! | `flood.requests_per_second` / `flood.burst` | per-source request rate | 50 / 100 |
+//! | `flood.retry_after` | `Retry-After` of a throttled source | 5s |
+//! | `flood.malformed` / `flood.malformed_window` | malformed messages before a block | 10 / 60s |
 //!
 //! ```
 //! use voipsec::guard::{AclAction, DestinationClass, GuardConfig};

@@ -147,6 +147,10 @@ pub struct ScannerFingerprints {
     fingerprints: Vec<Fingerprint>,
     /// Contains-patterns indexed by their (lower-case) first byte.
     contains_by_first_byte: Vec<Vec<u16>>,
+    /// Bit `(a << 8) | b` is set when some contains-pattern starts with the
+    /// folded bytes `a b` (or is the single byte `a`): most positions of a
+    /// User-Agent are rejected by this one test.
+    bigrams: Box<[u64; 1024]>,
     prefixes: Vec<u16>,
     exacts: Vec<u16>,
 }
@@ -167,6 +171,7 @@ impl ScannerFingerprints {
         ScannerFingerprints {
             fingerprints: Vec::new(),
             contains_by_first_byte: vec![Vec::new(); 256],
+            bigrams: Box::new([0; 1024]),
             prefixes: Vec::new(),
             exacts: Vec::new(),
         }
@@ -186,9 +191,13 @@ impl ScannerFingerprints {
             let index = index as u16;
             match fp.kind {
                 MatchKind::Contains => {
-                    let first = usize::from(fp.folded.first().copied().unwrap_or(0));
-                    if let Some(bucket) = list.contains_by_first_byte.get_mut(first) {
+                    let first = fp.folded.first().copied().unwrap_or(0);
+                    if let Some(bucket) = list.contains_by_first_byte.get_mut(usize::from(first)) {
                         bucket.push(index);
+                    }
+                    match fp.folded.get(1) {
+                        Some(&second) => list.mark_bigram(first, second),
+                        None => (0..=255).for_each(|second| list.mark_bigram(first, second)),
                     }
                 }
                 MatchKind::Prefix => list.prefixes.push(index),
@@ -197,6 +206,20 @@ impl ScannerFingerprints {
         }
         list.fingerprints = fingerprints;
         Ok(list)
+    }
+
+    fn mark_bigram(&mut self, first: u8, second: u8) {
+        let bit = (usize::from(first) << 8) | usize::from(second);
+        if let Some(word) = self.bigrams.get_mut(bit >> 6) {
+            *word |= 1 << (bit & 63);
+        }
+    }
+
+    fn has_bigram(&self, first: u8, second: u8) -> bool {
+        let bit = (usize::from(first) << 8) | usize::from(second);
+        self.bigrams
+            .get(bit >> 6)
+            .is_some_and(|word| word & (1 << (bit & 63)) != 0)
     }
 
     /// The fingerprints, in the order given.
@@ -230,6 +253,12 @@ impl ScannerFingerprints {
         }
         for start in 0..value.len() {
             let first = value.get(start).map_or(0, u8::to_ascii_lowercase);
+            // Past the end, any second byte will do: only one-byte patterns
+            // can match there, and they set every bigram of their byte.
+            let second = value.get(start + 1).map_or(0, u8::to_ascii_lowercase);
+            if !self.has_bigram(first, second) {
+                continue;
+            }
             let Some(bucket) = self.contains_by_first_byte.get(usize::from(first)) else {
                 continue;
             };
@@ -528,6 +557,17 @@ mod tests {
         assert!(list.find(b"aaaxy").is_none());
         assert!(list.find([0xffu8, 0x00, b'X', b'Y', b'Z', 0x80]).is_some());
         assert!(list.find(b"\xc3\xa9XYZ").is_some());
+    }
+
+    #[test]
+    fn single_byte_patterns_match_everywhere() {
+        let list =
+            ScannerFingerprints::new(vec![Fingerprint::new(MatchKind::Contains, "Q").unwrap()])
+                .unwrap();
+        for value in ["q", "aq", "qa", "aaQ", "Q\u{0}"] {
+            assert!(list.find(value).is_some(), "{value:?}");
+        }
+        assert!(list.find("abc").is_none());
     }
 
     #[test]
