@@ -309,14 +309,39 @@ pub struct Acl {
     rules: Vec<AclRule>,
     default: AclAction,
     global: ScopeTries,
-    by_method: HashMap<String, ScopeTries>,
+    by_method: MethodScopes,
     by_account: HashMap<String, AccountScopes>,
 }
 
 #[derive(Clone, Debug, Default)]
 struct AccountScopes {
     any_method: ScopeTries,
-    by_method: HashMap<String, ScopeTries>,
+    by_method: MethodScopes,
+}
+
+/// Tries per method. A configuration names a handful of methods, so a short
+/// vector compared by length first beats hashing the method per message.
+#[derive(Clone, Debug, Default)]
+struct MethodScopes(Vec<(Box<str>, ScopeTries)>);
+
+impl MethodScopes {
+    fn get(&self, method: &str) -> Option<&ScopeTries> {
+        self.0
+            .iter()
+            .find(|(name, _)| name.len() == method.len() && **name == *method)
+            .map(|(_, tries)| tries)
+    }
+
+    fn entry(&mut self, method: &str) -> &mut ScopeTries {
+        let index = match self.0.iter().position(|(name, _)| **name == *method) {
+            Some(index) => index,
+            None => {
+                self.0.push((method.into(), ScopeTries::default()));
+                self.0.len() - 1
+            }
+        };
+        &mut self.0[index].1
+    }
 }
 
 /// The most rules one list accepts (config input, but still bounded).
@@ -339,15 +364,14 @@ impl Acl {
             })?;
             let tries = match (&rule.account, &rule.method) {
                 (None, None) => &mut acl.global,
-                (None, Some(m)) => acl.by_method.entry(m.clone()).or_default(),
+                (None, Some(m)) => acl.by_method.entry(m),
                 (Some(a), None) => &mut acl.by_account.entry(a.clone()).or_default().any_method,
                 (Some(a), Some(m)) => acl
                     .by_account
                     .entry(a.clone())
                     .or_default()
                     .by_method
-                    .entry(m.clone())
-                    .or_default(),
+                    .entry(m),
             };
             tries.insert(&rule.cidr, index, rule.action, &rules);
         }
@@ -361,7 +385,7 @@ impl Acl {
             rules: Vec::new(),
             default,
             global: ScopeTries::default(),
-            by_method: HashMap::new(),
+            by_method: MethodScopes::default(),
             by_account: HashMap::new(),
         }
     }
@@ -400,18 +424,8 @@ impl Acl {
                 self.by_account.get(a)
             }
         });
-        let account_method = account_scopes.and_then(|s| {
-            if s.by_method.is_empty() {
-                None
-            } else {
-                s.by_method.get(method)
-            }
-        });
-        let method_scope = if self.by_method.is_empty() {
-            None
-        } else {
-            self.by_method.get(method)
-        };
+        let account_method = account_scopes.and_then(|s| s.by_method.get(method));
+        let method_scope = self.by_method.get(method);
         // Most specific scope first, so the reported rule is the most specific
         // deny (or allow).
         let scopes = [
