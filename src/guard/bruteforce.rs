@@ -173,7 +173,10 @@ impl BruteForceDetector {
 
     /// Records a failed authentication from `source` as `user`. Returns the
     /// source reason (failures or spraying) first, else the user reason,
-    /// once a threshold is reached.
+    /// once a threshold is reached — and for every later failure in the
+    /// same window, so a source that comes back from a short ban and fails
+    /// again at once earns its next (longer) ban without a fresh allowance.
+    /// Callers check the [`super::BanList`] before authenticating.
     pub fn record_failure(&mut self, source: IpAddr, user: &str, now_ms: u64) -> Option<Reason> {
         let user_key = self.fingerprinter.of(user);
         let config = self.config;

@@ -400,6 +400,11 @@ impl<W: Write> JsonLinesSink<W> {
         }
     }
 
+    /// The writer.
+    pub fn get_ref(&self) -> &W {
+        &self.out
+    }
+
     /// Gives the writer back.
     pub fn into_inner(self) -> W {
         self.out
