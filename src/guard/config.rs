@@ -100,6 +100,9 @@ use super::scanner::{
     DEFAULT_FINGERPRINTS, EnumerationConfig, Fingerprint, MatchKind, ScannerFingerprints,
 };
 
+/// The largest configuration file [`GuardConfig::from_file`] reads.
+pub const MAX_CONFIG_BYTES: u64 = 16 * 1024 * 1024;
+
 /// Per-source request-rate and malformed-message thresholds, applied by the
 /// engine with the `ratelimit` module.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -188,9 +191,22 @@ struct Draft {
 }
 
 impl GuardConfig {
-    /// Reads and parses a configuration file.
+    /// Reads and parses a configuration file (at most
+    /// [`MAX_CONFIG_BYTES`]: a wrong path such as `/dev/zero` must not
+    /// exhaust memory).
     pub fn from_file(path: impl AsRef<Path>) -> Result<Self, GuardError> {
-        let text = std::fs::read_to_string(path).map_err(GuardError::ConfigFile)?;
+        use std::io::Read;
+        let file = std::fs::File::open(path).map_err(GuardError::ConfigFile)?;
+        let mut text = String::new();
+        file.take(MAX_CONFIG_BYTES + 1)
+            .read_to_string(&mut text)
+            .map_err(GuardError::ConfigFile)?;
+        if text.len() as u64 > MAX_CONFIG_BYTES {
+            return Err(GuardError::TooMany {
+                what: "configuration bytes",
+                max: MAX_CONFIG_BYTES as usize,
+            });
+        }
         GuardConfig::parse(&text)
     }
 
@@ -865,7 +881,17 @@ flood.malformed_window = 10s
         let path = dir.join("guard.conf");
         std::fs::write(&path, "flood.burst = 7\n").unwrap();
         assert_eq!(GuardConfig::from_file(&path).unwrap().flood.burst, 7);
-        assert!(GuardConfig::from_file(dir.join("missing.conf")).is_err());
+        assert!(matches!(
+            GuardConfig::from_file(dir.join("missing.conf")),
+            Err(GuardError::ConfigFile(_))
+        ));
+        assert!(matches!(
+            GuardConfig::from_file("/dev/zero"),
+            Err(GuardError::TooMany {
+                what: "configuration bytes",
+                ..
+            })
+        ));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
