@@ -40,6 +40,20 @@ fn digest_credentials_corpus() {
     replay("digest_credentials", digest_credentials::run);
 }
 
+#[path = "../fuzz/bodies/guard_config.rs"]
+mod guard_config;
+#[test]
+fn guard_config_corpus() {
+    replay("guard_config", guard_config::run);
+}
+
+#[path = "../fuzz/bodies/guard_lookup.rs"]
+mod guard_lookup;
+#[test]
+fn guard_lookup_corpus() {
+    replay("guard_lookup", guard_lookup::run);
+}
+
 #[path = "../fuzz/bodies/srtcp_unprotect.rs"]
 mod srtcp_unprotect;
 #[test]
