@@ -7,7 +7,9 @@ use std::path::Path;
 /// Feeds every file of `fuzz/corpus/<target>/` to `body`, and fails if the
 /// corpus is missing or empty (a replay that replays nothing proves nothing).
 fn replay(target: &str, body: fn(&[u8])) {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus").join(target);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fuzz/corpus")
+        .join(target);
     let mut count = 0usize;
     let mut entries: Vec<_> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("corpus {} missing: {e}", dir.display()))
@@ -30,3 +32,24 @@ fn replay(target: &str, body: fn(&[u8])) {
 //     fn sip_message_corpus() {
 //         replay("sip_message", sip_message::run);
 //     }
+
+#[path = "../fuzz/bodies/sip_message.rs"]
+mod sip_message;
+#[test]
+fn sip_message_corpus() {
+    replay("sip_message", sip_message::run);
+}
+
+#[path = "../fuzz/bodies/sip_uri.rs"]
+mod sip_uri;
+#[test]
+fn sip_uri_corpus() {
+    replay("sip_uri", sip_uri::run);
+}
+
+#[path = "../fuzz/bodies/sip_framer.rs"]
+mod sip_framer;
+#[test]
+fn sip_framer_corpus() {
+    replay("sip_framer", sip_framer::run);
+}
