@@ -57,6 +57,7 @@ mod limits;
 mod message;
 mod method;
 mod params;
+pub mod sanity;
 mod uri;
 mod validate;
 mod via;
