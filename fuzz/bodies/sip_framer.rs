@@ -5,7 +5,10 @@
 use voipsec::sip::{Frame, Framer, Limits, Message};
 
 pub fn run(data: &[u8]) {
-    let limits = Limits { max_message_size: 2048, ..Limits::default() };
+    let limits = Limits {
+        max_message_size: 2048,
+        ..Limits::default()
+    };
     let mut framer = Framer::new(limits);
     let (sizes, stream) = data.split_at(data.len().min(4));
     let mut rest = stream;

@@ -4,7 +4,9 @@
 use voipsec::sip::{Contact, Message};
 
 pub fn run(data: &[u8]) {
-    let Ok(msg) = Message::parse(data) else { return };
+    let Ok(msg) = Message::parse(data) else {
+        return;
+    };
     let valid = msg.validate().is_ok();
     assert!(msg.as_bytes().len() <= data.len());
     assert!(msg.body_range().end <= data.len());
@@ -20,7 +22,9 @@ pub fn run(data: &[u8]) {
         }
     }
     let _ = msg.request_uri().map(|u| u.user_unescaped());
-    let _ = msg.top_via().map(|v| (v.branch(), v.received(), v.rport(), v.ttl()));
+    let _ = msg
+        .top_via()
+        .map(|v| (v.branch(), v.received(), v.rport(), v.ttl()));
     let vias = msg.vias().count();
     assert!(vias <= msg.limits().max_vias);
     let _ = msg.from().map(|a| (a.display_name(), a.tag()));
@@ -30,7 +34,13 @@ pub fn run(data: &[u8]) {
             let _ = a.display_name();
         }
     }
-    let _ = (msg.call_id(), msg.cseq(), msg.max_forwards(), msg.expires(), msg.content_type());
+    let _ = (
+        msg.call_id(),
+        msg.cseq(),
+        msg.max_forwards(),
+        msg.expires(),
+        msg.content_type(),
+    );
     if valid {
         // A valid request's CSeq method is its method (RFC 3261 §8.1.1.5).
         if let (Some(method), Ok(cseq)) = (msg.method(), msg.cseq()) {

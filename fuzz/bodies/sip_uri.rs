@@ -3,10 +3,15 @@
 use voipsec::sip::{NameAddr, Uri, Via};
 
 pub fn run(data: &[u8]) {
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     if let Ok(uri) = Uri::parse(text) {
         assert_eq!(uri.as_str(), text);
-        for part in [uri.user(), uri.password(), uri.headers()].into_iter().flatten() {
+        for part in [uri.user(), uri.password(), uri.headers()]
+            .into_iter()
+            .flatten()
+        {
             assert!(text.contains(part));
         }
         let _ = uri.host().map(|h| (h.as_str(), h.ip()));
@@ -17,6 +22,12 @@ pub fn run(data: &[u8]) {
         let _ = (addr.display_name(), addr.tag(), addr.uri().port());
     }
     if let Ok(via) = Via::parse(text) {
-        let _ = (via.branch(), via.received(), via.rport(), via.maddr(), via.ttl());
+        let _ = (
+            via.branch(),
+            via.received(),
+            via.rport(),
+            via.maddr(),
+            via.ttl(),
+        );
     }
 }
