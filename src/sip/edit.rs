@@ -468,47 +468,75 @@ impl<'m, 'a, 'e> Editor<'m, 'a, 'e> {
     }
 
     fn write_inner(&self, out: &mut BytesMut) -> Result<(), EditError> {
+        let limits = self.msg.limits();
+        let base = out.len();
         out.reserve(self.size_hint());
         self.write_start_line(out)?;
         let body = self.new_body().unwrap_or(self.msg.body());
         let body_len = Digits::new(body.len());
         let recompute_length = self.normalize.is_some() || self.new_body().is_some();
         let mut has_length = false;
+        let mut fields = 0usize;
         let count = self.msg.header_count();
         for (i, h) in self.msg.headers().enumerate() {
             let i = i as u32;
-            self.write_inserts(i, out);
-            if self.is_removed(i) || self.normalize.is_some() && normalize::drops(&h) {
-                continue;
+            let from = out.len();
+            fields += self.write_inserts(i, out);
+            if !(self.is_removed(i) || self.normalize.is_some() && normalize::drops(&h)) {
+                let value = if h.kind() == HeaderName::ContentLength && recompute_length {
+                    has_length = true;
+                    Some(body_len)
+                } else {
+                    self.recorded().find_map(|e| match *e {
+                        Edit::MaxForwards { index, value } if index == i => {
+                            Some(Digits::new(value.into()))
+                        }
+                        _ => None,
+                    })
+                };
+                fields += self.write_field(i, &h, value.as_ref().map(Digits::as_bytes), out);
             }
-            if h.kind() == HeaderName::ContentLength && recompute_length {
-                has_length = true;
-                self.write_field(i, &h, Some(body_len.as_bytes()), out);
-            } else {
-                let mf = self.recorded().find_map(|e| match *e {
-                    Edit::MaxForwards { index, value } if index == i => {
-                        Some(Digits::new(value.into()))
-                    }
-                    _ => None,
-                });
-                self.write_field(i, &h, mf.as_ref().map(Digits::as_bytes), out);
-            }
+            check_lines(out, from, base, limits.max_line_length)?;
         }
-        self.write_inserts(count as u32, out);
+        let from = out.len();
+        fields += self.write_inserts(count as u32, out);
         if recompute_length && !has_length {
             out.extend_from_slice(b"Content-Length: ");
             out.extend_from_slice(body_len.as_bytes());
             out.extend_from_slice(b"\r\n");
+            fields += 1;
+        }
+        check_lines(out, from, base, limits.max_line_length)?;
+        if fields > limits.max_headers {
+            return Err(SipError::TooManyHeaders {
+                limit: limits.max_headers,
+            }
+            .into());
         }
         out.extend_from_slice(b"\r\n");
         out.extend_from_slice(body);
+        let size = out.len() - base;
+        if size > limits.max_message_size {
+            return Err(SipError::MessageTooLarge {
+                size,
+                limit: limits.max_message_size,
+            }
+            .into());
+        }
         Ok(())
     }
 
     fn write_start_line(&self, out: &mut BytesMut) -> Result<(), EditError> {
+        let base = out.len();
+        // Bytes after the Request-URI on the line (" SIP/2.0" as sent or canonical).
+        let mut tail = 0;
         match (self.normalize, self.msg.start_line()) {
-            (None, _) => {
-                self.put_span(self.msg.start_line_range(), START_LINE, false, out);
+            (None, start) => {
+                let line = self.msg.start_line_range();
+                if let StartLine::Request(r) = start {
+                    tail = line.end.saturating_sub(r.uri_offset + r.uri.len());
+                }
+                self.put_span(line, START_LINE, false, out);
             }
             (Some(_), StartLine::Request(r)) => {
                 out.extend_from_slice(r.method.as_str().as_bytes());
@@ -516,6 +544,7 @@ impl<'m, 'a, 'e> Editor<'m, 'a, 'e> {
                 let end = normalize::request_uri_end(self.msg)?;
                 self.put_span(r.uri_offset..end, START_LINE, false, out);
                 out.extend_from_slice(b" SIP/2.0");
+                tail = 8;
             }
             (Some(_), StartLine::Response(s)) => {
                 out.extend_from_slice(b"SIP/2.0 ");
@@ -524,11 +553,24 @@ impl<'m, 'a, 'e> Editor<'m, 'a, 'e> {
                 out.extend_from_slice(s.reason);
             }
         }
+        let limits = self.msg.limits();
+        let len = out.len() - base;
+        if let Some(r) = self.msg.request_line() {
+            let uri_len = len.saturating_sub(r.uri_offset + tail);
+            if uri_len > limits.max_uri_length {
+                return Err(SipError::UriTooLong {
+                    offset: r.uri_offset,
+                    limit: limits.max_uri_length,
+                }
+                .into());
+            }
+        }
         out.extend_from_slice(b"\r\n");
-        Ok(())
+        check_lines(out, base, base, limits.max_line_length)
     }
 
-    fn write_inserts(&self, before: u32, out: &mut BytesMut) {
+    fn write_inserts(&self, before: u32, out: &mut BytesMut) -> usize {
+        let mut fields = 0;
         for e in self.recorded() {
             if let Edit::Insert {
                 before: b,
@@ -545,14 +587,22 @@ impl<'m, 'a, 'e> Editor<'m, 'a, 'e> {
                 out.extend_from_slice(if value.is_empty() { b":" } else { b": " });
                 out.extend_from_slice(value);
                 out.extend_from_slice(b"\r\n");
+                fields += 1;
             }
         }
+        fields
     }
 
     /// Writes header field `i`: raw prefix and suffix (or the canonical
     /// name and CRLF when normalizing), the value with its splices, or
     /// `value` instead of it.
-    fn write_field(&self, i: u32, h: &Header<'a>, value: Option<&[u8]>, out: &mut BytesMut) {
+    fn write_field(
+        &self,
+        i: u32,
+        h: &Header<'a>,
+        value: Option<&[u8]>,
+        out: &mut BytesMut,
+    ) -> usize {
         let raw = self.msg.as_bytes();
         let line = h.line_range();
         let v = h.value_range();
@@ -563,11 +613,14 @@ impl<'m, 'a, 'e> Editor<'m, 'a, 'e> {
                 None => self.put_span(v.clone(), i, false, out),
             }
             out.extend_from_slice(raw.get(v.end..line.end).unwrap_or_default());
-            return;
+            return 1;
         };
         let name = normalize::canonical_name(h.name());
-        if value.is_none() && config.one_value_per_line && self.write_split(i, h, name, out) {
-            return;
+        if value.is_none() && config.one_value_per_line {
+            let n = self.write_split(i, h, name, out);
+            if n > 0 {
+                return n;
+            }
         }
         let empty = value.map_or(v.is_empty() && !self.has_splice(i), <[u8]>::is_empty);
         out.extend_from_slice(name.as_bytes());
@@ -577,22 +630,24 @@ impl<'m, 'a, 'e> Editor<'m, 'a, 'e> {
             None => self.put_span(v, i, true, out),
         }
         out.extend_from_slice(b"\r\n");
+        1
     }
 
     /// One field per value for list headers (RFC 3261 §7.3.1 makes the
-    /// forms equivalent). Declines (returns false, writes nothing) when
+    /// forms equivalent); returns the number of fields. Declines (returns
+    /// 0, writes nothing) when
     /// the field is not a list, holds an empty element, is not UTF-8, or a
     /// splice crosses an element boundary.
-    fn write_split(&self, i: u32, h: &Header<'a>, name: &str, out: &mut BytesMut) -> bool {
+    fn write_split(&self, i: u32, h: &Header<'a>, name: &str, out: &mut BytesMut) -> usize {
         if !h.kind().is_list() || h.value_str().is_none() {
-            return false;
+            return 0;
         }
         let elements = || {
             let mut values = h.values();
             core::iter::from_fn(move || values.next_with_offset())
         };
         if elements().count() < 2 || elements().any(|(_, v)| v.is_empty()) {
-            return false;
+            return 0;
         }
         let contained = self.recorded().all(|e| match *e {
             Edit::Splice {
@@ -603,15 +658,17 @@ impl<'m, 'a, 'e> Editor<'m, 'a, 'e> {
             _ => true,
         });
         if !contained {
-            return false;
+            return 0;
         }
+        let mut n = 0;
         for (at, v) in elements() {
             out.extend_from_slice(name.as_bytes());
             out.extend_from_slice(b": ");
             self.put_span(at..at + v.len(), i, true, out);
             out.extend_from_slice(b"\r\n");
+            n += 1;
         }
-        true
+        n
     }
 
     fn has_splice(&self, i: u32) -> bool {
@@ -666,6 +723,36 @@ impl<'m, 'a, 'e> Editor<'m, 'a, 'e> {
         }
         put(cursor..range.end, out);
     }
+}
+
+/// Checks that no physical line written since `from` is longer than
+/// `max` (the parser's [`Limits::max_line_length`](super::Limits)), so
+/// that the output parses under the limits of its input.
+fn check_lines(out: &BytesMut, from: usize, base: usize, max: usize) -> Result<(), EditError> {
+    let written = out.get(from..).unwrap_or_default();
+    if written.len() <= max {
+        return Ok(());
+    }
+    let mut start = 0;
+    for end in memchr::memchr_iter(b'\r', written) {
+        if end - start > max {
+            break;
+        }
+        start = end + 2;
+    }
+    if written
+        .get(start..)
+        .and_then(|rest| memchr::memchr(b'\r', rest))
+        .unwrap_or(written.len() - start)
+        > max
+    {
+        return Err(SipError::LineTooLong {
+            offset: from - base + start,
+            limit: max,
+        }
+        .into());
+    }
+    Ok(())
 }
 
 /// A number in decimal, on the stack.

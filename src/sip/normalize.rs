@@ -112,7 +112,8 @@ pub(crate) fn put_unfolded(bytes: &[u8], out: &mut BytesMut) {
     unfold(bytes, |b| out.extend_from_slice(b));
 }
 
-/// Hands `bytes` to `put` piece by piece, every fold replaced by one SP.
+/// Hands `bytes` to `put` piece by piece, every fold replaced by one SP
+/// (a run of folds and blank continuation lines too: it is all LWS).
 pub(crate) fn unfold(bytes: &[u8], mut put: impl FnMut(&[u8])) {
     let mut rest = bytes;
     while let Some(cr) = memchr::memchr(b'\r', rest) {
@@ -126,7 +127,7 @@ pub(crate) fn unfold(bytes: &[u8], mut put: impl FnMut(&[u8])) {
         let mut next = cr + 1;
         while rest
             .get(next)
-            .is_some_and(|&b| matches!(b, b'\n' | b' ' | b'\t'))
+            .is_some_and(|&b| matches!(b, b'\r' | b'\n' | b' ' | b'\t'))
         {
             next += 1;
         }
