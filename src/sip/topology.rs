@@ -56,8 +56,14 @@ const VALUE_ROOM: usize = 512;
 /// refused where a Record-Route seal is expected and vice versa.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum SealKind {
+    /// A request's Via set, top first.
     Via = 1,
+    /// A request's Record-Route set, in order (restored in the
+    /// Record-Route of responses and the Route of later requests).
     RecordRoute = 2,
+    /// A response's internal Record-Route entries reversed: the route
+    /// set as the outside UAC uses it (restored in Route only).
+    RouteSet = 3,
 }
 
 /// The secret that seals and opens topology parameters: two 256-bit keys
@@ -182,10 +188,11 @@ impl TopologyKey {
         len
     }
 
-    /// Opens base64url `text` into `out`; returns the plaintext length.
+    /// Opens base64url `text`, sealed as one of `kinds`, into `out`;
+    /// returns the plaintext length.
     fn open(
         &self,
-        kind: SealKind,
+        kinds: &[SealKind],
         call_id: &str,
         text: &[u8],
         out: &mut [u8],
@@ -199,10 +206,12 @@ impl TopologyKey {
             .map_err(|_| EditError::SealInvalid)?;
         let n = len.checked_sub(OVERHEAD).ok_or(EditError::SealInvalid)?;
         let body = blob.get(1..1 + IV_LEN + n).unwrap_or_default();
-        let expected = self.tag(kind, call_id, body)?;
         let got = blob.get(1 + IV_LEN + n..len).unwrap_or_default();
-        let version_ok = blob.first() == Some(&VERSION);
-        if !(bool::from(expected.ct_eq(got)) && version_ok) {
+        let mut authentic = subtle::Choice::from(0);
+        for &kind in kinds {
+            authentic |= self.tag(kind, call_id, body)?.ct_eq(got);
+        }
+        if !(bool::from(authentic) && blob.first() == Some(&VERSION)) {
             return Err(EditError::SealInvalid);
         }
         let plain = out.get_mut(..n).ok_or(EditError::SealInvalid)?;
@@ -523,25 +532,70 @@ pub fn hide_topology(
         .headers()
         .position(|h| h.kind() == HeaderName::RecordRoute)
     {
-        let n = collect_set(msg, HeaderName::RecordRoute, policy.max_sealed, &mut plain)?;
-        let mut w = SliceWriter::new(&mut *free);
-        w.put(b"<sip:");
-        w.put(policy.public.as_bytes());
-        w.put(b";lr");
-        put_seal(
-            &mut w,
-            policy,
-            key,
-            SealKind::RecordRoute,
-            call_id,
-            plain.get(..n).unwrap_or_default(),
-        )?;
-        w.put(b">");
-        let len = w.len;
-        w.done()?;
-        let value = take(&mut free, len);
-        ed.remove_all(HeaderName::RecordRoute)?;
-        ed.insert_before(first, "Record-Route", value)?;
+        let entries = || {
+            msg.headers_of(HeaderName::RecordRoute)
+                .flat_map(|h| h.values())
+        };
+        // A request's whole set is internal. In a response the internal
+        // entries are those above the SBC's own (public) entry, in the
+        // order the outside UAC will use them (reversed, RFC 3261
+        // §12.1.2); the SBC's entry and those below stay as they are.
+        let (internal, kind) = if msg.is_request() {
+            (entries().count(), SealKind::RecordRoute)
+        } else {
+            let own = entries().position(|e| is_public_entry(e, policy.public));
+            (own.unwrap_or(entries().count()), SealKind::RouteSet)
+        };
+        if internal > 0 {
+            let mut set = SliceWriter::new(plain.get_mut(..policy.max_sealed).unwrap_or_default());
+            for k in 0..internal {
+                let j = if kind == SealKind::RouteSet {
+                    internal - 1 - k
+                } else {
+                    k
+                };
+                if k > 0 {
+                    set.put(b", ");
+                }
+                normalize::unfold(entries().nth(j).unwrap_or("").as_bytes(), |b| set.put(b));
+            }
+            let n = set.len;
+            set.done().map_err(|_| EditError::SealTooLarge {
+                size: n,
+                limit: policy.max_sealed,
+            })?;
+            let mut w = SliceWriter::new(&mut *free);
+            w.put(b"<sip:");
+            w.put(policy.public.as_bytes());
+            w.put(b";lr");
+            put_seal(
+                &mut w,
+                policy,
+                key,
+                kind,
+                call_id,
+                plain.get(..n).unwrap_or_default(),
+            )?;
+            w.put(b">");
+            let len = w.len;
+            w.done()?;
+            let sealed = take(&mut free, len);
+            let mut w = SliceWriter::new(&mut *free);
+            for (k, e) in entries().skip(internal).enumerate() {
+                if k > 0 {
+                    w.put(b", ");
+                }
+                normalize::unfold(e.as_bytes(), |b| w.put(b));
+            }
+            let len = w.len;
+            w.done()?;
+            let kept = take(&mut free, len);
+            ed.remove_all(HeaderName::RecordRoute)?;
+            ed.insert_before(first, "Record-Route", sealed)?;
+            if !kept.is_empty() {
+                ed.insert_before(first, "Record-Route", kept)?;
+            }
+        }
     }
     plain.zeroize();
     for h in msg.headers_of(HeaderName::Contact) {
@@ -556,6 +610,16 @@ pub fn hide_topology(
         }
     }
     ed.write(out)
+}
+
+/// True when the name-addr `entry` points at the public address.
+fn is_public_entry(entry: &str, public: &str) -> bool {
+    NameAddr::parse(entry).is_ok_and(|a| {
+        let uri = a.uri();
+        uri.host_port_range()
+            .and_then(|r| uri.as_str().get(r))
+            .is_some_and(|hp| hp.eq_ignore_ascii_case(public))
+    })
 }
 
 /// Appends `;PARAM=SEAL` to `w`.
@@ -608,7 +672,7 @@ pub fn restore_topology(
                 .params()
                 .value(policy.param)
         {
-            let n = key.open(SealKind::Via, call_id, seal.as_bytes(), free)?;
+            let n = key.open(&[SealKind::Via], call_id, seal.as_bytes(), free)?;
             ed.splice(at..at + v.len(), take(&mut free, n))?;
         }
     }
@@ -635,7 +699,12 @@ fn restore_routes<'e>(
     while let Some((at, v)) = values.next_with_offset() {
         let entry = NameAddr::parse(v).map_err(|e| e.shifted(at))?;
         if let Some(seal) = entry.uri().params().value(policy.param) {
-            let n = key.open(SealKind::RecordRoute, call_id, seal.as_bytes(), free)?;
+            let kinds: &[SealKind] = if h.kind() == HeaderName::Route {
+                &[SealKind::RecordRoute, SealKind::RouteSet]
+            } else {
+                &[SealKind::RecordRoute]
+            };
+            let n = key.open(kinds, call_id, seal.as_bytes(), free)?;
             ed.splice(at..at + v.len(), take(free, n))?;
         }
     }
@@ -662,7 +731,7 @@ mod tests {
         let len = URL_SAFE_NO_PAD.decode_slice(&text[..n], &mut blob).unwrap();
         let mut plain = [0u8; MAX_SEALED];
         let m = key
-            .open(SealKind::Via, "c@h", &text[..n], &mut plain)
+            .open(&[SealKind::Via], "c@h", &text[..n], &mut plain)
             .unwrap();
         assert_eq!(&plain[..m], b"SIP/2.0/UDP 10.0.0.1;branch=z9hG4bK1");
         for bit in 0..len * 8 {
@@ -673,7 +742,7 @@ mod tests {
                 .encode_slice(&flipped[..len], &mut t)
                 .unwrap();
             assert_eq!(
-                key.open(SealKind::Via, "c@h", &t[..m], &mut plain),
+                key.open(&[SealKind::Via], "c@h", &t[..m], &mut plain),
                 Err(EditError::SealInvalid),
                 "bit {bit}"
             );
@@ -681,17 +750,17 @@ mod tests {
         // Bound to the kind, the call and the key.
         let open = |k: &TopologyKey, kind, call| {
             let mut p = [0u8; MAX_SEALED];
-            k.open(kind, call, &text[..n], &mut p)
+            k.open(&[kind], call, &text[..n], &mut p)
         };
         assert!(open(&key, SealKind::RecordRoute, "c@h").is_err());
         assert!(open(&key, SealKind::Via, "d@h").is_err());
         assert!(open(&TopologyKey::new(&[2; 32]), SealKind::Via, "c@h").is_err());
         // Truncated or empty seals.
         assert!(
-            key.open(SealKind::Via, "c@h", &text[..n - 1], &mut plain)
+            key.open(&[SealKind::Via], "c@h", &text[..n - 1], &mut plain)
                 .is_err()
         );
-        assert!(key.open(SealKind::Via, "c@h", b"", &mut plain).is_err());
+        assert!(key.open(&[SealKind::Via], "c@h", b"", &mut plain).is_err());
     }
 
     #[test]
