@@ -62,6 +62,11 @@ mod uri;
 mod validate;
 mod via;
 
+// The rewriting layer an SBC runs on parsed messages.
+mod edit;
+mod normalize;
+mod topology;
+
 pub use address::{Contact, NameAddr};
 pub use error::SipError;
 pub use fields::{CSeq, ContentType};
@@ -73,3 +78,7 @@ pub use method::Method;
 pub use params::{Param, ParamIter, Params};
 pub use uri::{Host, Scheme, Uri, unescape};
 pub use via::Via;
+
+pub use edit::{EditError, Editor, MAX_EDITS};
+pub use normalize::{NormalizeConfig, normalize};
+pub use topology::{HeaderFilter, TopologyKey, TopologyPolicy, hide_topology, restore_topology};
