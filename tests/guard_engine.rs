@@ -11,7 +11,7 @@ use voipsec::digest::{
 };
 use voipsec::guard::{
     Action, Decision, Engine, EngineConfig, Event, EventSink, GuardConfig, GuardError,
-    JsonLinesSink, Rule,
+    JsonLinesSink, Rule, Unread,
 };
 use voipsec::sip::Message;
 
@@ -335,6 +335,34 @@ fn malformed_messages_are_dropped_then_the_source_blocked() {
     );
     let d = decide(&mut engine, src, &options("1", "x"), 5);
     assert_eq!(d.reason.rule, Rule::ActiveBlock);
+    // Sanity failures (here Max-Forwards 0, RFC 3261 §16.3: 483) count too,
+    // and say which status a UAS would answer.
+    let mut engine2 = engine_with("flood.malformed = 5");
+    let hops = String::from_utf8(options("100", "Yealink"))
+        .unwrap()
+        .replace("Max-Forwards: 70", "Max-Forwards: 0");
+    let seen = engine2.on_datagram(ip(src), hops.as_bytes(), 1, WALL);
+    match seen.message {
+        Err(Unread::Sanity(rejection)) => assert_eq!(rejection.status, 483),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(seen.decision.reason.rule, Rule::MalformedFlood);
+    let twice = String::from_utf8(options("100", "Yealink"))
+        .unwrap()
+        .replace(
+            "CSeq: 1 OPTIONS\r\n",
+            "CSeq: 1 OPTIONS\r\nCSeq: 2 OPTIONS\r\n",
+        );
+    let seen = engine2.on_datagram(ip(src), twice.as_bytes(), 2, WALL);
+    assert!(
+        matches!(seen.message, Err(Unread::Sanity(_))),
+        "{:?}",
+        seen.message
+    );
+    assert!(matches!(
+        engine2.on_datagram(ip(src), b"\r\n", 3, WALL).message,
+        Err(Unread::Parse(_))
+    ));
     // on_malformed (for callers running their own parser) counts the same way.
     let mut engine = engine_with("flood.malformed = 1");
     assert_eq!(

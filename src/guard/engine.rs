@@ -12,8 +12,10 @@
 //!    parsed ([`Rule::ActiveBlock`]);
 //! 2. **request flood** — a per-source GCRA ([`FloodConfig`]) answers
 //!    [`Action::Throttle`] with a `Retry-After` ([`Rule::RequestFlood`]);
-//! 3. **parse and validate** (datagrams) — a malformed message is dropped
-//!    and counted per source; too many in the window block the source
+//! 3. **parse and sanity** (datagrams) — parsing, then
+//!    [`EngineConfig::sanity`] (grammar, mandatory and duplicate headers,
+//!    hop limit, control characters…); a failure is dropped and counted per
+//!    source; too many in the window block the source
 //!    ([`Rule::MalformedFlood`]);
 //! 4. **ACL** — the method and the account (digest username, else the From
 //!    user; the To user for REGISTER) against the CIDR lists ([`Rule::Acl`]):
@@ -89,18 +91,29 @@ use crate::ratelimit::{
     AcquireError, ConcurrencyLimiter, Gcra, IpLimiter, KeyedConfig, KeyedLimiter, Limiter,
     ManualClock, Permit, SlidingWindow,
 };
+use crate::sip::sanity::Rejection;
 use crate::sip::{HeaderName, Message, Method, SipError};
+
+/// Why [`Engine::on_datagram`] has no message to give back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unread<'a> {
+    /// The source is blocked or flooding: the bytes were not parsed.
+    Refused,
+    /// The datagram does not parse (framing, limits).
+    Parse(SipError),
+    /// The message parsed but failed the sanity checks (grammar included);
+    /// the rejection carries the status code a UAS would answer.
+    Sanity(Rejection<'a>),
+}
 
 /// A parsed datagram and the decision about it ([`Engine::on_datagram`]).
 #[derive(Debug, Clone)]
 pub struct Inspection<'a> {
     /// What to do with the datagram.
     pub decision: Decision,
-    /// The message, or why it did not parse or validate. `Err` with an
-    /// [`Rule::ActiveBlock`] or [`Rule::RequestFlood`] decision means the
-    /// datagram was refused before it was parsed
-    /// ([`SipError::Truncated`] at offset 0 stands in for "not read").
-    pub message: Result<Message<'a>, SipError>,
+    /// The message that passed parsing and the sanity checks, or why there
+    /// is none.
+    pub message: Result<Message<'a>, Unread<'a>>,
 }
 
 /// The outcome of [`Engine::authenticate`].
@@ -290,8 +303,8 @@ impl<S: EventSink> Engine<S> {
         self.bans.remaining(source, now_ms)
     }
 
-    /// Parses, validates and screens one UDP datagram from `source`: the
-    /// whole per-message path (see the module docs). A banned or flooding
+    /// Parses, sanity-checks and screens one UDP datagram from `source`:
+    /// the whole per-message path (see the module docs). A banned or flooding
     /// source is refused before its bytes are parsed.
     pub fn on_datagram<'a>(
         &mut self,
@@ -304,11 +317,15 @@ impl<S: EventSink> Engine<S> {
         if let Some(decision) = self.screen_source(source, now_ms, wall_ms) {
             return Inspection {
                 decision,
-                message: Err(SipError::Truncated { offset: 0 }),
+                message: Err(Unread::Refused),
             };
         }
         let parsed = Message::parse_with(datagram, &self.config.sip_limits)
-            .and_then(|message| message.validate().map(|()| message));
+            .map_err(Unread::Parse)
+            .and_then(|message| match self.config.sanity.check(&message) {
+                Ok(()) => Ok(message),
+                Err(rejection) => Err(Unread::Sanity(rejection)),
+            });
         match parsed {
             Ok(message) => Inspection {
                 decision: self.policies(source, &message, now_ms, wall_ms),
@@ -321,7 +338,7 @@ impl<S: EventSink> Engine<S> {
         }
     }
 
-    /// Screens a message the caller parsed and validated (steps 1–2 and
+    /// Screens a message the caller parsed and sanity-checked (steps 1–2 and
     /// 4–7 of the module docs). Responses from a source pass the source
     /// checks only.
     pub fn on_message(

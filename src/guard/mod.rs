@@ -80,7 +80,7 @@ pub use acl::{Acl, AclAction, AclRule, AclVerdict, Cidr};
 pub use ban::{BanConfig, BanList};
 pub use bruteforce::{BruteForceConfig, BruteForceDetector};
 pub use config::{FloodConfig, GuardConfig};
-pub use engine::{Authentication, CallAdmission, CallPermit, Engine, Inspection};
+pub use engine::{Authentication, CallAdmission, CallPermit, Engine, Inspection, Unread};
 pub use error::GuardError;
 pub use event::{Action, Decision, Event, EventSink, JsonLinesSink, Reason, Rule};
 pub use fraud::{

@@ -39,6 +39,7 @@ use std::time::Duration;
 use super::config::{GuardConfig, MAX_CONFIG_BYTES};
 use super::error::GuardError;
 use crate::sip::Limits;
+use crate::sip::sanity::Sanity;
 
 /// Per-account call limits, enforced with the `ratelimit` module when an
 /// authenticated call starts ([`Engine::on_call_start`](super::Engine::on_call_start)).
@@ -99,6 +100,10 @@ pub struct EngineConfig {
     pub require_credentials: bool,
     /// Bounds for parsing datagrams ([`Engine::on_datagram`](super::Engine::on_datagram)).
     pub sip_limits: Limits,
+    /// The sanity checks a datagram must pass (its `grammar` check is
+    /// [`Message::validate`](crate::sip::Message::validate)); a failure
+    /// counts as a malformed message. Default: the proxy/SBC profile.
+    pub sanity: Sanity<'static>,
     /// Events per second for repeated drops (active blocks, floods,
     /// malformed messages); the others are counted in
     /// [`Engine::suppressed_events`](super::Engine::suppressed_events), so a
@@ -119,6 +124,7 @@ impl From<GuardConfig> for EngineConfig {
             calls: CallLimits::default(),
             require_credentials: true,
             sip_limits: Limits::DEFAULT,
+            sanity: Sanity::default(),
             noisy_events_per_second: 20,
         }
     }
