@@ -173,6 +173,9 @@ pub struct Engine<S: EventSink> {
     concurrent: ConcurrencyLimiter<u64>,
     noisy: Limiter<Gcra, ManualClock>,
     accounts: RandomState,
+    /// Whether an ACL rule is scoped to an account (then the claimed
+    /// account is parsed on every request).
+    acl_names_accounts: bool,
     sink: S,
     suppressed: u64,
     sink_errors: u64,
@@ -261,6 +264,7 @@ impl<S: EventSink> Engine<S> {
             concurrent,
             noisy,
             accounts: RandomState::new(),
+            acl_names_accounts: guard.acl.rules().iter().any(|rule| rule.account.is_some()),
             sink,
             suppressed: 0,
             sink_errors: 0,
@@ -695,24 +699,23 @@ impl<S: EventSink> Engine<S> {
         };
         let method = request.method;
         let credentials = credentials_header(message);
-        let claimed = credentials
-            .and_then(|value| Credentials::parse(value).ok())
-            .and_then(|creds| username(&creds));
         let to = message.to().ok();
         let to_user = to.as_ref().and_then(|to| to.uri().user());
-        let account = claimed.or_else(|| {
-            if method == Method::Register {
-                to_user
-            } else {
-                message.from().ok().and_then(|from| from.uri().user())
-            }
-        });
+        // Parsing the credentials and From costs more than every policy
+        // together: the allow path does it only when an ACL rule is scoped
+        // to an account; refusals do it for their event.
+        let account = || account_of(message, method, credentials, to_user);
+        let acl_account = if self.acl_names_accounts {
+            account()
+        } else {
+            None
+        };
 
         let acl = self
             .config
             .guard
             .acl
-            .check(source, method.as_str(), account);
+            .check(source, method.as_str(), acl_account);
         if acl.action == AclAction::Deny {
             let scoped = acl
                 .rule
@@ -725,7 +728,7 @@ impl<S: EventSink> Engine<S> {
                 Action::DropSilently
             };
             let decision = Decision::new(action, Reason::new(Rule::Acl, "source not allowed"));
-            self.emit(wall_ms, source, account, Some(method.as_str()), decision);
+            self.emit(wall_ms, source, account(), Some(method.as_str()), decision);
             return decision;
         }
 
@@ -733,7 +736,7 @@ impl<S: EventSink> Engine<S> {
             && self.config.guard.scanners.find(agent).is_some()
         {
             let reason = Reason::new(Rule::ScannerUserAgent, "known scanner User-Agent");
-            return self.scanner_decision(source, reason, account, Some(agent), now_ms, wall_ms);
+            return self.scanner_decision(source, reason, account(), Some(agent), now_ms, wall_ms);
         }
 
         let target = to_user.unwrap_or("");
@@ -741,7 +744,7 @@ impl<S: EventSink> Engine<S> {
             self.enumeration
                 .observe_request(source, method.as_str(), target, now_ms)
         {
-            return self.scanner_decision(source, reason, account, Some(target), now_ms, wall_ms);
+            return self.scanner_decision(source, reason, account(), Some(target), now_ms, wall_ms);
         }
 
         let needs_credentials = match method {
@@ -754,7 +757,7 @@ impl<S: EventSink> Engine<S> {
                 Action::Challenge,
                 Reason::new(Rule::AuthRequired, "no credentials"),
             );
-            self.emit_noisy(wall_ms, source, account, Some(method.as_str()), decision);
+            self.emit_noisy(wall_ms, source, account(), Some(method.as_str()), decision);
             return decision;
         }
         Decision::ALLOW
@@ -832,6 +835,27 @@ fn credentials_header<'a>(message: &Message<'a>) -> Option<&'a [u8]> {
         .header(first)
         .or_else(|| message.header(second))
         .map(|h| h.value())
+}
+
+/// The account a request claims: the digest username when it carries
+/// credentials, else the To user of a REGISTER (the address of record) or
+/// the From user of anything else.
+fn account_of<'a>(
+    message: &Message<'a>,
+    method: Method<'_>,
+    credentials: Option<&'a [u8]>,
+    to_user: Option<&'a str>,
+) -> Option<&'a str> {
+    let claimed = credentials
+        .and_then(|value| Credentials::parse(value).ok())
+        .and_then(|creds| username(&creds));
+    claimed.or_else(|| {
+        if method == Method::Register {
+            to_user
+        } else {
+            message.from().ok().and_then(|from| from.uri().user())
+        }
+    })
 }
 
 fn username<'a>(creds: &Credentials<'a>) -> Option<&'a str> {
