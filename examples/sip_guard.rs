@@ -17,12 +17,20 @@
 //!   `Proxy-Authenticate` for INVITE (MD5: what sipp speaks) — and an
 //!   authenticated INVITE is admitted by [`Engine::on_call_start`]
 //!   (destination class, probing burst, call rate, concurrent calls);
-//! * what passes is forwarded to the upstream with the guard's own Via on
-//!   top (its branch derived from the client's, so retransmissions match;
-//!   the client's address sealed in a Via parameter so responses route back
-//!   without per-transaction state);
-//! * responses from the upstream lose that Via and go back to the client;
-//!   failure answers feed [`Engine::on_response`] (404/401 patterns);
+//! * what passes is forwarded to the upstream in its canonical form
+//!   ([`sip::normalize`](voipsec::sip::normalize), so the PBX cannot read
+//!   it differently from the guard), Max-Forwards decremented, with the
+//!   guard's own Via on top (its branch derived from the client's, so
+//!   retransmissions match; the client's address in a Via parameter so
+//!   responses route back without per-transaction state) — all written
+//!   once by the [`Editor`]; Route entries sealed by topology hiding are
+//!   opened first ([`restore_topology`]);
+//! * responses from the upstream lose that Via and, but for REGISTER
+//!   answers (whose Contact lists the client's own bindings), have the
+//!   PBX's topology hidden ([`hide_topology`]: Server and internal headers
+//!   stripped, Record-Route sealed, Contact host replaced by the guard's
+//!   address) before they go back to the client; failure answers feed
+//!   [`Engine::on_response`] (404/401 patterns);
 //! * a refusal is answered 403 (reject), 503 + `Retry-After` (throttle), or
 //!   not at all (drop, block: scanners learn nothing); the ACK of a locally
 //!   answered INVITE is absorbed (RFC 3261 §17.2.1).
@@ -30,10 +38,6 @@
 //! Decision events are written as JSON lines on stdout; diagnostics go to
 //! stderr. Memory is bounded: every table here is capped and forgets its
 //! oldest entries.
-//!
-//! Not done yet (see the README): the normalizer and topology hiding of
-//! `sip::normalize` / `sip::topology` — the message is forwarded as
-//! received, plus the Via.
 
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{HashMap, VecDeque};
@@ -44,12 +48,16 @@ use std::net::{IpAddr, SocketAddr, UdpSocket};
 use std::process::ExitCode;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use bytes::BytesMut;
 use voipsec::digest::{
     Algorithm, ChallengeKind, DigestConfig, InMemoryCredentials, InMemoryNonceCounts, NonceSecret,
     Verifier,
 };
 use voipsec::guard::{Action, CallPermit, Decision, Engine, EngineConfig, JsonLinesSink};
-use voipsec::sip::{HeaderName, Message, Method};
+use voipsec::sip::{
+    Editor, HeaderName, Message, Method, NormalizeConfig, TopologyKey, TopologyPolicy,
+    hide_topology, restore_topology,
+};
 
 const USAGE: &str = "usage: sip_guard --listen ADDR:PORT --upstream ADDR:PORT --users FILE \
                      [--config FILE] [--realm REALM]";
@@ -175,6 +183,10 @@ struct Guard {
     /// Transactions authenticated and forwarded: a retransmission is
     /// forwarded again without re-checking its (already used) nonce-count.
     forwarded: Bounded<()>,
+    /// Seals and opens the topology parameters (a fresh key per run).
+    topology: TopologyKey,
+    /// The address the outside sees (`host:port`).
+    public: String,
     epoch: Instant,
     local_tag: u64,
 }
@@ -288,7 +300,9 @@ impl Guard {
         if matches!(method, Method::Bye | Method::Cancel) {
             self.end_call(&msg, now, wall);
         }
-        self.forward_request(&msg, from);
+        if let Err(status) = self.forward_request(&msg, from) {
+            self.refuse_with(&msg, from, status);
+        }
     }
 
     /// Runs call admission; refuses the INVITE and returns false when the
@@ -342,6 +356,21 @@ impl Guard {
         });
         self.engine
             .on_call_ended(call.source, &call.account, &call.dialed, lasted, now, wall);
+    }
+
+    /// Answers a request the guard could not forward (483 Too Many Hops,
+    /// 400 for a forged seal…).
+    fn refuse_with(&mut self, msg: &Message<'_>, from: SocketAddr, status: u16) {
+        if msg.method() == Some(Method::Ack) {
+            return;
+        }
+        let reason = match status {
+            483 => "Too Many Hops",
+            400 => "Bad Request",
+            _ => "Server Internal Error",
+        };
+        let response = self.local_response(msg, status, reason, "");
+        self.send(&response, from);
     }
 
     /// Answers a refused request as its decision says (nothing for drops,
@@ -428,10 +457,23 @@ impl Guard {
         out.into_bytes()
     }
 
-    /// Adds the guard's Via on top and sends the request upstream
-    /// (RFC 3261 §16.6 step 8). The branch is derived from the client's
+    /// Opens sealed Route entries, normalizes, decrements Max-Forwards and
+    /// adds the guard's Via on top (RFC 3261 §16.6 steps 3 and 8), then
+    /// sends the request upstream. The branch is derived from the client's
     /// transaction, so a retransmission carries the same one (§16.11).
-    fn forward_request(&self, msg: &Message<'_>, client: SocketAddr) {
+    /// Returns the status to answer with when the request cannot go on.
+    fn forward_request(&self, msg: &Message<'_>, client: SocketAddr) -> Result<(), u16> {
+        let mut restored = BytesMut::new();
+        let reparsed;
+        let msg = if msg.header(HeaderName::Route).is_some() {
+            let policy = TopologyPolicy::new(&self.public).map_err(|e| e.status_code())?;
+            restore_topology(msg, &policy, &self.topology, &mut restored)
+                .map_err(|e| e.status_code())?;
+            reparsed = Message::parse(&restored).map_err(|e| e.status_code())?;
+            &reparsed
+        } else {
+            msg
+        };
         let mut hasher = DefaultHasher::new();
         client.hash(&mut hasher);
         transaction_key(msg).hash(&mut hasher);
@@ -445,18 +487,22 @@ impl Guard {
             IpAddr::V6(v6) => format!("{:032x}", u128::from(v6)),
         };
         let via = format!(
-            "Via: SIP/2.0/UDP {};branch=z9hG4bK-vsg-{branch:016x};{PEER_PARAM}={peer}.{:x}\r\n",
+            "SIP/2.0/UDP {};branch=z9hG4bK-vsg-{branch:016x};{PEER_PARAM}={peer}.{:x}",
             self.local,
             client.port()
         );
-        let bytes = msg.as_bytes();
-        let split = msg.headers_range().start.min(bytes.len());
-        let (start, rest) = bytes.split_at(split);
-        let mut out = Vec::with_capacity(bytes.len() + via.len());
-        out.extend_from_slice(start);
-        out.extend_from_slice(via.as_bytes());
-        out.extend_from_slice(rest);
+        let mut editor = Editor::new(msg);
+        editor.normalized(NormalizeConfig::default());
+        editor
+            .decrement_max_forwards()
+            .map_err(|e| e.status_code())?;
+        editor
+            .insert_top(HeaderName::Via, via.as_bytes())
+            .map_err(|e| e.status_code())?;
+        let mut out = BytesMut::with_capacity(msg.as_bytes().len() + 256);
+        editor.write(&mut out).map_err(|e| e.status_code())?;
         self.send(&out, self.upstream);
+        Ok(())
     }
 
     fn from_upstream(&mut self, datagram: &[u8]) {
@@ -515,27 +561,53 @@ impl Guard {
     }
 
     /// Removes the top Via entry when it is the guard's (RFC 3261 §16.7
-    /// step 3) and sends the response on.
-    fn forward_response(&self, msg: &Message<'_>, to: SocketAddr, ours_on_top: bool) {
-        let bytes = msg.as_bytes();
-        let Some(top) = msg.header(HeaderName::Via) else {
+    /// step 3), hides the upstream's topology in what goes to a client, and
+    /// sends the response on.
+    fn forward_response(&self, msg: &Message<'_>, to: SocketAddr, from_upstream: bool) {
+        let Some((index, top)) = msg
+            .headers()
+            .enumerate()
+            .find(|(_, h)| h.kind() == HeaderName::Via)
+        else {
             return;
         };
-        let removed = if ours_on_top {
+        let mut editor = Editor::new(msg);
+        if from_upstream {
             let mut values = top.values();
-            let _first = values.next_with_offset();
-            match values.next_with_offset() {
+            let _ours = values.next_with_offset();
+            let edited = match values.next_with_offset() {
                 // Several entries in one field: cut the first up to the next.
-                Some((second, _)) => top.value_range().start..second,
-                None => top.line_range(),
+                Some((second, _)) => editor.splice(top.value_range().start..second, b""),
+                None => editor.remove(index),
+            };
+            if let Err(e) = edited {
+                eprintln!("sip_guard: cannot remove the guard's Via: {e}");
+                return;
             }
-        } else {
-            0..0
-        };
-        let mut out = Vec::with_capacity(bytes.len());
-        out.extend_from_slice(bytes.get(..removed.start).unwrap_or_default());
-        out.extend_from_slice(bytes.get(removed.end..).unwrap_or_default());
-        self.send(&out, to);
+        }
+        let mut popped = BytesMut::with_capacity(msg.as_bytes().len());
+        if let Err(e) = editor.write(&mut popped) {
+            eprintln!("sip_guard: cannot rewrite a response: {e}");
+            return;
+        }
+        let register = msg.cseq().is_ok_and(|c| c.method == Method::Register);
+        if !from_upstream || register {
+            self.send(&popped, to);
+            return;
+        }
+        let hidden = Message::parse(&popped)
+            .map_err(|e| e.to_string())
+            .and_then(|popped| {
+                let policy = TopologyPolicy::new(&self.public).map_err(|e| e.to_string())?;
+                let mut out = BytesMut::with_capacity(popped.as_bytes().len() + 1024);
+                hide_topology(&popped, &policy, &self.topology, &mut out)
+                    .map_err(|e| e.to_string())?;
+                Ok(out)
+            });
+        match hidden {
+            Ok(out) => self.send(&out, to),
+            Err(e) => eprintln!("sip_guard: cannot hide the topology of a response: {e}"),
+        }
     }
 }
 
@@ -572,6 +644,8 @@ fn run() -> Result<(), String> {
         calls: Bounded::new(),
         answered: Bounded::new(),
         forwarded: Bounded::new(),
+        topology: TopologyKey::generate(),
+        public: local.to_string(),
         epoch: Instant::now(),
         local_tag: u64::from(std::process::id()),
     };

@@ -228,7 +228,16 @@ fn count(events: &[String], needle: &str) -> usize {
 fn legitimate_register_and_invite_pass_through_to_the_pbx() {
     require_sipp();
     let dir = scratch("legit");
-    let (mut uas, upstream) = start_uas(&dir, "uas_pbx.xml", 1);
+    let uas_trace = dir.join("uas.messages.log");
+    let uac_trace = dir.join("uac.messages.log");
+    let port = free_port("127.0.0.1");
+    let mut uas = sipp(&dir, "uas_pbx.xml", "127.0.0.1", port, 1)
+        .args(["-trace_msg", "-message_file"])
+        .arg(&uas_trace)
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let upstream: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
     let guard = Guard::start(&dir, upstream, "");
     let status = run_uac(
         &dir,
@@ -236,7 +245,17 @@ fn legitimate_register_and_invite_pass_through_to_the_pbx() {
         "uac_register_invite_auth.xml",
         "127.0.0.1",
         1,
-        &["-s", "alice", "-au", "alice", "-ap", "s3cret"],
+        &[
+            "-s",
+            "alice",
+            "-au",
+            "alice",
+            "-ap",
+            "s3cret",
+            "-trace_msg",
+            "-message_file",
+            uac_trace.to_str().unwrap(),
+        ],
     );
     assert!(
         status.success(),
@@ -248,7 +267,28 @@ fn legitimate_register_and_invite_pass_through_to_the_pbx() {
         uas_status.success(),
         "the PBX did not see the whole call: {uas_status}"
     );
+    let guard_addr = guard.addr;
     let events = guard.stop();
+    // The PBX got normalized requests through the guard: its Via on top,
+    // Max-Forwards decremented.
+    let pbx_saw = fs::read_to_string(&uas_trace).unwrap();
+    assert!(
+        pbx_saw.contains(&format!(
+            "Via: SIP/2.0/UDP {guard_addr};branch=z9hG4bK-vsg-"
+        )),
+        "{pbx_saw}"
+    );
+    assert!(pbx_saw.contains("Max-Forwards: 69"), "{pbx_saw}");
+    assert!(!pbx_saw.contains("Max-Forwards: 70"), "{pbx_saw}");
+    // The client got the PBX's answers without the guard's Via and with
+    // the PBX's topology hidden (Server stripped, Contact at the guard).
+    let client_saw = fs::read_to_string(&uac_trace).unwrap();
+    assert!(!client_saw.contains("z9hG4bK-vsg-"), "{client_saw}");
+    assert!(!client_saw.contains("InternalPBX"), "{client_saw}");
+    assert!(
+        client_saw.contains(&format!("Contact: <sip:pbx@{guard_addr}>")),
+        "{client_saw}"
+    );
     // Two challenges (401, 407), the international alert, and no refusal.
     assert_eq!(
         count(&events, "\"rule\":\"auth.challenge\""),
