@@ -123,6 +123,63 @@ fn sip_section() {
     }
 }
 
+/// The guard: one engine screening a phone, a scanner, a password guesser
+/// and a fraudster; every refusal becomes a JSON line for a SIEM.
+fn guard_section() {
+    use voipsec::guard::{Engine, EngineConfig, JsonLinesSink, Unread};
+
+    println!("\n== guard ==");
+    let config = EngineConfig::parse("bruteforce.source_failures = 3\n").expect("valid config");
+    let mut engine = Engine::new(config, JsonLinesSink::new(Vec::new())).expect("valid engine");
+    let wall = 1_700_000_000_000;
+    let ip = |s: &str| s.parse().expect("address");
+    let options = |agent: &str| {
+        format!(
+            "OPTIONS sip:100@pbx.example SIP/2.0\r\nVia: SIP/2.0/UDP 198.51.100.7;branch=z9hG4bK-1\r\n\
+             From: <sip:100@pbx.example>;tag=1\r\nTo: <sip:100@pbx.example>\r\nCall-ID: d1@x\r\n\
+             CSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nUser-Agent: {agent}\r\n\r\n"
+        )
+    };
+    let phone_options = options("Yealink SIP-T46S");
+    let scanner_options = options("friendly-scanner");
+    let phone = engine.on_datagram(ip("192.0.2.10"), phone_options.as_bytes(), 1, wall);
+    println!("  phone OPTIONS          -> {}", phone.decision);
+    let scan = engine.on_datagram(ip("198.51.100.7"), scanner_options.as_bytes(), 2, wall);
+    println!("  friendly-scanner       -> {}", scan.decision);
+    let again = engine.on_datagram(ip("198.51.100.7"), b"anything", 3, wall);
+    println!(
+        "  scanner, next datagram -> {} (unread: {})",
+        again.decision,
+        matches!(again.message, Err(Unread::Refused))
+    );
+    let challenged = engine.on_datagram(ip("192.0.2.11"), SAMPLE_INVITE, 4, wall);
+    println!("  INVITE, no credentials -> {}", challenged.decision);
+    for n in 0..3 {
+        let guess = engine.on_auth(
+            ip("203.0.113.5"),
+            "1001",
+            &voipsec::digest::Verdict::WrongResponse,
+            10 + n,
+            wall,
+        );
+        println!("  wrong password #{}      -> {guess}", n + 1);
+    }
+    let premium = engine.on_call_start(ip("192.0.2.10"), "alice", "+1 900 555 0100", 20, wall);
+    println!("  call to +1 900…        -> {}", premium.decision);
+    let abroad = engine.on_call_start(ip("192.0.2.10"), "alice", "011 44 20 7946 0018", 21, wall);
+    println!(
+        "  call to 011 44…        -> {} (slot held: {})",
+        abroad.decision,
+        abroad.permit.is_some()
+    );
+    let events = String::from_utf8(engine.into_sink().into_inner()).unwrap_or_default();
+    println!("  {} events for the SIEM, e.g.:", events.lines().count());
+    if let Some(line) = events.lines().next() {
+        println!("  {line}");
+    }
+}
+
 fn main() {
     sip_section();
+    guard_section();
 }
