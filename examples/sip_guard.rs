@@ -227,13 +227,13 @@ impl Guard {
 
     fn handle(&mut self, datagram: &[u8], from: SocketAddr) {
         if from == self.upstream {
-            self.from_upstream(datagram);
+            self.handle_upstream(datagram);
         } else {
-            self.from_client(datagram, from);
+            self.handle_client(datagram, from);
         }
     }
 
-    fn from_client(&mut self, datagram: &[u8], from: SocketAddr) {
+    fn handle_client(&mut self, datagram: &[u8], from: SocketAddr) {
         let (now, wall) = (self.now(), wall_ms());
         let seen = self.engine.on_datagram(from.ip(), datagram, now, wall);
         let Ok(msg) = seen.message else {
@@ -505,7 +505,7 @@ impl Guard {
         Ok(())
     }
 
-    fn from_upstream(&mut self, datagram: &[u8]) {
+    fn handle_upstream(&mut self, datagram: &[u8]) {
         let msg = match Message::parse(datagram).and_then(|m| m.validate().map(|()| m)) {
             Ok(msg) => msg,
             Err(e) => {

@@ -53,8 +53,20 @@ fn guard_binary() -> PathBuf {
     BUILT
         .get_or_init(|| {
             let mut build = Command::new(env!("CARGO"));
+            // The features of this test build, so that under `cargo test
+            // --all-features` the example already built is reused.
+            let features: Vec<&str> = [
+                ("sipp", cfg!(feature = "sipp")),
+                ("redis", cfg!(feature = "redis")),
+                ("interop", cfg!(feature = "interop")),
+                ("capi", cfg!(feature = "capi")),
+            ]
+            .into_iter()
+            .filter_map(|(name, on)| on.then_some(name))
+            .collect();
             build
-                .args(["build", "--quiet", "--example", "sip_guard"])
+                .args(["build", "--quiet", "--example", "sip_guard", "--features"])
+                .arg(features.join(","))
                 .current_dir(env!("CARGO_MANIFEST_DIR"));
             if !cfg!(debug_assertions) {
                 build.arg("--release");
