@@ -95,3 +95,10 @@ mod sip_normalize;
 fn sip_normalize_corpus() {
     replay("sip_normalize", sip_normalize::run);
 }
+
+#[path = "../fuzz/bodies/guard_engine.rs"]
+mod guard_engine;
+#[test]
+fn guard_engine_corpus() {
+    replay("guard_engine", guard_engine::run);
+}
