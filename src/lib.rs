@@ -11,7 +11,7 @@
 //! | [`digest`] | SIP digest authentication (RFC 2617, 7616, 8760) |
 //! | [`ratelimit`] | sliding-window and GCRA limiters, keyed and bounded |
 //! | `ffi` | the C API (feature `capi`, header `include/voipsec.h`) |
-//! | [`guard`] | policy layer: ACLs, scanners, brute force, toll fraud |
+//! | [`guard`] | policy engine over `sip`, `digest` and `ratelimit`: ACLs, scanners, brute force, toll fraud, floods |
 //!
 //! ## Security contract
 //!
