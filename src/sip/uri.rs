@@ -64,7 +64,7 @@ impl<'a> Host<'a> {
             return Err(bad);
         }
         if bytes.iter().all(|&b| b.is_ascii_digit() || b == b'.') {
-            return s.parse::<Ipv4Addr>().map(Host::Ipv4).map_err(|_| 0);
+            return parse_ipv4(bytes).map(Host::Ipv4).ok_or(0);
         }
         Ok(Host::Name(s))
     }
@@ -85,6 +85,21 @@ impl<'a> Host<'a> {
             Host::Ipv6(s) => s.parse::<Ipv6Addr>().ok().map(IpAddr::V6),
         }
     }
+}
+
+/// Dotted quad, four 1-3 digit octets <= 255, no leading zeros (which some
+/// stacks read as octal: refusing them keeps every reader in agreement).
+fn parse_ipv4(b: &[u8]) -> Option<Ipv4Addr> {
+    let mut octets = [0u8; 4];
+    let mut parts = b.split(|&c| c == b'.');
+    for octet in &mut octets {
+        let part = parts.next()?;
+        if part.is_empty() || part.len() > 3 || (part.len() > 1 && part.first() == Some(&b'0')) {
+            return None;
+        }
+        *octet = u8::try_from(lexical::parse_digits(part)?).ok()?;
+    }
+    parts.next().is_none().then(|| Ipv4Addr::from(octets))
 }
 
 /// Loose IPv6 text check: hex digits, `:` and `.`, at least one `:`.
