@@ -10,6 +10,7 @@
 //!
 //! `--sanity` also runs the default [`Sanity`] profile after the grammar
 //! check, and prefixes every reason with the status code to answer with.
+//! `--normalize` prints, after each `ok` line, the normalized message.
 //!
 //! Each input is one message as received in a datagram. The exit status is
 //! 1 if any file was rejected (or unreadable), 0 otherwise. The output
@@ -18,6 +19,7 @@
 use std::io::Read;
 use std::process::ExitCode;
 
+use voipsec::sip::normalize::{self, Options};
 use voipsec::sip::sanity::Sanity;
 use voipsec::sip::{Message, StartLine};
 
@@ -49,8 +51,24 @@ fn read_input(path: &str) -> std::io::Result<Vec<u8>> {
     }
 }
 
+/// Writes the canonical form of an accepted message to standard output.
+fn print_normalized(raw: &[u8]) {
+    use std::io::Write;
+    let Ok(msg) = Message::parse(raw) else { return };
+    let mut out = bytes::BytesMut::with_capacity(normalize::capacity_hint(&msg));
+    normalize::normalize(&msg, &Options::default(), &mut out);
+    let _ = std::io::stdout().write_all(&out);
+}
+
 fn main() -> ExitCode {
     let mut files: Vec<String> = std::env::args().skip(1).collect();
+    let normalize_output = match files.iter().position(|a| a == "--normalize") {
+        Some(i) => {
+            files.remove(i);
+            true
+        }
+        None => false,
+    };
     let sanity_profile = Sanity::default();
     let sanity = match files.iter().position(|a| a == "--sanity") {
         Some(i) => {
@@ -65,12 +83,18 @@ fn main() -> ExitCode {
     }
     let mut rejected = false;
     for path in &files {
-        let line = match read_input(path) {
+        let input = read_input(path);
+        let line = match &input {
             Err(e) => Err(format!("cannot read input: {e}")),
-            Ok(raw) => verdict(&raw, sanity),
+            Ok(raw) => verdict(raw, sanity),
         };
         match line {
-            Ok(summary) => println!("{path}\tok\t{summary}"),
+            Ok(summary) => {
+                println!("{path}\tok\t{summary}");
+                if let (true, Ok(raw)) = (normalize_output, &input) {
+                    print_normalized(raw);
+                }
+            }
             Err(reason) => {
                 rejected = true;
                 println!("{path}\treject\t{reason}");

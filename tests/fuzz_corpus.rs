@@ -53,3 +53,10 @@ mod sip_framer;
 fn sip_framer_corpus() {
     replay("sip_framer", sip_framer::run);
 }
+
+#[path = "../fuzz/bodies/sip_normalize.rs"]
+mod sip_normalize;
+#[test]
+fn sip_normalize_corpus() {
+    replay("sip_normalize", sip_normalize::run);
+}

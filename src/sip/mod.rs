@@ -56,6 +56,7 @@ mod lexical;
 mod limits;
 mod message;
 mod method;
+pub mod normalize;
 mod params;
 pub mod sanity;
 mod uri;
