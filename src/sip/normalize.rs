@@ -63,7 +63,9 @@ pub fn normalize(msg: &Message<'_>, options: &Options, out: &mut BytesMut) {
             kind => kind.as_str(),
         };
         if options.one_value_per_line && h.kind().is_list() && h.value_str().is_some() {
-            for value in h.values() {
+            // Empty list elements carry nothing; dropping them is what
+            // makes the output a fixed point.
+            for value in h.values().filter(|v| !v.is_empty()) {
                 put_field(out, name, value.as_bytes());
             }
         } else {
