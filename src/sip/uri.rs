@@ -60,10 +60,16 @@ impl<'a> Host<'a> {
         if bytes.is_empty() {
             return Err(0);
         }
-        if let Some(bad) = bytes.iter().position(|&b| !HOSTNAME.contains(b)) {
-            return Err(bad);
+        // One pass: validate the characters and note whether it could be
+        // a dotted quad.
+        let mut numeric = true;
+        for (i, &b) in bytes.iter().enumerate() {
+            if !HOSTNAME.contains(b) {
+                return Err(i);
+            }
+            numeric &= b.is_ascii_digit() || b == b'.';
         }
-        if bytes.iter().all(|&b| b.is_ascii_digit() || b == b'.') {
+        if numeric {
             return parse_ipv4(bytes).map(Host::Ipv4).ok_or(0);
         }
         Ok(Host::Name(s))
