@@ -98,6 +98,24 @@ fn parse(c: &mut Criterion) {
             msg.header_count()
         })
     });
+    group.bench_function("voipsec/invite-parse-only", |b| {
+        b.iter(|| {
+            voipsec::sip::Message::parse(black_box(INVITE))
+                .expect("parse")
+                .header_count()
+        })
+    });
+    // Issue 3: sanity + normalize of the same INVITE, against its parse.
+    let sanity = voipsec::sip::sanity::Sanity::default();
+    let mut out = bytes::BytesMut::with_capacity(4096);
+    group.bench_function("voipsec/invite-sanity-normalize", |b| {
+        b.iter(|| {
+            let msg = voipsec::sip::Message::parse(black_box(INVITE)).expect("parse");
+            sanity.check(&msg).expect("sane");
+            out.clear();
+            voipsec::sip::normalize(&msg, &Default::default(), &mut out).expect("normalize")
+        })
+    });
     group.finish();
 }
 

@@ -47,11 +47,46 @@ fn guard_config_corpus() {
     replay("guard_config", guard_config::run);
 }
 
+#[path = "../fuzz/bodies/guard_engine.rs"]
+mod guard_engine;
+#[test]
+fn guard_engine_corpus() {
+    replay("guard_engine", guard_engine::run);
+}
+
 #[path = "../fuzz/bodies/guard_lookup.rs"]
 mod guard_lookup;
 #[test]
 fn guard_lookup_corpus() {
     replay("guard_lookup", guard_lookup::run);
+}
+
+#[path = "../fuzz/bodies/sip_framer.rs"]
+mod sip_framer;
+#[test]
+fn sip_framer_corpus() {
+    replay("sip_framer", sip_framer::run);
+}
+
+#[path = "../fuzz/bodies/sip_message.rs"]
+mod sip_message;
+#[test]
+fn sip_message_corpus() {
+    replay("sip_message", sip_message::run);
+}
+
+#[path = "../fuzz/bodies/sip_normalize.rs"]
+mod sip_normalize;
+#[test]
+fn sip_normalize_corpus() {
+    replay("sip_normalize", sip_normalize::run);
+}
+
+#[path = "../fuzz/bodies/sip_uri.rs"]
+mod sip_uri;
+#[test]
+fn sip_uri_corpus() {
+    replay("sip_uri", sip_uri::run);
 }
 
 #[path = "../fuzz/bodies/srtcp_unprotect.rs"]
@@ -66,39 +101,4 @@ mod srtp_unprotect;
 #[test]
 fn srtp_unprotect_corpus() {
     replay("srtp_unprotect", srtp_unprotect::run);
-}
-
-#[path = "../fuzz/bodies/sip_message.rs"]
-mod sip_message;
-#[test]
-fn sip_message_corpus() {
-    replay("sip_message", sip_message::run);
-}
-
-#[path = "../fuzz/bodies/sip_uri.rs"]
-mod sip_uri;
-#[test]
-fn sip_uri_corpus() {
-    replay("sip_uri", sip_uri::run);
-}
-
-#[path = "../fuzz/bodies/sip_framer.rs"]
-mod sip_framer;
-#[test]
-fn sip_framer_corpus() {
-    replay("sip_framer", sip_framer::run);
-}
-
-#[path = "../fuzz/bodies/sip_normalize.rs"]
-mod sip_normalize;
-#[test]
-fn sip_normalize_corpus() {
-    replay("sip_normalize", sip_normalize::run);
-}
-
-#[path = "../fuzz/bodies/guard_engine.rs"]
-mod guard_engine;
-#[test]
-fn guard_engine_corpus() {
-    replay("guard_engine", guard_engine::run);
 }

@@ -8,7 +8,8 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use voipsec::sip::{Contact, Message};
+use voipsec::sip::sanity::Sanity;
+use voipsec::sip::{Contact, Message, NormalizeConfig, normalize};
 
 struct Counting;
 
@@ -84,6 +85,16 @@ fn parsing_allocates_nothing() {
     assert_eq!(count, 0, "INVITE: {count} heap allocations");
     let (count, _) = allocations_during(|| proxy_work(REGISTER));
     assert_eq!(count, 0, "REGISTER: {count} heap allocations");
+    // Sanity checks and normalizing into a buffer with enough capacity
+    // allocate nothing either.
+    let msg = Message::parse(INVITE).unwrap();
+    let mut out = bytes::BytesMut::with_capacity(2 * INVITE.len());
+    let sanity = Sanity::default();
+    let (count, _) = allocations_during(|| {
+        sanity.check(&msg).unwrap();
+        normalize(&msg, &NormalizeConfig::default(), &mut out).unwrap()
+    });
+    assert_eq!(count, 0, "sanity + normalize: {count} heap allocations");
     // The counter works: a message with more header fields than the
     // inline index holds makes exactly the one allocation of the spill.
     let mut big = b"OPTIONS sip:a@b SIP/2.0\r\n".to_vec();

@@ -149,8 +149,14 @@ pub(crate) fn parse_number(s: &str, name: &'static str, max: u64) -> Result<u64,
 /// Checks `Call-ID: word ["@" word]` (RFC 3261 §25.1); returns the trimmed id.
 pub(crate) fn parse_call_id(s: &str) -> Result<&str, SipError> {
     let (lead, v) = trim_lws(s);
-    let mut parts = v.splitn(2, '@');
-    let ok = parts.all(|w| !w.is_empty() && w.bytes().all(|c| WORD.contains(c)));
+    // word ["@" word]: one pass, at most one '@', neither word empty.
+    let b = v.as_bytes();
+    let at = b.iter().position(|&c| c == b'@');
+    let words_ok = b
+        .iter()
+        .enumerate()
+        .all(|(i, &c)| WORD.contains(c) || Some(i) == at);
+    let ok = words_ok && !b.is_empty() && at.is_none_or(|i| i > 0 && i + 1 < b.len());
     if ok {
         Ok(v)
     } else {

@@ -11,7 +11,9 @@
 //!   single spaces; Content-Length is digits only, never signed, never
 //!   larger than the datagram, and conflicting duplicates are an error.
 //! * [`Message::parse`] frames and indexes; [`Message::validate`] checks the
-//!   grammar of every known header. Run both on untrusted input.
+//!   grammar of every known header. Run both on untrusted input, then
+//!   [`sanity::Sanity::check`] for policy (status codes to answer with) and
+//!   [`normalize()`] to forward one canonical form.
 //!
 //! # Reading a message
 //!

@@ -126,23 +126,23 @@ fn split_param(part: &str) -> (usize, Param<'_>) {
 /// offset (in `raw`) of the first bad byte.
 pub(crate) fn check_uri_params(raw: &str) -> Result<(), usize> {
     let mut offset = 0;
-    for part in raw.split(';') {
-        let (name, value) = match part.find('=') {
+    for part in raw.as_bytes().split(|&b| b == b';') {
+        let (name, value) = match part.iter().position(|&b| b == b'=') {
             Some(eq) => (
-                part.get(..eq).unwrap_or(""),
-                Some((eq + 1, part.get(eq + 1..).unwrap_or(""))),
+                part.get(..eq).unwrap_or_default(),
+                Some((eq + 1, part.get(eq + 1..).unwrap_or_default())),
             ),
             None => (part, None),
         };
         if name.is_empty() {
             return Err(offset);
         }
-        check_escaped(name.as_bytes(), &PARAM).map_err(|i| offset + i)?;
+        check_escaped(name, &PARAM).map_err(|i| offset + i)?;
         if let Some((at, value)) = value {
             if value.is_empty() {
                 return Err(offset + at);
             }
-            check_escaped(value.as_bytes(), &PARAM).map_err(|i| offset + at + i)?;
+            check_escaped(value, &PARAM).map_err(|i| offset + at + i)?;
         }
         offset += part.len() + 1;
     }

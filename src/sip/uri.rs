@@ -60,11 +60,17 @@ impl<'a> Host<'a> {
         if bytes.is_empty() {
             return Err(0);
         }
-        if let Some(bad) = bytes.iter().position(|&b| !HOSTNAME.contains(b)) {
-            return Err(bad);
+        // One pass: validate the characters and note whether it could be
+        // a dotted quad.
+        let mut numeric = true;
+        for (i, &b) in bytes.iter().enumerate() {
+            if !HOSTNAME.contains(b) {
+                return Err(i);
+            }
+            numeric &= b.is_ascii_digit() || b == b'.';
         }
-        if bytes.iter().all(|&b| b.is_ascii_digit() || b == b'.') {
-            return s.parse::<Ipv4Addr>().map(Host::Ipv4).map_err(|_| 0);
+        if numeric {
+            return parse_ipv4(bytes).map(Host::Ipv4).ok_or(0);
         }
         Ok(Host::Name(s))
     }
@@ -85,6 +91,21 @@ impl<'a> Host<'a> {
             Host::Ipv6(s) => s.parse::<Ipv6Addr>().ok().map(IpAddr::V6),
         }
     }
+}
+
+/// Dotted quad, four 1-3 digit octets <= 255, no leading zeros (which some
+/// stacks read as octal: refusing them keeps every reader in agreement).
+fn parse_ipv4(b: &[u8]) -> Option<Ipv4Addr> {
+    let mut octets = [0u8; 4];
+    let mut parts = b.split(|&c| c == b'.');
+    for octet in &mut octets {
+        let part = parts.next()?;
+        if part.is_empty() || part.len() > 3 || (part.len() > 1 && part.first() == Some(&b'0')) {
+            return None;
+        }
+        *octet = u8::try_from(lexical::parse_digits(part)?).ok()?;
+    }
+    parts.next().is_none().then(|| Ipv4Addr::from(octets))
 }
 
 /// Loose IPv6 text check: hex digits, `:` and `.`, at least one `:`.
