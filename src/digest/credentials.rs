@@ -280,10 +280,7 @@ impl<'a> Credentials<'a> {
             }
             cur.skip_lws();
             let value = cur.value()?;
-            if let Some(index) = KNOWN
-                .iter()
-                .position(|k| k.as_bytes().eq_ignore_ascii_case(name))
-            {
+            if let Some(index) = known_index(name) {
                 let slot = creds.slot(index);
                 if slot.is_some() {
                     return Err(DigestError::DuplicateParam {
@@ -430,9 +427,43 @@ struct Cursor<'a> {
     pos: usize,
 }
 
-/// RFC 3261 §25.1 token characters.
+/// RFC 3261 §25.1 token characters, as a table (the parser's inner loop).
+static TOKEN_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        table[c] = b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'-' | b'.' | b'!' | b'%' | b'*' | b'_' | b'+' | b'`' | b'\'' | b'~'
+            );
+        c += 1;
+    }
+    table
+};
+
 fn is_token_byte(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || b"-.!%*_+`'~".contains(&c)
+    TOKEN_BYTES.get(usize::from(c)).copied().unwrap_or(false)
+}
+
+/// Index into [`KNOWN`] of a parameter name, case-insensitively; names are
+/// bucketed by length so each comparison is against one or two candidates.
+fn known_index(name: &[u8]) -> Option<usize> {
+    let candidates: &[usize] = match name.len() {
+        2 => &[10],
+        3 => &[4, 9],
+        5 => &[2, 3],
+        6 => &[7, 8],
+        8 => &[0, 5, 11],
+        9 => &[1, 6],
+        _ => return None,
+    };
+    candidates.iter().copied().find(|&i| {
+        KNOWN
+            .get(i)
+            .is_some_and(|k| k.as_bytes().eq_ignore_ascii_case(name))
+    })
 }
 
 impl<'a> Cursor<'a> {
@@ -501,9 +532,13 @@ impl<'a> Cursor<'a> {
             // skipped bytes are all qdtext in one pass.
             let rest = self.input.get(self.pos..).unwrap_or(&[]);
             if let Some(stop) = memchr::memchr2(b'"', b'\\', rest) {
-                let clean = rest
-                    .get(..stop)
-                    .is_some_and(|span| span.iter().all(|&c| c >= 0x20 && c != 0x7f || c == b'\t'));
+                // Branch-free so it vectorizes: any control byte but HTAB
+                // (or DEL) sends us to the byte-by-byte path below.
+                let clean = rest.get(..stop).is_some_and(|span| {
+                    !span.iter().fold(false, |bad, &c| {
+                        bad | ((c < 0x20) & (c != b'\t')) | (c == 0x7f)
+                    })
+                });
                 if clean {
                     self.pos += stop;
                 }
@@ -548,5 +583,20 @@ impl<'a> Cursor<'a> {
                 _ => return Err(DigestError::InvalidQuotedByte { offset: self.pos }),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_index_matches_every_known_name_in_any_case() {
+        for (i, name) in KNOWN.iter().enumerate() {
+            assert_eq!(known_index(name.as_bytes()), Some(i));
+            assert_eq!(known_index(name.to_uppercase().as_bytes()), Some(i));
+        }
+        assert_eq!(known_index(b"x-vendor"), None);
+        assert_eq!(known_index(b""), None);
     }
 }
