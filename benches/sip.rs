@@ -1,1 +1,105 @@
-fn main() {}
+//! SIP parsing: voipsec vs rsip on the same messages in the same group.
+//!
+//! Work per message: parse, then read the top Via branch, the From tag,
+//! Call-ID, CSeq (number and method), Content-Length and the Request-URI
+//! user — what a proxy or guard reads on every packet.
+//!
+//! `cargo bench --bench sip -- --warm-up-time 1 --measurement-time 3`
+
+use std::hint::black_box;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use rsip::prelude::*;
+
+const INVITE: &[u8] = include_bytes!("../tests/data/sip/bench-invite.sip");
+const REGISTER: &[u8] = include_bytes!("../tests/data/sip/bench-register.sip");
+
+/// The fields both parsers must produce, reduced to a checksum so that
+/// nothing can be optimised away.
+fn voipsec_work(raw: &[u8]) -> usize {
+    let msg = voipsec::sip::Message::parse(raw).expect("parse");
+    let branch = msg.top_via().expect("via").branch().expect("branch");
+    let from_tag = msg.from().expect("from").tag().expect("tag");
+    let call_id = msg.call_id().expect("call-id");
+    let cseq = msg.cseq().expect("cseq");
+    let length = msg.content_length().expect("content-length");
+    let ruri = msg.request_uri().expect("ruri");
+    let user = ruri.user().unwrap_or_default();
+    branch.len()
+        + from_tag.len()
+        + call_id.len()
+        + cseq.number as usize
+        + cseq.method.as_str().len()
+        + length
+        + user.len()
+}
+
+fn rsip_work(raw: &[u8]) -> usize {
+    let req = rsip::Request::try_from(raw).expect("parse");
+    let via = req.via_header().expect("via").typed().expect("typed via");
+    let branch = via.branch().expect("branch").to_string();
+    let from_tag = req
+        .from_header()
+        .expect("from")
+        .tag()
+        .expect("tag")
+        .expect("tag")
+        .to_string();
+    let call_id = req.call_id_header().expect("call-id").value().to_string();
+    let cseq = req
+        .cseq_header()
+        .expect("cseq")
+        .typed()
+        .expect("typed cseq");
+    let length = req
+        .headers()
+        .iter()
+        .find_map(|h| {
+            if let rsip::Header::ContentLength(c) = h {
+                Some(c)
+            } else {
+                None
+            }
+        })
+        .expect("content-length")
+        .length()
+        .expect("length");
+    let user = req.uri.user().unwrap_or_default().to_string();
+    branch.len()
+        + from_tag.len()
+        + call_id.len()
+        + cseq.seq as usize
+        + cseq.method.to_string().len()
+        + length as usize
+        + user.len()
+}
+
+fn parse(c: &mut Criterion) {
+    assert_eq!(
+        voipsec_work(INVITE),
+        rsip_work(INVITE),
+        "both parsers read the same fields"
+    );
+    assert_eq!(voipsec_work(REGISTER), rsip_work(REGISTER));
+    let mut group = c.benchmark_group("sip_parse");
+    for (name, msg) in [("invite", INVITE), ("register", REGISTER)] {
+        group.throughput(Throughput::Bytes(msg.len() as u64));
+        group.bench_function(format!("voipsec/{name}"), |b| {
+            b.iter(|| voipsec_work(black_box(msg)))
+        });
+        group.bench_function(format!("rsip/{name}"), |b| {
+            b.iter(|| rsip_work(black_box(msg)))
+        });
+    }
+    group.bench_function("voipsec/invite-validate", |b| {
+        b.iter(|| {
+            let msg = voipsec::sip::Message::parse(black_box(INVITE)).expect("parse");
+            msg.validate().expect("valid");
+            msg.header_count()
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, parse);
+criterion_main!(benches);

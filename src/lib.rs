@@ -10,6 +10,7 @@
 //! | [`srtp`] | RFC 3711 SRTP/SRTCP, bit-exact with libsrtp |
 //! | [`digest`] | SIP digest authentication (RFC 2617, 7616, 8760) |
 //! | [`ratelimit`] | sliding-window and GCRA limiters, keyed and bounded |
+//! | `ffi` | the C API (feature `capi`, header `include/voipsec.h`) |
 //! | [`guard`] | policy layer: ACLs, scanners, brute force, toll fraud |
 //!
 //! ## Security contract
@@ -26,6 +27,10 @@
 #![warn(missing_docs)]
 
 pub mod digest;
+// The C API is the one module allowed `unsafe`: raw pointers from C.
+#[cfg(feature = "capi")]
+#[allow(unsafe_code)]
+pub mod ffi;
 pub mod guard;
 pub mod ratelimit;
 pub mod sip;

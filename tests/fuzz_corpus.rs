@@ -39,3 +39,31 @@ mod digest_credentials;
 fn digest_credentials_corpus() {
     replay("digest_credentials", digest_credentials::run);
 }
+
+#[path = "../fuzz/bodies/guard_config.rs"]
+mod guard_config;
+#[test]
+fn guard_config_corpus() {
+    replay("guard_config", guard_config::run);
+}
+
+#[path = "../fuzz/bodies/guard_lookup.rs"]
+mod guard_lookup;
+#[test]
+fn guard_lookup_corpus() {
+    replay("guard_lookup", guard_lookup::run);
+}
+
+#[path = "../fuzz/bodies/srtcp_unprotect.rs"]
+mod srtcp_unprotect;
+#[test]
+fn srtcp_unprotect_corpus() {
+    replay("srtcp_unprotect", srtcp_unprotect::run);
+}
+
+#[path = "../fuzz/bodies/srtp_unprotect.rs"]
+mod srtp_unprotect;
+#[test]
+fn srtp_unprotect_corpus() {
+    replay("srtp_unprotect", srtp_unprotect::run);
+}

@@ -1,0 +1,435 @@
+//! The keyed limiter: one algorithm state per key, sharded, capped, evicting.
+//!
+//! # Concurrency
+//!
+//! Keys are spread over a power-of-two number of shards, each a `Mutex` around
+//! a `hashbrown` table padded to its own cache lines, so threads contend only
+//! when they touch the same shard. One hash (foldhash, keyed per limiter from
+//! the OS CSPRNG so an attacker cannot aim addresses at one shard or one probe
+//! chain) picks the shard from bits 40–55 and the bucket from the low bits.
+//!
+//! # Memory bound and eviction: the trade-off
+//!
+//! The limiter never tracks more than [`KeyedConfig::max_keys`] keys: each
+//! shard has a fixed share of the bound and its table never grows past the
+//! size that share needs. When a new key arrives at a full shard, the shard
+//! samples [`KeyedConfig::eviction_sample`] occupied buckets from a rotating
+//! hand (bucket order is hash order, so this is a random sample) and evicts
+//! the one with the lowest [`Usage`]: an idle key at once (forgetting it
+//! loses nothing), otherwise the least-used. **A key whose quota is exhausted
+//! is never evicted**: it stays until its window decays, so the only way for
+//! an over-limit key to get a fresh state is to wait, exactly as if memory
+//! were unbounded. The price: a key partly used can be forgotten under a
+//! flood of new keys and regain the part it had used (at most one limit's
+//! worth, and only after the flood has pushed the hand past it); and when
+//! every sampled key is exhausted the newcomer is not tracked and falls under
+//! the [`Overflow`] policy — by default all such newcomers of a shard share
+//! one state under the same limit, so a spray of fresh addresses can neither
+//! evict offenders nor pass unlimited.
+
+use std::borrow::Borrow;
+use std::hash::{BuildHasher, Hash};
+use std::ops::{Deref, DerefMut};
+use std::sync::{Mutex, OnceLock, PoisonError};
+
+use foldhash::SharedSeed;
+use foldhash::fast::SeedableRandomState;
+use hashbrown::HashTable;
+
+use super::algorithm::Algorithm;
+use super::clock::{Clock, CoarseClock};
+use super::decision::{Decision, Usage};
+use super::error::Error;
+
+/// What happens to a new key when its shard is full of exhausted keys.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Overflow {
+    /// All untracked newcomers of a shard share one state under the same
+    /// limit (fail-closed for floods, still admits some new keys).
+    #[default]
+    Shared,
+    /// Untracked newcomers are admitted as if they were fresh (fail-open).
+    Allow,
+}
+
+/// Sizing and policy of a [`KeyedLimiter`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KeyedConfig {
+    /// Most keys tracked at once (≥ 1). Default 100,000.
+    pub max_keys: usize,
+    /// Number of shards, rounded up to a power of two, at most 65,536 and at
+    /// most `max_keys`. Default 64.
+    pub shards: usize,
+    /// Occupied buckets examined per eviction (≥ 1). Default 8.
+    pub eviction_sample: usize,
+    /// Policy for new keys that cannot be tracked.
+    pub overflow: Overflow,
+}
+
+impl Default for KeyedConfig {
+    fn default() -> Self {
+        Self {
+            max_keys: 100_000,
+            shards: 64,
+            eviction_sample: 8,
+            overflow: Overflow::Shared,
+        }
+    }
+}
+
+impl KeyedConfig {
+    /// The default configuration with `max_keys` tracked keys.
+    pub fn with_max_keys(max_keys: usize) -> Self {
+        Self {
+            max_keys,
+            ..Self::default()
+        }
+    }
+}
+
+/// Counters describing a keyed limiter's memory pressure.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct KeyedStats {
+    /// Keys tracked now.
+    pub tracked: usize,
+    /// Keys evicted to make room since creation.
+    pub evictions: u64,
+    /// New keys that could not be tracked and fell under [`Overflow`].
+    pub overflowed: u64,
+}
+
+/// A cache-line-aligned wrapper so neighbouring shard locks never share a line
+/// (128 bytes: adjacent-line prefetch pairs lines on x86).
+#[repr(align(128))]
+#[derive(Debug)]
+pub(crate) struct Padded<T>(pub(crate) T);
+
+impl<T> Deref for Padded<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> DerefMut for Padded<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.0
+    }
+}
+
+#[derive(Debug)]
+struct Entry<K, S> {
+    key: K,
+    state: S,
+}
+
+#[derive(Debug)]
+struct Shard<K, S> {
+    table: HashTable<Entry<K, S>>,
+    /// This shard's share of `max_keys`.
+    cap: usize,
+    /// Eviction hand: the next bucket index to sample.
+    hand: usize,
+    /// The state shared by untracked newcomers under [`Overflow::Shared`].
+    overflow_state: S,
+    evictions: u64,
+    overflowed: u64,
+}
+
+/// One shard behind its own lock, on its own cache lines.
+type LockedShard<K, S> = Padded<Mutex<Shard<K, S>>>;
+
+/// hashbrown's usable capacity for a table of `buckets` buckets (7/8 load).
+fn full_capacity(buckets: usize) -> usize {
+    if buckets < 8 {
+        buckets.saturating_sub(1)
+    } else {
+        buckets / 8 * 7
+    }
+}
+
+/// Inserts `value` (not yet in `table`) while keeping the table at the size
+/// `cap` entries need: once it has that size and no free slot is left
+/// (removals leave tombstones), hashbrown would double it, so rebuild it at
+/// the same size instead. The caller keeps `table.len() < cap`.
+pub(crate) fn insert_bounded<T>(
+    table: &mut HashTable<T>,
+    cap: usize,
+    hash: u64,
+    value: T,
+    hasher: impl Fn(&T) -> u64,
+) {
+    let at_final_size = full_capacity(table.num_buckets()) >= cap;
+    if at_final_size && table.capacity() == table.len() {
+        let mut rebuilt = HashTable::with_capacity(cap);
+        for entry in table.drain() {
+            rebuilt.insert_unique(hasher(&entry), entry, &hasher);
+        }
+        *table = rebuilt;
+    }
+    table.insert_unique(hash, value, hasher);
+}
+
+/// A hasher keyed from the OS CSPRNG: a process-wide seed plus a per-limiter
+/// one, so bucket and shard placement cannot be predicted from outside.
+pub(crate) fn keyed_hasher() -> SeedableRandomState {
+    static SHARED: OnceLock<SharedSeed> = OnceLock::new();
+    let shared = SHARED.get_or_init(|| SharedSeed::from_u64(rand::random::<u64>()));
+    SeedableRandomState::with_seed(rand::random::<u64>(), shared)
+}
+
+/// Shard count for a configuration: a power of two, ≤ 65,536, ≤ max_keys.
+pub(crate) fn shard_count(config: &KeyedConfig) -> Result<usize, Error> {
+    if config.max_keys == 0 || config.shards == 0 || config.eviction_sample == 0 {
+        return Err(Error::InvalidConfig {
+            what: "max_keys, shards and eviction_sample must be at least 1",
+        });
+    }
+    let wanted = config.shards.min(1 << 16).next_power_of_two();
+    // The largest power of two not above max_keys, so every shard holds ≥ 1.
+    let fits = 1usize << (usize::BITS - 1 - config.max_keys.leading_zeros());
+    Ok(wanted.min(fits))
+}
+
+/// Splits `max_keys` over `shards` so the shares sum to exactly `max_keys`.
+pub(crate) fn shard_cap(max_keys: usize, shards: usize, index: usize) -> usize {
+    max_keys / shards + usize::from(index < max_keys % shards)
+}
+
+/// Shard index of a hash: bits 40 and up, clear of the low bits hashbrown
+/// uses for the bucket and the top 7 it uses as the tag.
+#[inline]
+pub(crate) fn shard_of(hash: u64, mask: usize) -> usize {
+    (hash >> 40) as usize & mask
+}
+
+/// A rate limiter with one state per key, for any `Hash + Eq` key; lookups
+/// take any borrowed form (`&str` for `String` keys, `&[u8]` for `Vec<u8>`),
+/// and only a new key is converted to an owned one.
+///
+/// ```
+/// use std::time::Duration;
+/// use voipsec::ratelimit::{KeyedConfig, KeyedLimiter, ManualClock, SlidingWindow};
+/// let clock = ManualClock::new();
+/// // 20 REGISTERs per account per minute, at most 10,000 accounts tracked.
+/// let limiter = KeyedLimiter::with_clock(
+///     SlidingWindow::new(20, Duration::from_secs(60))?,
+///     KeyedConfig::with_max_keys(10_000),
+///     clock.clone(),
+/// )?;
+/// for _ in 0..20 { assert!(limiter.check(&"alice").is_allowed()); }
+/// let refused = limiter.check(&"alice");
+/// assert!(!refused.is_allowed());
+/// // Admitted again once the first minute's 20 weigh less than 20 in the
+/// // sliding window: one nanosecond after it ends.
+/// assert_eq!(refused.retry_after, Duration::from_secs(60) + Duration::from_nanos(1));
+/// assert!(limiter.check(&"bob").is_allowed());
+/// # Ok::<(), voipsec::ratelimit::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct KeyedLimiter<K, A: Algorithm, C: Clock = CoarseClock> {
+    algorithm: A,
+    clock: C,
+    hasher: SeedableRandomState,
+    shards: Box<[LockedShard<K, A::State>]>,
+    mask: usize,
+    sample: usize,
+    overflow: Overflow,
+    max_keys: usize,
+}
+
+impl<K: Hash + Eq, A: Algorithm> KeyedLimiter<K, A, CoarseClock> {
+    /// A keyed limiter on the default coarse monotonic clock.
+    pub fn new(algorithm: A, config: KeyedConfig) -> Result<Self, Error> {
+        Self::with_clock(algorithm, config, CoarseClock::new())
+    }
+}
+
+impl<K: Hash + Eq, A: Algorithm, C: Clock> KeyedLimiter<K, A, C> {
+    /// A keyed limiter reading time from `clock`.
+    pub fn with_clock(algorithm: A, config: KeyedConfig, clock: C) -> Result<Self, Error> {
+        let count = shard_count(&config)?;
+        let shards = (0..count)
+            .map(|i| {
+                Padded(Mutex::new(Shard {
+                    table: HashTable::new(),
+                    cap: shard_cap(config.max_keys, count, i),
+                    hand: 0,
+                    overflow_state: A::State::default(),
+                    evictions: 0,
+                    overflowed: 0,
+                }))
+            })
+            .collect();
+        Ok(Self {
+            algorithm,
+            clock,
+            hasher: keyed_hasher(),
+            shards,
+            mask: count - 1,
+            sample: config.eviction_sample,
+            overflow: config.overflow,
+            max_keys: config.max_keys,
+        })
+    }
+
+    /// Checks and counts one unit for `key`.
+    #[inline]
+    pub fn check<Q>(&self, key: &Q) -> Decision
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
+    {
+        self.check_n(key, 1)
+    }
+
+    /// Checks and counts `cost` units for `key` (all or nothing).
+    pub fn check_n<Q>(&self, key: &Q, cost: u32) -> Decision
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
+    {
+        let hash = self.hasher.hash_one(key);
+        let now = self.clock.now();
+        let mut shard = self.lock(hash);
+        if let Some(entry) = shard.table.find_mut(hash, |e| e.key.borrow() == key) {
+            return self.algorithm.check(&mut entry.state, now, cost);
+        }
+        let mut state = A::State::default();
+        let decision = self.algorithm.check(&mut state, now, cost);
+        if self.algorithm.usage(&state, now) == Usage::Idle {
+            // Nothing counted (a refused or zero-cost request): nothing to keep.
+            return decision;
+        }
+        if shard.table.len() >= shard.cap && !self.evict_one(&mut shard, now) {
+            shard.overflowed += 1;
+            return match self.overflow {
+                Overflow::Allow => decision,
+                Overflow::Shared => self.algorithm.check(&mut shard.overflow_state, now, cost),
+            };
+        }
+        let cap = shard.cap;
+        let entry = Entry {
+            key: key.to_owned(),
+            state,
+        };
+        insert_bounded(&mut shard.table, cap, hash, entry, |e| {
+            self.hasher.hash_one(&e.key)
+        });
+        decision
+    }
+
+    /// What `check` would answer for `key`, without counting or tracking.
+    pub fn peek<Q>(&self, key: &Q) -> Decision
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let hash = self.hasher.hash_one(key);
+        let now = self.clock.now();
+        let shard = self.lock(hash);
+        match shard.table.find(hash, |e| e.key.borrow() == key) {
+            Some(entry) => self.algorithm.peek(&entry.state, now),
+            None => self.algorithm.peek(&A::State::default(), now),
+        }
+    }
+
+    /// Forgets `key` (for example after a successful authentication clears
+    /// its failure count); returns whether it was tracked.
+    pub fn forget<Q>(&self, key: &Q) -> bool
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let hash = self.hasher.hash_one(key);
+        let mut shard = self.lock(hash);
+        match shard.table.find_entry(hash, |e| e.key.borrow() == key) {
+            Ok(entry) => {
+                entry.remove();
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    /// Keys tracked now (locks each shard in turn).
+    pub fn len(&self) -> usize {
+        self.stats().tracked
+    }
+
+    /// Whether no key is tracked.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The configured bound on tracked keys.
+    pub fn max_keys(&self) -> usize {
+        self.max_keys
+    }
+
+    /// Tracked keys, evictions and overflows (locks each shard in turn).
+    pub fn stats(&self) -> KeyedStats {
+        let mut stats = KeyedStats::default();
+        for shard in self.shards.iter() {
+            let shard = shard.lock().unwrap_or_else(PoisonError::into_inner);
+            stats.tracked += shard.table.len();
+            stats.evictions += shard.evictions;
+            stats.overflowed += shard.overflowed;
+        }
+        stats
+    }
+
+    /// The algorithm this limiter applies.
+    pub fn algorithm(&self) -> &A {
+        &self.algorithm
+    }
+
+    #[inline]
+    fn lock(&self, hash: u64) -> std::sync::MutexGuard<'_, Shard<K, A::State>> {
+        // shard_of masks the index, and there are mask + 1 shards.
+        let shard = &self.shards[shard_of(hash, self.mask)];
+        // A panic while holding a shard lock leaves at worst one key's
+        // counters half-updated; keep serving rather than poison every check.
+        shard.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Evicts the least-used key among a sample, never an exhausted one;
+    /// returns whether a slot was freed.
+    fn evict_one(&self, shard: &mut Shard<K, A::State>, now: u64) -> bool {
+        let buckets = shard.table.num_buckets();
+        if buckets == 0 {
+            return false;
+        }
+        let mut best: Option<(usize, Usage)> = None;
+        let mut seen = 0;
+        let mut index = shard.hand % buckets;
+        for _ in 0..(self.sample * 4).min(buckets) {
+            let current = index;
+            index = (index + 1) % buckets;
+            let Some(entry) = shard.table.get_bucket(current) else {
+                continue;
+            };
+            let usage = self.algorithm.usage(&entry.state, now);
+            if usage == Usage::Idle {
+                best = Some((current, usage));
+                break;
+            }
+            if usage != Usage::Exhausted && best.is_none_or(|(_, b)| usage < b) {
+                best = Some((current, usage));
+            }
+            seen += 1;
+            if seen >= self.sample {
+                break;
+            }
+        }
+        shard.hand = index;
+        match best.map(|(i, _)| shard.table.get_bucket_entry(i)) {
+            Some(Ok(entry)) => {
+                entry.remove();
+                shard.evictions += 1;
+                true
+            }
+            _ => false,
+        }
+    }
+}

@@ -1,0 +1,210 @@
+//! Sliding-window counter: two fixed windows, the previous one weighted by
+//! how much of it still overlaps the sliding window — the approximation large
+//! CDNs run at scale (12 bytes per key, O(1) per check).
+//!
+//! # Approximation bound
+//!
+//! With `P` units counted in the previous fixed window, `C` in the current
+//! one and `e` nanoseconds elapsed in it, the estimate is
+//! `E = C + floor(P × (len − e) / len)`, which assumes the previous window's
+//! units arrived evenly. The exact count `X` of admitted units in the last
+//! `len` nanoseconds is `C` plus the previous-window units newer than
+//! `now − len`, so **`|E − X| ≤ P ≤ limit`** at every instant. Consequences:
+//! each fixed window admits at most `limit`, any sliding window of length
+//! `len` admits at most `2 × limit` (the worst case needs all of `P` packed at
+//! the end of the previous window), and under steady traffic the error is a
+//! small fraction of `P`. Use [`SlidingLog`](super::SlidingLog) where the
+//! limit must be exact.
+
+use std::time::Duration;
+
+use super::algorithm::Algorithm;
+use super::clock::Divisor;
+use super::decision::{Decision, Usage};
+use super::error::Error;
+
+/// Sliding-window counter over `limit` units per `window`.
+///
+/// ```
+/// use std::time::Duration;
+/// use voipsec::ratelimit::{Algorithm, SlidingWindow, WindowState};
+/// let sw = SlidingWindow::new(10, Duration::from_secs(1))?;
+/// let mut state = WindowState::default();
+/// let t = 5_000_000_000; // 5 s
+/// for _ in 0..10 { assert!(sw.check(&mut state, t, 1).is_allowed()); }
+/// assert!(!sw.check(&mut state, t, 1).is_allowed());
+/// // Half-way through the next window, half of the previous one still counts.
+/// let d = sw.check(&mut state, t + 1_500_000_000, 1);
+/// assert!(d.is_allowed());
+/// assert_eq!(d.remaining, 4);
+/// # Ok::<(), voipsec::ratelimit::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct SlidingWindow {
+    limit: u32,
+    len: Divisor,
+}
+
+/// Per-key state of a [`SlidingWindow`]: 12 bytes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WindowState {
+    /// Index of the current fixed window, modulo 2^32.
+    window: u32,
+    current: u32,
+    previous: u32,
+}
+
+impl WindowState {
+    /// A state from its parts (the Redis backend rebuilds it from a reply).
+    #[cfg(feature = "redis")]
+    pub(crate) fn from_parts(window: u64, current: u32, previous: u32) -> Self {
+        Self {
+            // Indices are kept modulo 2^32, as `roll` compares them.
+            window: window as u32,
+            current,
+            previous,
+        }
+    }
+}
+
+/// A state whose window index is at most this far ahead of the caller's was
+/// advanced by a thread that read the clock a moment later: count into it
+/// rather than roll it back. Further than this, the index has wrapped after
+/// a long idle period and the state is stale.
+const BEHIND_TOLERANCE: u32 = 1 << 16;
+
+impl SlidingWindow {
+    /// `limit` units per `window`; `limit ≥ 1`, `window` between 1 ms and
+    /// 10 years.
+    pub fn new(limit: u32, window: Duration) -> Result<Self, Error> {
+        if limit == 0 {
+            return Err(Error::InvalidConfig {
+                what: "sliding window limit must be at least 1",
+            });
+        }
+        let len = u64::try_from(window.as_nanos()).unwrap_or(u64::MAX);
+        if !(1_000_000..=315_360_000_000_000_000).contains(&len) {
+            return Err(Error::InvalidConfig {
+                what: "sliding window length must be between 1 ms and 10 years",
+            });
+        }
+        Ok(Self {
+            limit,
+            len: Divisor::new(len),
+        })
+    }
+
+    /// The configured limit.
+    pub fn limit(&self) -> u32 {
+        self.limit
+    }
+
+    /// The configured window.
+    pub fn window(&self) -> Duration {
+        Duration::from_nanos(self.len.get())
+    }
+
+    /// The weighted estimate `E` of units counted in the sliding window
+    /// ending at `now` (see the module's approximation bound).
+    pub fn estimate(&self, state: &WindowState, now: u64) -> u64 {
+        let mut s = *state;
+        let (idx, elapsed) = self.len.div_rem(now);
+        roll(&mut s, idx);
+        self.estimate_rolled(&s, elapsed)
+    }
+
+    #[inline]
+    fn estimate_rolled(&self, s: &WindowState, elapsed: u64) -> u64 {
+        u64::from(s.current) + self.weighted(s.previous, elapsed)
+    }
+
+    /// `floor(previous × (len − elapsed) / len)`.
+    #[inline]
+    fn weighted(&self, previous: u32, elapsed: u64) -> u64 {
+        if previous == 0 {
+            return 0;
+        }
+        let overlap = self.len.get().saturating_sub(elapsed);
+        self.len.mul_div(u64::from(previous), overlap)
+    }
+
+    /// Smallest elapsed time `≥ from` at which `floor(previous × (len − e) /
+    /// len) ≤ room`: `previous × (len − e) < (room + 1) × len`, i.e.
+    /// `e ≥ len + 1 − ceil((room + 1) × len / previous)`.
+    fn elapsed_when_fits(&self, previous: u64, room: u64, from: u64) -> u64 {
+        if previous <= room {
+            return from;
+        }
+        let len = u128::from(self.len.get());
+        let p = u128::from(previous);
+        let t = ((u128::from(room) + 1) * len).div_ceil(p);
+        let e_min = (len + 1).saturating_sub(t);
+        u64::try_from(e_min).unwrap_or(u64::MAX).max(from)
+    }
+
+    fn retry_after(&self, s: &WindowState, elapsed: u64, cost: u32) -> Duration {
+        let limit = u64::from(self.limit);
+        let cost = u64::from(cost);
+        let current = u64::from(s.current);
+        if cost > limit {
+            return Duration::MAX;
+        }
+        let wait = if current + cost <= limit {
+            // The previous window's weight decays enough within this window.
+            self.elapsed_when_fits(u64::from(s.previous), limit - current - cost, elapsed) - elapsed
+        } else {
+            // Only once the current window has become the previous one.
+            let into_next = self.elapsed_when_fits(current, limit - cost, 0);
+            (self.len.get() - elapsed.min(self.len.get())).saturating_add(into_next)
+        };
+        Duration::from_nanos(wait)
+    }
+}
+
+/// Moves `s` to fixed window `idx`: the current count becomes the previous
+/// one after one step, and both expire after two.
+#[inline]
+fn roll(s: &mut WindowState, idx: u64) {
+    // Window indices are kept modulo 2^32: a 1 s window wraps after 136 years.
+    let idx = idx as u32;
+    let ahead = idx.wrapping_sub(s.window);
+    if ahead == 0 {
+        return;
+    }
+    if s.current == 0 && s.previous == 0 {
+        s.window = idx;
+        return;
+    }
+    if ahead > u32::MAX - BEHIND_TOLERANCE {
+        // Another thread already moved this key to a later window.
+        return;
+    }
+    s.previous = if ahead == 1 { s.current } else { 0 };
+    s.current = 0;
+    s.window = idx;
+}
+
+impl Algorithm for SlidingWindow {
+    type State = WindowState;
+
+    #[inline]
+    fn check(&self, s: &mut WindowState, now: u64, cost: u32) -> Decision {
+        let (idx, elapsed) = self.len.div_rem(now);
+        roll(s, idx);
+        let estimate = self.estimate_rolled(s, elapsed);
+        let limit = u64::from(self.limit);
+        let after = estimate + u64::from(cost);
+        if after <= limit {
+            // after <= limit <= u32::MAX, so the count cannot overflow.
+            s.current = s.current.saturating_add(cost);
+            Decision::allowed(u32::try_from(limit - after).unwrap_or(0))
+        } else {
+            let remaining = u32::try_from(limit.saturating_sub(estimate)).unwrap_or(0);
+            Decision::denied(remaining, self.retry_after(s, elapsed, cost))
+        }
+    }
+
+    fn usage(&self, s: &WindowState, now: u64) -> Usage {
+        Usage::of(self.estimate(s, now), u64::from(self.limit))
+    }
+}

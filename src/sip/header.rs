@@ -1,0 +1,959 @@
+//! Header names (long and compact forms), the one-pass header index, and
+//! the raw view of one header field.
+
+use core::ops::Range;
+
+use super::lexical::Split;
+/// A header field name: the known names of RFC 3261 and its extensions,
+/// each matching its long and (where defined) compact form, or [`HeaderName::Other`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+#[repr(u8)]
+pub enum HeaderName {
+    /// `Accept`.
+    Accept,
+    /// `Accept-Contact` (compact `a`).
+    AcceptContact,
+    /// `Accept-Encoding`.
+    AcceptEncoding,
+    /// `Accept-Language`.
+    AcceptLanguage,
+    /// `Alert-Info`.
+    AlertInfo,
+    /// `Allow`.
+    Allow,
+    /// `Allow-Events` (compact `u`).
+    AllowEvents,
+    /// `Authentication-Info`.
+    AuthenticationInfo,
+    /// `Authorization`.
+    Authorization,
+    /// `Call-ID` (compact `i`).
+    CallId,
+    /// `Call-Info`.
+    CallInfo,
+    /// `Contact` (compact `m`).
+    Contact,
+    /// `Content-Disposition`.
+    ContentDisposition,
+    /// `Content-Encoding` (compact `e`).
+    ContentEncoding,
+    /// `Content-Language`.
+    ContentLanguage,
+    /// `Content-Length` (compact `l`).
+    ContentLength,
+    /// `Content-Type` (compact `c`).
+    ContentType,
+    /// `CSeq`.
+    CSeq,
+    /// `Date`.
+    Date,
+    /// `Error-Info`.
+    ErrorInfo,
+    /// `Event` (compact `o`).
+    Event,
+    /// `Expires`.
+    Expires,
+    /// `From` (compact `f`).
+    From,
+    /// `Identity` (compact `y`).
+    Identity,
+    /// `Identity-Info` (compact `n`).
+    IdentityInfo,
+    /// `In-Reply-To`.
+    InReplyTo,
+    /// `Max-Forwards`.
+    MaxForwards,
+    /// `MIME-Version`.
+    MimeVersion,
+    /// `Min-Expires`.
+    MinExpires,
+    /// `Min-SE`.
+    MinSe,
+    /// `Organization`.
+    Organization,
+    /// `Path`.
+    Path,
+    /// `Priority`.
+    Priority,
+    /// `Proxy-Authenticate`.
+    ProxyAuthenticate,
+    /// `Proxy-Authorization`.
+    ProxyAuthorization,
+    /// `Proxy-Require`.
+    ProxyRequire,
+    /// `RAck`.
+    RAck,
+    /// `Reason`.
+    Reason,
+    /// `Record-Route`.
+    RecordRoute,
+    /// `Refer-To` (compact `r`).
+    ReferTo,
+    /// `Referred-By` (compact `b`).
+    ReferredBy,
+    /// `Reject-Contact` (compact `j`).
+    RejectContact,
+    /// `Reply-To`.
+    ReplyTo,
+    /// `Request-Disposition` (compact `d`).
+    RequestDisposition,
+    /// `Require`.
+    Require,
+    /// `Retry-After`.
+    RetryAfter,
+    /// `Route`.
+    Route,
+    /// `RSeq`.
+    RSeq,
+    /// `Server`.
+    Server,
+    /// `Service-Route`.
+    ServiceRoute,
+    /// `Session-Expires` (compact `x`).
+    SessionExpires,
+    /// `Subject` (compact `s`).
+    Subject,
+    /// `Subscription-State`.
+    SubscriptionState,
+    /// `Supported` (compact `k`).
+    Supported,
+    /// `Timestamp`.
+    Timestamp,
+    /// `To` (compact `t`).
+    To,
+    /// `Unsupported`.
+    Unsupported,
+    /// `User-Agent`.
+    UserAgent,
+    /// `Via` (compact `v`).
+    Via,
+    /// `Warning`.
+    Warning,
+    /// `WWW-Authenticate`.
+    WwwAuthenticate,
+    /// Any other name (compare the raw name).
+    Other,
+}
+
+impl HeaderName {
+    /// Every known name, in alphabetical order of the long name.
+    pub const ALL: [HeaderName; 61] = [
+        HeaderName::Accept,
+        HeaderName::AcceptContact,
+        HeaderName::AcceptEncoding,
+        HeaderName::AcceptLanguage,
+        HeaderName::AlertInfo,
+        HeaderName::Allow,
+        HeaderName::AllowEvents,
+        HeaderName::AuthenticationInfo,
+        HeaderName::Authorization,
+        HeaderName::CallId,
+        HeaderName::CallInfo,
+        HeaderName::Contact,
+        HeaderName::ContentDisposition,
+        HeaderName::ContentEncoding,
+        HeaderName::ContentLanguage,
+        HeaderName::ContentLength,
+        HeaderName::ContentType,
+        HeaderName::CSeq,
+        HeaderName::Date,
+        HeaderName::ErrorInfo,
+        HeaderName::Event,
+        HeaderName::Expires,
+        HeaderName::From,
+        HeaderName::Identity,
+        HeaderName::IdentityInfo,
+        HeaderName::InReplyTo,
+        HeaderName::MaxForwards,
+        HeaderName::MimeVersion,
+        HeaderName::MinExpires,
+        HeaderName::MinSe,
+        HeaderName::Organization,
+        HeaderName::Path,
+        HeaderName::Priority,
+        HeaderName::ProxyAuthenticate,
+        HeaderName::ProxyAuthorization,
+        HeaderName::ProxyRequire,
+        HeaderName::RAck,
+        HeaderName::Reason,
+        HeaderName::RecordRoute,
+        HeaderName::ReferTo,
+        HeaderName::ReferredBy,
+        HeaderName::RejectContact,
+        HeaderName::ReplyTo,
+        HeaderName::RequestDisposition,
+        HeaderName::Require,
+        HeaderName::RetryAfter,
+        HeaderName::Route,
+        HeaderName::RSeq,
+        HeaderName::Server,
+        HeaderName::ServiceRoute,
+        HeaderName::SessionExpires,
+        HeaderName::Subject,
+        HeaderName::SubscriptionState,
+        HeaderName::Supported,
+        HeaderName::Timestamp,
+        HeaderName::To,
+        HeaderName::Unsupported,
+        HeaderName::UserAgent,
+        HeaderName::Via,
+        HeaderName::Warning,
+        HeaderName::WwwAuthenticate,
+    ];
+
+    /// The canonical long name (`Call-ID`, `CSeq`, `WWW-Authenticate`...); `""` for `Other`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            HeaderName::Accept => "Accept",
+            HeaderName::AcceptContact => "Accept-Contact",
+            HeaderName::AcceptEncoding => "Accept-Encoding",
+            HeaderName::AcceptLanguage => "Accept-Language",
+            HeaderName::AlertInfo => "Alert-Info",
+            HeaderName::Allow => "Allow",
+            HeaderName::AllowEvents => "Allow-Events",
+            HeaderName::AuthenticationInfo => "Authentication-Info",
+            HeaderName::Authorization => "Authorization",
+            HeaderName::CallId => "Call-ID",
+            HeaderName::CallInfo => "Call-Info",
+            HeaderName::Contact => "Contact",
+            HeaderName::ContentDisposition => "Content-Disposition",
+            HeaderName::ContentEncoding => "Content-Encoding",
+            HeaderName::ContentLanguage => "Content-Language",
+            HeaderName::ContentLength => "Content-Length",
+            HeaderName::ContentType => "Content-Type",
+            HeaderName::CSeq => "CSeq",
+            HeaderName::Date => "Date",
+            HeaderName::ErrorInfo => "Error-Info",
+            HeaderName::Event => "Event",
+            HeaderName::Expires => "Expires",
+            HeaderName::From => "From",
+            HeaderName::Identity => "Identity",
+            HeaderName::IdentityInfo => "Identity-Info",
+            HeaderName::InReplyTo => "In-Reply-To",
+            HeaderName::MaxForwards => "Max-Forwards",
+            HeaderName::MimeVersion => "MIME-Version",
+            HeaderName::MinExpires => "Min-Expires",
+            HeaderName::MinSe => "Min-SE",
+            HeaderName::Organization => "Organization",
+            HeaderName::Path => "Path",
+            HeaderName::Priority => "Priority",
+            HeaderName::ProxyAuthenticate => "Proxy-Authenticate",
+            HeaderName::ProxyAuthorization => "Proxy-Authorization",
+            HeaderName::ProxyRequire => "Proxy-Require",
+            HeaderName::RAck => "RAck",
+            HeaderName::Reason => "Reason",
+            HeaderName::RecordRoute => "Record-Route",
+            HeaderName::ReferTo => "Refer-To",
+            HeaderName::ReferredBy => "Referred-By",
+            HeaderName::RejectContact => "Reject-Contact",
+            HeaderName::ReplyTo => "Reply-To",
+            HeaderName::RequestDisposition => "Request-Disposition",
+            HeaderName::Require => "Require",
+            HeaderName::RetryAfter => "Retry-After",
+            HeaderName::Route => "Route",
+            HeaderName::RSeq => "RSeq",
+            HeaderName::Server => "Server",
+            HeaderName::ServiceRoute => "Service-Route",
+            HeaderName::SessionExpires => "Session-Expires",
+            HeaderName::Subject => "Subject",
+            HeaderName::SubscriptionState => "Subscription-State",
+            HeaderName::Supported => "Supported",
+            HeaderName::Timestamp => "Timestamp",
+            HeaderName::To => "To",
+            HeaderName::Unsupported => "Unsupported",
+            HeaderName::UserAgent => "User-Agent",
+            HeaderName::Via => "Via",
+            HeaderName::Warning => "Warning",
+            HeaderName::WwwAuthenticate => "WWW-Authenticate",
+            HeaderName::Other => "",
+        }
+    }
+
+    /// The compact form (RFC 3261 §7.3.3 and the extensions that define one).
+    pub const fn compact(self) -> Option<u8> {
+        match self {
+            HeaderName::AcceptContact => Some(b'a'),
+            HeaderName::AllowEvents => Some(b'u'),
+            HeaderName::CallId => Some(b'i'),
+            HeaderName::Contact => Some(b'm'),
+            HeaderName::ContentEncoding => Some(b'e'),
+            HeaderName::ContentLength => Some(b'l'),
+            HeaderName::ContentType => Some(b'c'),
+            HeaderName::Event => Some(b'o'),
+            HeaderName::From => Some(b'f'),
+            HeaderName::Identity => Some(b'y'),
+            HeaderName::IdentityInfo => Some(b'n'),
+            HeaderName::ReferTo => Some(b'r'),
+            HeaderName::ReferredBy => Some(b'b'),
+            HeaderName::RejectContact => Some(b'j'),
+            HeaderName::RequestDisposition => Some(b'd'),
+            HeaderName::SessionExpires => Some(b'x'),
+            HeaderName::Subject => Some(b's'),
+            HeaderName::Supported => Some(b'k'),
+            HeaderName::To => Some(b't'),
+            HeaderName::Via => Some(b'v'),
+            _ => None,
+        }
+    }
+
+    /// True for headers whose grammar is a comma-separated list
+    /// (`#element`), so several fields may be combined into one (RFC 3261 §7.3.1).
+    pub const fn is_list(self) -> bool {
+        matches!(
+            self,
+            HeaderName::Accept
+                | HeaderName::AcceptContact
+                | HeaderName::AcceptEncoding
+                | HeaderName::AcceptLanguage
+                | HeaderName::AlertInfo
+                | HeaderName::Allow
+                | HeaderName::AllowEvents
+                | HeaderName::CallInfo
+                | HeaderName::Contact
+                | HeaderName::ContentEncoding
+                | HeaderName::ContentLanguage
+                | HeaderName::ErrorInfo
+                | HeaderName::InReplyTo
+                | HeaderName::Path
+                | HeaderName::ProxyRequire
+                | HeaderName::Reason
+                | HeaderName::RecordRoute
+                | HeaderName::RejectContact
+                | HeaderName::RequestDisposition
+                | HeaderName::Require
+                | HeaderName::Route
+                | HeaderName::ServiceRoute
+                | HeaderName::Supported
+                | HeaderName::Unsupported
+                | HeaderName::Via
+                | HeaderName::Warning
+        )
+    }
+
+    /// Classifies a raw header name, case-insensitively, compact forms included.
+    ///
+    /// ```
+    /// use voipsec::sip::HeaderName;
+    /// assert_eq!(HeaderName::from_bytes(b"v"), HeaderName::Via);
+    /// assert_eq!(HeaderName::from_bytes(b"cALL-iD"), HeaderName::CallId);
+    /// assert_eq!(HeaderName::from_bytes(b"X-Foo"), HeaderName::Other);
+    /// ```
+    #[inline]
+    pub fn from_bytes(name: &[u8]) -> HeaderName {
+        // Compact forms by byte; long names by length, then one compare of
+        // the name case-folded into three words: no hashing, no allocation.
+        let Some(&first) = name.first() else {
+            return HeaderName::Other;
+        };
+        let first = first | 0x20;
+        if name.len() == 1 {
+            return match first {
+                b'a' => HeaderName::AcceptContact,
+                b'u' => HeaderName::AllowEvents,
+                b'i' => HeaderName::CallId,
+                b'm' => HeaderName::Contact,
+                b'e' => HeaderName::ContentEncoding,
+                b'l' => HeaderName::ContentLength,
+                b'c' => HeaderName::ContentType,
+                b'o' => HeaderName::Event,
+                b'f' => HeaderName::From,
+                b'y' => HeaderName::Identity,
+                b'n' => HeaderName::IdentityInfo,
+                b'r' => HeaderName::ReferTo,
+                b'b' => HeaderName::ReferredBy,
+                b'j' => HeaderName::RejectContact,
+                b'd' => HeaderName::RequestDisposition,
+                b'x' => HeaderName::SessionExpires,
+                b's' => HeaderName::Subject,
+                b'k' => HeaderName::Supported,
+                b't' => HeaderName::To,
+                b'v' => HeaderName::Via,
+                _ => HeaderName::Other,
+            };
+        }
+        let Some(key) = fold_key(name) else {
+            return HeaderName::Other;
+        };
+        let candidates: &[(HeaderName, [u64; 3])] = match name.len() {
+            2 => &[(
+                HeaderName::To,
+                [0x2020202020206f74, 0x0000000000000000, 0x0000000000000000],
+            )],
+            3 => &[(
+                HeaderName::Via,
+                [0x2020202020616976, 0x0000000000000000, 0x0000000000000000],
+            )],
+            4 => &[
+                (
+                    HeaderName::CSeq,
+                    [0x7165736371657363, 0x0000000000000000, 0x0000000000000000],
+                ),
+                (
+                    HeaderName::Date,
+                    [0x6574616465746164, 0x0000000000000000, 0x0000000000000000],
+                ),
+                (
+                    HeaderName::From,
+                    [0x6d6f72666d6f7266, 0x0000000000000000, 0x0000000000000000],
+                ),
+                (
+                    HeaderName::Path,
+                    [0x6874617068746170, 0x0000000000000000, 0x0000000000000000],
+                ),
+                (
+                    HeaderName::RAck,
+                    [0x6b6361726b636172, 0x0000000000000000, 0x0000000000000000],
+                ),
+                (
+                    HeaderName::RSeq,
+                    [0x7165737271657372, 0x0000000000000000, 0x0000000000000000],
+                ),
+            ],
+            5 => &[
+                (
+                    HeaderName::Allow,
+                    [0x776f6c6c6f6c6c61, 0x0000000000000000, 0x0000000000000000],
+                ),
+                (
+                    HeaderName::Event,
+                    [0x746e65766e657665, 0x0000000000000000, 0x0000000000000000],
+                ),
+                (
+                    HeaderName::Route,
+                    [0x6574756f74756f72, 0x0000000000000000, 0x0000000000000000],
+                ),
+            ],
+            6 => &[
+                (
+                    HeaderName::Accept,
+                    [0x7470656365636361, 0x0000000000000000, 0x0000000000000000],
+                ),
+                (
+                    HeaderName::MinSe,
+                    [0x65732d6e2d6e696d, 0x0000000000000000, 0x0000000000000000],
+                ),
+                (
+                    HeaderName::Reason,
+                    [0x6e6f736173616572, 0x0000000000000000, 0x0000000000000000],
+                ),
+                (
+                    HeaderName::Server,
+                    [0x7265767276726573, 0x0000000000000000, 0x0000000000000000],
+                ),
+            ],
+            7 => &[
+                (
+                    HeaderName::CallId,
+                    [0x64692d6c6c6c6163, 0x0000000000000000, 0x0000000000000000],
+                ),
+                (
+                    HeaderName::Contact,
+                    [0x74636174746e6f63, 0x0000000000000000, 0x0000000000000000],
+                ),
+                (
+                    HeaderName::Expires,
+                    [0x7365726969707865, 0x0000000000000000, 0x0000000000000000],
+                ),
+                (
+                    HeaderName::Require,
+                    [0x6572697575716572, 0x0000000000000000, 0x0000000000000000],
+                ),
+                (
+                    HeaderName::Subject,
+                    [0x7463656a6a627573, 0x0000000000000000, 0x0000000000000000],
+                ),
+                (
+                    HeaderName::Warning,
+                    [0x676e696e6e726177, 0x0000000000000000, 0x0000000000000000],
+                ),
+            ],
+            8 => &[
+                (
+                    HeaderName::Identity,
+                    [0x797469746e656469, 0x797469746e656469, 0x0000000000000000],
+                ),
+                (
+                    HeaderName::Priority,
+                    [0x797469726f697270, 0x797469726f697270, 0x0000000000000000],
+                ),
+                (
+                    HeaderName::ReferTo,
+                    [0x6f742d7265666572, 0x6f742d7265666572, 0x0000000000000000],
+                ),
+                (
+                    HeaderName::ReplyTo,
+                    [0x6f742d796c706572, 0x6f742d796c706572, 0x0000000000000000],
+                ),
+            ],
+            9 => &[
+                (
+                    HeaderName::CallInfo,
+                    [0x666e692d6c6c6163, 0x6f666e692d6c6c61, 0x0000000000000000],
+                ),
+                (
+                    HeaderName::Supported,
+                    [0x6574726f70707573, 0x646574726f707075, 0x0000000000000000],
+                ),
+                (
+                    HeaderName::Timestamp,
+                    [0x6d617473656d6974, 0x706d617473656d69, 0x0000000000000000],
+                ),
+            ],
+            10 => &[
+                (
+                    HeaderName::AlertInfo,
+                    [0x6e692d7472656c61, 0x6f666e692d747265, 0x0000000000000000],
+                ),
+                (
+                    HeaderName::ErrorInfo,
+                    [0x6e692d726f727265, 0x6f666e692d726f72, 0x0000000000000000],
+                ),
+                (
+                    HeaderName::UserAgent,
+                    [0x6567612d72657375, 0x746e6567612d7265, 0x0000000000000000],
+                ),
+            ],
+            11 => &[
+                (
+                    HeaderName::InReplyTo,
+                    [0x796c7065722d6e69, 0x6f742d796c706572, 0x0000000000000000],
+                ),
+                (
+                    HeaderName::MinExpires,
+                    [0x697078652d6e696d, 0x736572697078652d, 0x0000000000000000],
+                ),
+                (
+                    HeaderName::ReferredBy,
+                    [0x6465727265666572, 0x79622d6465727265, 0x0000000000000000],
+                ),
+                (
+                    HeaderName::RetryAfter,
+                    [0x66612d7972746572, 0x72657466612d7972, 0x0000000000000000],
+                ),
+                (
+                    HeaderName::Unsupported,
+                    [0x726f707075736e75, 0x646574726f707075, 0x0000000000000000],
+                ),
+            ],
+            12 => &[
+                (
+                    HeaderName::AllowEvents,
+                    [0x76652d776f6c6c61, 0x73746e6576652d77, 0x0000000000000000],
+                ),
+                (
+                    HeaderName::ContentType,
+                    [0x2d746e65746e6f63, 0x657079742d746e65, 0x0000000000000000],
+                ),
+                (
+                    HeaderName::MaxForwards,
+                    [0x77726f662d78616d, 0x7364726177726f66, 0x0000000000000000],
+                ),
+                (
+                    HeaderName::MimeVersion,
+                    [0x7265762d656d696d, 0x6e6f69737265762d, 0x0000000000000000],
+                ),
+                (
+                    HeaderName::Organization,
+                    [0x617a696e6167726f, 0x6e6f6974617a696e, 0x0000000000000000],
+                ),
+                (
+                    HeaderName::RecordRoute,
+                    [0x722d64726f636572, 0x6574756f722d6472, 0x0000000000000000],
+                ),
+            ],
+            13 => &[
+                (
+                    HeaderName::Authorization,
+                    [0x7a69726f68747561, 0x6e6f6974617a6972, 0x0000000000000000],
+                ),
+                (
+                    HeaderName::IdentityInfo,
+                    [0x797469746e656469, 0x6f666e692d797469, 0x0000000000000000],
+                ),
+                (
+                    HeaderName::ProxyRequire,
+                    [0x65722d79786f7270, 0x657269757165722d, 0x0000000000000000],
+                ),
+                (
+                    HeaderName::ServiceRoute,
+                    [0x2d65636976726573, 0x6574756f722d6563, 0x0000000000000000],
+                ),
+            ],
+            14 => &[
+                (
+                    HeaderName::AcceptContact,
+                    [0x632d747065636361, 0x746361746e6f632d, 0x0000000000000000],
+                ),
+                (
+                    HeaderName::ContentLength,
+                    [0x2d746e65746e6f63, 0x6874676e656c2d74, 0x0000000000000000],
+                ),
+                (
+                    HeaderName::RejectContact,
+                    [0x632d7463656a6572, 0x746361746e6f632d, 0x0000000000000000],
+                ),
+            ],
+            15 => &[
+                (
+                    HeaderName::AcceptEncoding,
+                    [0x652d747065636361, 0x676e69646f636e65, 0x0000000000000000],
+                ),
+                (
+                    HeaderName::AcceptLanguage,
+                    [0x6c2d747065636361, 0x65676175676e616c, 0x0000000000000000],
+                ),
+                (
+                    HeaderName::SessionExpires,
+                    [0x2d6e6f6973736573, 0x736572697078652d, 0x0000000000000000],
+                ),
+            ],
+            16 => &[
+                (
+                    HeaderName::ContentEncoding,
+                    [0x2d746e65746e6f63, 0x676e69646f636e65, 0x0000000000000000],
+                ),
+                (
+                    HeaderName::ContentLanguage,
+                    [0x2d746e65746e6f63, 0x65676175676e616c, 0x0000000000000000],
+                ),
+                (
+                    HeaderName::WwwAuthenticate,
+                    [0x687475612d777777, 0x6574616369746e65, 0x0000000000000000],
+                ),
+            ],
+            18 => &[
+                (
+                    HeaderName::ProxyAuthenticate,
+                    [0x75612d79786f7270, 0x616369746e656874, 0x6574616369746e65],
+                ),
+                (
+                    HeaderName::SubscriptionState,
+                    [0x7069726373627573, 0x6174732d6e6f6974, 0x65746174732d6e6f],
+                ),
+            ],
+            19 => &[
+                (
+                    HeaderName::AuthenticationInfo,
+                    [0x69746e6568747561, 0x692d6e6f69746163, 0x6f666e692d6e6f69],
+                ),
+                (
+                    HeaderName::ContentDisposition,
+                    [0x2d746e65746e6f63, 0x7469736f70736964, 0x6e6f697469736f70],
+                ),
+                (
+                    HeaderName::ProxyAuthorization,
+                    [0x75612d79786f7270, 0x74617a69726f6874, 0x6e6f6974617a6972],
+                ),
+                (
+                    HeaderName::RequestDisposition,
+                    [0x2d74736575716572, 0x7469736f70736964, 0x6e6f697469736f70],
+                ),
+            ],
+            _ => return HeaderName::Other,
+        };
+        let [a, b, c] = key;
+        for (kind, k) in candidates {
+            // Word by word with `&&`: a vectorised compare of the key array
+            // would reload it from the stack and stall on store forwarding.
+            // Folding with 0x20 is exact for token bytes; of the others only
+            // CR folds onto a byte of a known name ('-').
+            if k[0] == a && k[1] == b && k[2] == c && !name.contains(&b'\r') {
+                return *kind;
+            }
+        }
+        HeaderName::Other
+    }
+}
+
+/// A name of 2..=24 bytes case-folded (`| 0x20` per byte) into three
+/// words read straight from the slice, with overlapping loads for the
+/// tail; equal length plus equal key means equal names (the known names
+/// are compared at their own length, so every byte is covered).
+#[inline]
+fn fold_key(name: &[u8]) -> Option<[u64; 3]> {
+    const FOLD: u64 = 0x2020_2020_2020_2020;
+    let n = name.len();
+    let rd8 = |at: usize| {
+        name.get(at..at + 8)
+            .and_then(|s| s.try_into().ok())
+            .map(u64::from_le_bytes)
+    };
+    let rd4 = |at: usize| {
+        name.get(at..at + 4)
+            .and_then(|s| s.try_into().ok())
+            .map(|w| u64::from(u32::from_le_bytes(w)))
+    };
+    match n {
+        2..=3 => {
+            let w = name
+                .iter()
+                .enumerate()
+                .fold(0u64, |w, (i, &b)| w | u64::from(b) << (8 * i));
+            Some([w | FOLD, 0, 0])
+        }
+        4..=7 => Some([(rd4(0)? | rd4(n - 4)? << 32) | FOLD, 0, 0]),
+        8..=16 => Some([rd8(0)? | FOLD, rd8(n - 8)? | FOLD, 0]),
+        17..=24 => Some([rd8(0)? | FOLD, rd8(8)? | FOLD, rd8(n - 8)? | FOLD]),
+        _ => None,
+    }
+}
+
+/// Flags recorded for each header line while indexing.
+pub(crate) const FOLDED: u8 = 1;
+pub(crate) const SPACE_BEFORE_COLON: u8 = 2;
+
+/// One indexed header field: spans into the message buffer. `u32` offsets
+/// keep the entry at 20 bytes; messages are bounded far below 4 GiB.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct HeaderEntry {
+    pub(crate) name_start: u32,
+    pub(crate) value_start: u32,
+    pub(crate) value_end: u32,
+    /// Just past the CRLF of the field's last physical line.
+    pub(crate) line_end: u32,
+    pub(crate) name_len: u16,
+    pub(crate) kind: HeaderName,
+    pub(crate) flags: u8,
+}
+
+impl HeaderEntry {
+    pub(crate) const EMPTY: HeaderEntry = HeaderEntry {
+        name_start: 0,
+        value_start: 0,
+        value_end: 0,
+        line_end: 0,
+        name_len: 0,
+        kind: HeaderName::Other,
+        flags: 0,
+    };
+}
+
+/// Header fields stored inline before the index spills to the heap: the
+/// benchmark INVITE and nearly all real messages fit, so parsing them
+/// allocates nothing.
+pub(crate) const INLINE_HEADERS: usize = 32;
+
+/// The header index: an inline array for the common case, a `Vec` (one
+/// allocation, bounded by `Limits::max_headers`) beyond it.
+#[derive(Debug, Clone)]
+pub(crate) struct HeaderIndex {
+    len: usize,
+    inline: [HeaderEntry; INLINE_HEADERS],
+    spill: Vec<HeaderEntry>,
+}
+
+impl HeaderIndex {
+    pub(crate) fn new() -> Self {
+        HeaderIndex {
+            len: 0,
+            inline: [HeaderEntry::EMPTY; INLINE_HEADERS],
+            spill: Vec::new(),
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    #[inline]
+    pub(crate) fn push(&mut self, entry: HeaderEntry) {
+        match self.inline.get_mut(self.len) {
+            Some(slot) => *slot = entry,
+            None => self.spill_push(entry),
+        }
+        self.len += 1;
+    }
+
+    #[cold]
+    fn spill_push(&mut self, entry: HeaderEntry) {
+        // One allocation covers up to twice the inline capacity.
+        if self.spill.capacity() == 0 {
+            self.spill.reserve_exact(INLINE_HEADERS);
+        }
+        self.spill.push(entry);
+    }
+
+    pub(crate) fn last_mut(&mut self) -> Option<&mut HeaderEntry> {
+        if self.len > INLINE_HEADERS {
+            self.spill.last_mut()
+        } else {
+            self.len.checked_sub(1).and_then(|i| self.inline.get_mut(i))
+        }
+    }
+
+    pub(crate) fn iter(&self) -> impl DoubleEndedIterator<Item = &HeaderEntry> + Clone + '_ {
+        self.inline.iter().take(self.len).chain(self.spill.iter())
+    }
+
+    pub(crate) fn get(&self, i: usize) -> Option<&HeaderEntry> {
+        if i < INLINE_HEADERS {
+            self.inline.get(i).filter(|_| i < self.len)
+        } else {
+            self.spill.get(i - INLINE_HEADERS)
+        }
+    }
+}
+
+/// One header field of a parsed message, borrowed from its buffer: name,
+/// value and their byte ranges, so that later stages (sanity checks,
+/// normalizer, editor) work on the original bytes without re-parsing.
+///
+/// ```
+/// use voipsec::sip::{HeaderName, Message};
+/// let msg = Message::parse(b"OPTIONS sip:a@b SIP/2.0\r\ni : abc@h\r\nSubject: x,\r\n y\r\n\r\n").unwrap();
+/// let call_id = msg.header(HeaderName::CallId).unwrap();
+/// assert_eq!(call_id.name(), "i");
+/// assert!(call_id.is_compact() && call_id.space_before_colon());
+/// assert_eq!(call_id.value(), b"abc@h");
+/// let subject = msg.header_named("subject").unwrap();
+/// assert!(subject.is_folded());
+/// assert_eq!(subject.value(), b"x,\r\n y");
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct Header<'a> {
+    buf: &'a [u8],
+    entry: HeaderEntry,
+}
+
+impl<'a> Header<'a> {
+    pub(crate) fn new(buf: &'a [u8], entry: HeaderEntry) -> Self {
+        Header { buf, entry }
+    }
+
+    fn name_end(&self) -> u32 {
+        self.entry
+            .name_start
+            .saturating_add(u32::from(self.entry.name_len))
+    }
+
+    fn span(&self, start: u32, end: u32) -> &'a [u8] {
+        self.buf
+            .get(start as usize..end as usize)
+            .unwrap_or_default()
+    }
+
+    /// The known name this field carries ([`HeaderName::Other`] if unknown).
+    pub fn kind(&self) -> HeaderName {
+        self.entry.kind
+    }
+
+    /// The name exactly as sent (a token, so ASCII).
+    pub fn name(&self) -> &'a str {
+        core::str::from_utf8(self.span(self.entry.name_start, self.name_end())).unwrap_or_default()
+    }
+
+    /// The raw value: leading and trailing white space removed, folded line
+    /// breaks (CRLF + SP/HT) kept as they were sent.
+    pub fn value(&self) -> &'a [u8] {
+        self.span(self.entry.value_start, self.entry.value_end)
+    }
+
+    /// The value as UTF-8 (SIP header values are UTF-8, RFC 3261 §7.3.1),
+    /// `None` if it is not.
+    pub fn value_str(&self) -> Option<&'a str> {
+        core::str::from_utf8(self.value()).ok()
+    }
+
+    /// Byte range of the name in the message.
+    pub fn name_range(&self) -> Range<usize> {
+        self.entry.name_start as usize..self.name_end() as usize
+    }
+
+    /// Byte range of the value in the message.
+    pub fn value_range(&self) -> Range<usize> {
+        self.entry.value_start as usize..self.entry.value_end as usize
+    }
+
+    /// Byte range of the whole field: from its name to past the CRLF of
+    /// its last (continuation) line.
+    pub fn line_range(&self) -> Range<usize> {
+        self.entry.name_start as usize..self.entry.line_end as usize
+    }
+
+    /// True when the field continues on folded lines (obsolete LWS, RFC
+    /// 3261 §7.3.1).
+    pub fn is_folded(&self) -> bool {
+        self.entry.flags & FOLDED != 0
+    }
+
+    /// True when white space separates the name from the colon (legal,
+    /// RFC 3261 §7.3.1, but a canonical form removes it).
+    pub fn space_before_colon(&self) -> bool {
+        self.entry.flags & SPACE_BEFORE_COLON != 0
+    }
+
+    /// True when the name is a compact form (`v`, `i`, `m`...).
+    pub fn is_compact(&self) -> bool {
+        self.entry.name_len == 1 && self.entry.kind != HeaderName::Other
+    }
+
+    /// The comma-separated values of this field, trimmed, commas inside
+    /// quoted strings and `<...>` respected (RFC 3261 §7.3.1). Empty elements
+    /// are yielded (so validation can reject them); an entirely empty value
+    /// yields nothing; a value that is not UTF-8 yields nothing. Only
+    /// meaningful for list headers (see [`HeaderName::is_list`]).
+    pub fn values(&self) -> Values<'a> {
+        let value = self.value_str().unwrap_or("");
+        Values {
+            split: if value.is_empty() {
+                None
+            } else {
+                Some(Split::new(value, b','))
+            },
+            base: self.entry.value_start as usize,
+        }
+    }
+}
+
+/// Iterator over the comma-separated values of a header field
+/// ([`Header::values`]).
+#[derive(Debug, Clone)]
+pub struct Values<'a> {
+    split: Option<Split<'a>>,
+    base: usize,
+}
+
+impl<'a> Values<'a> {
+    /// Like `next`, with the byte offset of the (trimmed) value in the message.
+    pub fn next_with_offset(&mut self) -> Option<(usize, &'a str)> {
+        let (at, part) = self.split.as_mut()?.next()?;
+        let (lead, trimmed) = super::lexical::trim_lws(part);
+        Some((self.base + at + lead, trimmed))
+    }
+}
+
+impl<'a> Iterator for Values<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        self.next_with_offset().map(|(_, v)| v)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_long_and_compact_name_resolves() {
+        for kind in HeaderName::ALL {
+            assert_eq!(HeaderName::from_bytes(kind.as_str().as_bytes()), kind);
+            assert_eq!(
+                HeaderName::from_bytes(kind.as_str().to_ascii_uppercase().as_bytes()),
+                kind
+            );
+            assert_eq!(
+                HeaderName::from_bytes(kind.as_str().to_ascii_lowercase().as_bytes()),
+                kind
+            );
+            if let Some(c) = kind.compact() {
+                assert_eq!(HeaderName::from_bytes(&[c]), kind);
+                assert_eq!(HeaderName::from_bytes(&[c.to_ascii_uppercase()]), kind);
+            }
+        }
+        assert_eq!(HeaderName::from_bytes(b"C%6Fntact"), HeaderName::Other);
+        assert_eq!(HeaderName::from_bytes(b""), HeaderName::Other);
+        assert_eq!(HeaderName::from_bytes(b"q"), HeaderName::Other);
+    }
+}

@@ -1,0 +1,272 @@
+//! Lexical rules shared by every SIP grammar (RFC 3261 §25.1): character
+//! classes, linear white space, quoted strings, digits, and splitting a
+//! value on a separator outside quotes and angle brackets.
+
+/// A set of bytes: a 256-entry membership table, so a lookup is one load.
+#[derive(Debug)]
+pub(crate) struct CharClass([bool; 256]);
+
+impl CharClass {
+    /// ALPHA / DIGIT (when `alnum`) plus the bytes of `extra`.
+    // Only ever evaluated at compile time (statics): a bad index would fail
+    // the build, never a run.
+    #[allow(clippy::indexing_slicing)]
+    const fn new(alnum: bool, extra: &[u8]) -> CharClass {
+        let mut t = [false; 256];
+        let mut c = 0u8;
+        loop {
+            if alnum && c.is_ascii_alphanumeric() {
+                t[c as usize] = true;
+            }
+            if c == 255 {
+                break;
+            }
+            c += 1;
+        }
+        let mut i = 0;
+        while i < extra.len() {
+            t[extra[i] as usize] = true;
+            i += 1;
+        }
+        CharClass(t)
+    }
+
+    /// True when `b` is in the class.
+    #[inline]
+    #[allow(clippy::indexing_slicing)] // a u8 index into 256 entries cannot be out of bounds
+    pub(crate) fn contains(&self, b: u8) -> bool {
+        self.0[b as usize]
+    }
+}
+
+const fn class(extra: &[u8]) -> CharClass {
+    CharClass::new(true, extra)
+}
+
+/// `token` (RFC 3261 §25.1).
+pub(crate) static TOKEN: CharClass = class(b"-.!%*_+`'~");
+/// `word` (Call-ID): token plus `( ) < > : \ " / [ ] ? { }`.
+pub(crate) static WORD: CharClass = class(b"-.!%*_+`'~()<>:\\\"/[]?{}");
+/// `user`: unreserved / user-unreserved (escapes checked separately).
+pub(crate) static USER: CharClass = class(b"-_.!~*'()&=+$,;?/");
+/// `password`: unreserved / `& = + $ ,`.
+pub(crate) static PASSWORD: CharClass = class(b"-_.!~*'()&=+$,");
+/// `paramchar`: param-unreserved / unreserved.
+pub(crate) static PARAM: CharClass = class(b"[]/:&+$-_.!~*'()");
+/// `hname` / `hvalue` characters: hnv-unreserved / unreserved.
+pub(crate) static HNV: CharClass = class(b"[]/?:+$-_.!~*'()");
+/// `uric` for absolute URIs of other schemes (RFC 2396): reserved /
+/// unreserved (escapes checked separately).
+pub(crate) static URIC: CharClass = class(b";/?:@&=+$,-_.!~*'()");
+/// Host names: alphanum, `-`, `.`, and `_` (seen in practice).
+pub(crate) static HOSTNAME: CharClass = class(b"-._");
+/// DIGIT.
+pub(crate) static DIGIT: CharClass = CharClass::new(false, b"0123456789");
+/// SP / HTAB (white space inside one physical line).
+pub(crate) static SP_HT: CharClass = CharClass::new(false, b" \t");
+
+#[inline]
+pub(crate) fn is_token(b: u8) -> bool {
+    TOKEN.contains(b)
+}
+
+/// LWS inside an already framed header value: the CRLF of a folded line is
+/// part of the value span, so it counts as white space (RFC 3261 §7.3.1).
+#[inline]
+pub(crate) fn is_lws(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
+}
+
+/// Index of the first non-LWS byte at or after `i` (or `s.len()`).
+#[inline]
+pub(crate) fn skip_lws(s: &[u8], mut i: usize) -> usize {
+    while let Some(&b) = s.get(i) {
+        if !is_lws(b) {
+            break;
+        }
+        i += 1;
+    }
+    i
+}
+
+/// `s` without leading and trailing LWS, and the offset of what remains.
+#[inline]
+pub(crate) fn trim_lws(s: &str) -> (usize, &str) {
+    let bytes = s.as_bytes();
+    let start = skip_lws(bytes, 0);
+    let mut end = bytes.len();
+    while end > start && bytes.get(end - 1).is_some_and(|&b| is_lws(b)) {
+        end -= 1;
+    }
+    (start, s.get(start..end).unwrap_or(""))
+}
+
+/// Length of the run of bytes in `class` starting at `i`.
+#[inline]
+pub(crate) fn run(s: &[u8], i: usize, class: &CharClass) -> usize {
+    s.get(i..).map_or(0, |rest| {
+        rest.iter().take_while(|&&b| class.contains(b)).count()
+    })
+}
+
+/// True when `s` is non-empty and every byte is a token character.
+pub(crate) fn is_token_str(s: &[u8]) -> bool {
+    !s.is_empty() && s.iter().all(|&b| is_token(b))
+}
+
+/// Validates `%HH` escapes and that every other byte is in `class`.
+/// Returns the offset of the first bad byte.
+pub(crate) fn check_escaped(s: &[u8], class: &CharClass) -> Result<(), usize> {
+    let mut i = 0;
+    while let Some(&b) = s.get(i) {
+        if b == b'%' {
+            let ok = s.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+                && s.get(i + 2).is_some_and(u8::is_ascii_hexdigit);
+            if !ok {
+                return Err(i);
+            }
+            i += 3;
+        } else if class.contains(b) {
+            i += 1;
+        } else {
+            return Err(i);
+        }
+    }
+    Ok(())
+}
+
+/// Given `s[i] == '"'`, returns the index just past the closing quote.
+/// quoted-pair (`\` + any octet but CR/LF) is honoured (RFC 3261 §25.1).
+pub(crate) fn quoted_end(s: &[u8], i: usize) -> Option<usize> {
+    let mut j = i + 1;
+    loop {
+        // A plain loop: values are short, and a memchr call costs more
+        // than it saves below a few dozen bytes.
+        j += s.get(j..)?.iter().position(|&b| b == b'"' || b == b'\\')?;
+        match *s.get(j)? {
+            b'"' => return Some(j + 1),
+            _ => {
+                if matches!(s.get(j + 1)?, b'\r' | b'\n') {
+                    return None;
+                }
+                j += 2;
+            }
+        }
+    }
+}
+
+/// Parses `1*DIGIT` into a u64, `None` on an empty run, a non-digit or an
+/// overflow. Leading zeros are fine (RFC 4475 §3.1.1.1 uses them).
+pub(crate) fn parse_digits(s: &[u8]) -> Option<u64> {
+    if s.is_empty() {
+        return None;
+    }
+    let mut n: u64 = 0;
+    for &b in s {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        n = n.checked_mul(10)?.checked_add(u64::from(b - b'0'))?;
+    }
+    Some(n)
+}
+
+/// Iterates the parts of a value separated by `sep` outside quoted strings
+/// and `<...>`, each with its offset in the value. Parts are not trimmed.
+/// An unterminated quote or bracket makes the rest one part (its grammar
+/// parser then reports it).
+#[derive(Debug, Clone)]
+pub(crate) struct Split<'a> {
+    s: &'a str,
+    pos: usize,
+    sep: u8,
+    done: bool,
+}
+
+impl<'a> Split<'a> {
+    pub(crate) fn new(s: &'a str, sep: u8) -> Self {
+        Split {
+            s,
+            pos: 0,
+            sep,
+            done: false,
+        }
+    }
+}
+
+/// Offset of the first `sep` in `s` at or after `from` that is outside
+/// quoted strings and `<...>` (a URI holds neither `"` nor `>`). `None`
+/// when there is none or a quote or bracket is left open.
+#[inline]
+pub(crate) fn find_unquoted(s: &[u8], from: usize, sep: u8) -> Option<usize> {
+    let mut i = from;
+    loop {
+        let at = i + s
+            .get(i..)?
+            .iter()
+            .position(|&b| b == sep || b == b'"' || b == b'<')?;
+        match *s.get(at)? {
+            b'"' => i = quoted_end(s, at)?,
+            b'<' if sep != b'<' => {
+                i = at + 1 + s.get(at + 1..)?.iter().position(|&b| b == b'>')? + 1
+            }
+            _ => return Some(at),
+        }
+    }
+}
+
+impl<'a> Iterator for Split<'a> {
+    type Item = (usize, &'a str);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let start = self.pos;
+        let bytes = self.s.as_bytes();
+        match find_unquoted(bytes, start, self.sep) {
+            Some(at) => {
+                self.pos = at + 1;
+                Some((start, self.s.get(start..at).unwrap_or("")))
+            }
+            None => {
+                self.done = true;
+                Some((start, self.s.get(start..).unwrap_or("")))
+            }
+        }
+    }
+}
+
+/// ASCII-case-insensitive comparison.
+#[inline]
+pub(crate) fn eq_ic(a: &[u8], b: &[u8]) -> bool {
+    a.eq_ignore_ascii_case(b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_respects_quotes_and_brackets() {
+        let parts: Vec<_> = Split::new(r#""a,b" <sip:x,y@h>;p=1, c"#, b',')
+            .map(|(_, s)| s)
+            .collect();
+        assert_eq!(parts, vec![r#""a,b" <sip:x,y@h>;p=1"#, " c"]);
+    }
+
+    #[test]
+    fn quoted_pair_skips_escaped_quote() {
+        assert_eq!(quoted_end(br#""a\"b" x"#, 0), Some(6));
+        assert_eq!(quoted_end(br#""abc"#, 0), None);
+    }
+
+    #[test]
+    fn digits_reject_overflow_and_signs() {
+        assert_eq!(parse_digits(b"0068"), Some(68));
+        assert_eq!(parse_digits(b"-1"), None);
+        assert_eq!(parse_digits(b"+1"), None);
+        assert_eq!(parse_digits(b"99999999999999999999999"), None);
+        assert_eq!(parse_digits(b""), None);
+    }
+}

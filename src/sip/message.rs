@@ -1,0 +1,755 @@
+//! `Message<'a>`: the start line, the header index and the body of one SIP
+//! message, borrowed from the input buffer (RFC 3261 §7).
+
+use core::ops::Range;
+
+use super::address::{Contact, NameAddr};
+use super::error::SipError;
+use super::fields::{self, CSeq, ContentType};
+use super::header::{FOLDED, Header, HeaderEntry, HeaderIndex, HeaderName, SPACE_BEFORE_COLON};
+use super::lexical::{self, is_token_str};
+use super::limits::Limits;
+use super::method::Method;
+use super::uri::Uri;
+use super::via::Via;
+
+/// The Request-Line of a request (RFC 3261 §7.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestLine<'a> {
+    /// The method.
+    pub method: Method<'a>,
+    /// The Request-URI as sent (checked for framing: no white space, a
+    /// scheme; its full grammar is checked by [`Message::request_uri`]).
+    pub uri: &'a str,
+    /// Byte offset of the Request-URI in the message.
+    pub uri_offset: usize,
+}
+
+/// The Status-Line of a response (RFC 3261 §7.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StatusLine<'a> {
+    /// The status code, 100..=699.
+    pub code: u16,
+    /// The reason phrase as sent (UTF-8 per the RFC, not checked; may be empty).
+    pub reason: &'a [u8],
+}
+
+/// The first line of a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StartLine<'a> {
+    /// A request.
+    Request(RequestLine<'a>),
+    /// A response.
+    Response(StatusLine<'a>),
+}
+
+/// A parsed SIP message borrowing its input: nothing is copied, and parsing
+/// allocates nothing unless the message has more than 32 header fields
+/// (then one allocation for the index, bounded by [`Limits::max_headers`]).
+///
+/// Parsing frames the message (start line, every header line, the body by
+/// Content-Length) and indexes the headers in one pass; typed values are
+/// decoded when asked for. Run [`Message::validate`] before trusting a
+/// message from the network: it checks the grammar of every known header.
+///
+/// ```
+/// use voipsec::sip::{Message, Method};
+/// let raw = b"INVITE sip:bob@example.com SIP/2.0\r\n\
+/// Via: SIP/2.0/UDP pc33.example.com;branch=z9hG4bK776asdhds\r\n\
+/// Max-Forwards: 70\r\n\
+/// To: Bob <sip:bob@example.com>\r\n\
+/// From: Alice <sip:alice@example.com>;tag=1928301774\r\n\
+/// Call-ID: a84b4c76e66710@pc33.example.com\r\n\
+/// CSeq: 314159 INVITE\r\n\
+/// Content-Length: 0\r\n\r\n";
+/// let msg = Message::parse(raw)?;
+/// assert_eq!(msg.method(), Some(Method::Invite));
+/// assert_eq!(msg.request_uri()?.user(), Some("bob"));
+/// assert_eq!(msg.top_via()?.branch(), Some("z9hG4bK776asdhds"));
+/// assert_eq!(msg.from()?.tag(), Some("1928301774"));
+/// assert_eq!(msg.call_id()?, "a84b4c76e66710@pc33.example.com");
+/// assert_eq!(msg.cseq()?.number, 314159);
+/// assert_eq!(msg.content_length(), Some(0));
+/// msg.validate()?;
+/// # Ok::<(), voipsec::sip::SipError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Message<'a> {
+    buf: &'a [u8],
+    start: StartLine<'a>,
+    start_line_end: u32,
+    headers: HeaderIndex,
+    headers_end: u32,
+    body_start: u32,
+    body_end: u32,
+    content_length: Option<u32>,
+    limits: Limits,
+}
+
+/// How the end of the message is found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Framing {
+    /// A UDP datagram: the body is Content-Length bytes when present (more
+    /// is an error, trailing bytes are ignored, RFC 3261 §18.3), else the
+    /// rest of the datagram.
+    Datagram,
+    /// A stream frame: Content-Length is mandatory and must match exactly.
+    Stream,
+    /// A header section alone (the framer reading Content-Length).
+    HeadersOnly,
+}
+
+/// Finds line ends: one memchr2 per line, for CR or LF, so that a stray
+/// CR or LF inside a line is caught in the same scan.
+struct LineEnds<'a> {
+    buf: &'a [u8],
+    max: usize,
+}
+
+impl LineEnds<'_> {
+    /// For the line starting at `pos`: (end of its content, start of the
+    /// next line). Lines end with CRLF, nothing else (RFC 3261 §7).
+    #[inline]
+    fn next_line(&mut self, pos: usize) -> Result<(usize, usize), SipError> {
+        let rest = self.buf.get(pos..).unwrap_or_default();
+        let Some(i) = memchr::memchr2(b'\r', b'\n', rest) else {
+            if rest.len() > self.max {
+                return Err(SipError::LineTooLong {
+                    offset: pos,
+                    limit: self.max,
+                });
+            }
+            return Err(SipError::Truncated {
+                offset: self.buf.len(),
+            });
+        };
+        if i > self.max {
+            return Err(SipError::LineTooLong {
+                offset: pos,
+                limit: self.max,
+            });
+        }
+        match (rest.get(i), rest.get(i + 1)) {
+            (Some(b'\r'), Some(b'\n')) => Ok((pos + i, pos + i + 2)),
+            (Some(b'\r'), None) => Err(SipError::Truncated {
+                offset: self.buf.len(),
+            }),
+            _ => Err(SipError::BareLineEnding { offset: pos + i }),
+        }
+    }
+}
+
+/// End of `line` (an index into `buf` range `start..end`) with trailing
+/// SP/HT removed.
+#[inline]
+fn trim_end(buf: &[u8], start: usize, mut end: usize) -> usize {
+    while end > start && matches!(buf.get(end - 1), Some(b' ' | b'\t')) {
+        end -= 1;
+    }
+    end
+}
+
+/// `SIP/2.0` (case-insensitive, RFC 3261 §7.1); another `SIP/x.y` is
+/// [`SipError::UnsupportedVersion`]; anything else malformed.
+fn check_version(v: &[u8], offset: usize) -> Result<(), SipError> {
+    if v.eq_ignore_ascii_case(b"SIP/2.0") {
+        return Ok(());
+    }
+    let looks_like_version = v.len() > 4
+        && v.get(..4).is_some_and(|p| p.eq_ignore_ascii_case(b"SIP/"))
+        && v.get(4..)
+            .is_some_and(|r| !r.is_empty() && r.iter().all(|&c| c.is_ascii_digit() || c == b'.'));
+    if looks_like_version {
+        Err(SipError::UnsupportedVersion { offset })
+    } else {
+        Err(SipError::StartLine {
+            offset,
+            reason: "malformed SIP-Version",
+        })
+    }
+}
+
+fn parse_start_line<'a>(
+    buf: &'a [u8],
+    end: usize,
+    limits: &Limits,
+) -> Result<StartLine<'a>, SipError> {
+    let line = buf.get(..end).unwrap_or_default();
+    if line.len() >= 4
+        && line
+            .get(..4)
+            .is_some_and(|p| p.eq_ignore_ascii_case(b"SIP/"))
+    {
+        // Status-Line = SIP-Version SP Status-Code SP Reason-Phrase
+        let sp = memchr::memchr(b' ', line).ok_or(SipError::StartLine {
+            offset: 0,
+            reason: "missing status code",
+        })?;
+        check_version(line.get(..sp).unwrap_or_default(), 0)?;
+        let code_start = sp + 1;
+        let digits = lexical::run(line, code_start, &lexical::DIGIT);
+        let code = line
+            .get(code_start..code_start + digits)
+            .filter(|d| d.len() == 3)
+            .and_then(lexical::parse_digits)
+            .filter(|c| (100..=699).contains(c))
+            .ok_or(SipError::InvalidStatusCode { offset: code_start })?;
+        let after = code_start + digits;
+        let reason = match line.get(after) {
+            None => &[][..],
+            Some(b' ') => line.get(after + 1..).unwrap_or_default(),
+            Some(_) => return Err(SipError::InvalidStatusCode { offset: code_start }),
+        };
+        return Ok(StartLine::Response(StatusLine {
+            code: code as u16,
+            reason,
+        }));
+    }
+    // Request-Line = Method SP Request-URI SP SIP-Version: exactly two
+    // single spaces (RFC 3261 §7.1; RFC 4475 §3.1.2.8-10 — the tolerant
+    // readings are how a proxy ends up forwarding what its PBX reads
+    // differently).
+    let sp1 = memchr::memchr(b' ', line).ok_or(SipError::StartLine {
+        offset: 0,
+        reason: "not a Request-Line",
+    })?;
+    let method_bytes = line.get(..sp1).unwrap_or_default();
+    if !is_token_str(method_bytes) {
+        return Err(SipError::InvalidMethod { offset: 0 });
+    }
+    let uri_start = sp1 + 1;
+    let sp2 = memchr::memchr(b' ', line.get(uri_start..).unwrap_or_default())
+        .map(|i| uri_start + i)
+        .ok_or(SipError::StartLine {
+            offset: uri_start,
+            reason: "missing SIP-Version",
+        })?;
+    let uri_bytes = line.get(uri_start..sp2).unwrap_or_default();
+    if uri_bytes.is_empty() {
+        return Err(SipError::StartLine {
+            offset: uri_start,
+            reason: "extra white space",
+        });
+    }
+    if uri_bytes.len() > limits.max_uri_length {
+        return Err(SipError::UriTooLong {
+            offset: uri_start,
+            limit: limits.max_uri_length,
+        });
+    }
+    if let Some(i) = uri_bytes.iter().position(|&c| !(0x21..=0x7e).contains(&c)) {
+        return Err(SipError::InvalidUri {
+            offset: uri_start + i,
+            reason: "invalid character in Request-URI",
+        });
+    }
+    let scheme_ok =
+        uri_bytes.first().is_some_and(u8::is_ascii_alphabetic) && uri_bytes.contains(&b':');
+    if !scheme_ok {
+        return Err(SipError::InvalidUri {
+            offset: uri_start,
+            reason: "Request-URI without scheme",
+        });
+    }
+    check_version(line.get(sp2 + 1..).unwrap_or_default(), sp2 + 1)?;
+    // Both slices were checked to be ASCII above.
+    let method =
+        core::str::from_utf8(method_bytes).map_err(|_| SipError::InvalidMethod { offset: 0 })?;
+    let uri = core::str::from_utf8(uri_bytes).map_err(|_| SipError::InvalidUri {
+        offset: uri_start,
+        reason: "not ASCII",
+    })?;
+    Ok(StartLine::Request(RequestLine {
+        method: Method::from_token(method),
+        uri,
+        uri_offset: uri_start,
+    }))
+}
+
+/// Parses a Content-Length value (`1*DIGIT`, LWS around): signs, negative
+/// numbers, garbage and overflow are all errors (RFC 4475 §3.1.2.3).
+fn parse_content_length(value: &[u8], offset: usize, limits: &Limits) -> Result<u32, SipError> {
+    let start = lexical::skip_lws(value, 0);
+    let mut end = value.len();
+    while end > start && value.get(end - 1).is_some_and(|&b| lexical::is_lws(b)) {
+        end -= 1;
+    }
+    value
+        .get(start..end)
+        .and_then(lexical::parse_digits)
+        .filter(|&n| n <= limits.max_message_size as u64)
+        .and_then(|n| u32::try_from(n).ok())
+        .ok_or(SipError::InvalidContentLength {
+            offset: offset + start,
+        })
+}
+
+impl<'a> Message<'a> {
+    /// Parses `buf` as one complete UDP datagram with the default
+    /// [`Limits`]. The body is framed by Content-Length when present
+    /// (announcing more than the datagram holds is an error; bytes after
+    /// it are ignored, RFC 3261 §18.3 / RFC 4475 §3.1.1.8); without
+    /// Content-Length it is the rest of the datagram.
+    pub fn parse(buf: &'a [u8]) -> Result<Message<'a>, SipError> {
+        Self::parse_framed(buf, &Limits::DEFAULT, Framing::Datagram)
+    }
+
+    /// [`Message::parse`] with explicit limits.
+    pub fn parse_with(buf: &'a [u8], limits: &Limits) -> Result<Message<'a>, SipError> {
+        Self::parse_framed(buf, limits, Framing::Datagram)
+    }
+
+    /// Parses one message from a stream frame (what [`Framer`](super::Framer)
+    /// yields): Content-Length is mandatory (RFC 3261 §18.3) and must
+    /// cover exactly the bytes after the headers.
+    pub fn parse_stream(buf: &'a [u8], limits: &Limits) -> Result<Message<'a>, SipError> {
+        Self::parse_framed(buf, limits, Framing::Stream)
+    }
+
+    pub(crate) fn parse_framed(
+        buf: &'a [u8],
+        limits: &Limits,
+        framing: Framing,
+    ) -> Result<Message<'a>, SipError> {
+        let limit = limits.max_message_size.min(u32::MAX as usize);
+        if buf.len() > limit {
+            return Err(SipError::MessageTooLarge {
+                size: buf.len(),
+                limit,
+            });
+        }
+        let mut ends = LineEnds {
+            buf,
+            max: limits.max_line_length,
+        };
+        let (start_end, mut pos) = ends.next_line(0)?;
+        // Built in place: the header index is filled inside the message,
+        // never copied.
+        let mut msg = Message {
+            buf,
+            start: parse_start_line(buf, start_end, limits)?,
+            start_line_end: start_end as u32,
+            headers: HeaderIndex::new(),
+            headers_end: 0,
+            body_start: 0,
+            body_end: 0,
+            content_length: None,
+            limits: *limits,
+        };
+        let mut content_length: Option<(u32, usize)> = None;
+        let mut vias = 0usize;
+        let body_start = loop {
+            match buf.get(pos) {
+                None => {
+                    // The RFC 4475 archive ships `baddn` without the empty
+                    // line. In a datagram the body is unambiguous (empty),
+                    // so tolerate it; a stream frame must have it.
+                    if framing != Framing::Datagram {
+                        return Err(SipError::Truncated { offset: pos });
+                    }
+                    msg.headers_end = pos as u32;
+                    break pos;
+                }
+                Some(b'\r') => {
+                    let (_, next) = ends.next_line(pos)?;
+                    msg.headers_end = pos as u32;
+                    break next;
+                }
+                Some(b' ' | b'\t') => {
+                    // Continuation of the previous field (RFC 3261 §7.3.1).
+                    let (end, next) = ends.next_line(pos)?;
+                    let entry = msg.headers.last_mut().ok_or(SipError::HeaderLine {
+                        offset: pos,
+                        reason: "continuation line without a header",
+                    })?;
+                    let text_start = pos + lexical::run(buf, pos, &lexical::SP_HT);
+                    let text_end = trim_end(buf, text_start, end);
+                    if text_end > text_start {
+                        if entry.value_start == entry.value_end {
+                            entry.value_start = text_start as u32;
+                        }
+                        entry.value_end = text_end as u32;
+                    }
+                    entry.flags |= FOLDED;
+                    entry.line_end = next as u32;
+                    pos = next;
+                }
+                Some(_) => {
+                    let (end, next) = ends.next_line(pos)?;
+                    let line = buf.get(pos..end).unwrap_or_default();
+                    let name_len = line.iter().take_while(|&&b| lexical::is_token(b)).count();
+                    let after_name = line.get(name_len..).unwrap_or_default();
+                    let spaces = after_name
+                        .iter()
+                        .take_while(|&&b| b == b' ' || b == b'\t')
+                        .count();
+                    if name_len == 0 || name_len > usize::from(u16::MAX) {
+                        return Err(SipError::HeaderLine {
+                            offset: pos,
+                            reason: "invalid header name",
+                        });
+                    }
+                    if after_name.get(spaces) != Some(&b':') {
+                        return Err(SipError::HeaderLine {
+                            offset: pos + name_len + spaces,
+                            reason: "expected ':' after header name",
+                        });
+                    }
+                    if msg.headers.len() >= limits.max_headers {
+                        return Err(SipError::TooManyHeaders {
+                            limit: limits.max_headers,
+                        });
+                    }
+                    let colon = pos + name_len + spaces;
+                    let value_start = colon + 1 + lexical::run(buf, colon + 1, &lexical::SP_HT);
+                    let value_end = trim_end(buf, value_start, end);
+                    msg.headers.push(HeaderEntry {
+                        name_start: pos as u32,
+                        value_start: value_start.min(value_end) as u32,
+                        value_end: value_end as u32,
+                        line_end: next as u32,
+                        name_len: name_len as u16,
+                        kind: HeaderName::from_bytes(line.get(..name_len).unwrap_or_default()),
+                        flags: if spaces > 0 { SPACE_BEFORE_COLON } else { 0 },
+                    });
+                    pos = next;
+                }
+            }
+        };
+
+        // Second look at the few headers that frame or bound the message
+        // (after the loop, so that folded values are complete).
+        for entry in msg.headers.iter() {
+            match entry.kind {
+                HeaderName::ContentLength => {
+                    let at = entry.value_start as usize;
+                    let value = buf.get(at..entry.value_end as usize).unwrap_or_default();
+                    let n = parse_content_length(value, at, limits)?;
+                    match content_length {
+                        Some((first, _)) if first != n => {
+                            return Err(SipError::ConflictingContentLength { offset: at });
+                        }
+                        Some(_) => {}
+                        None => content_length = Some((n, at)),
+                    }
+                }
+                HeaderName::Via => {
+                    let value = buf
+                        .get(entry.value_start as usize..entry.value_end as usize)
+                        .unwrap_or_default();
+                    vias += 1 + count_list_separators(value);
+                    if vias > limits.max_vias {
+                        return Err(SipError::TooManyVias {
+                            limit: limits.max_vias,
+                        });
+                    }
+                }
+                _ => {}
+            }
+        }
+        let available = buf.len().saturating_sub(body_start);
+        let body_end = match (content_length, framing) {
+            (_, Framing::HeadersOnly) => body_start,
+            (Some((n, _)), _) if n as usize > available => {
+                return Err(SipError::ContentLengthExceedsBody {
+                    declared: n as usize,
+                    available,
+                });
+            }
+            (Some((n, _)), Framing::Datagram) => body_start + n as usize,
+            (Some((n, _)), Framing::Stream) if n as usize == available => buf.len(),
+            (Some((_, at)), Framing::Stream) => {
+                return Err(SipError::InvalidContentLength { offset: at });
+            }
+            (None, Framing::Datagram) => buf.len(),
+            (None, Framing::Stream) => return Err(SipError::MissingContentLength),
+        };
+        msg.body_start = body_start as u32;
+        msg.body_end = body_end as u32;
+        msg.content_length = content_length.map(|(n, _)| n);
+        Ok(msg)
+    }
+
+    /// The message bytes: start line, headers and body (trailing datagram
+    /// bytes beyond Content-Length excluded).
+    pub fn as_bytes(&self) -> &'a [u8] {
+        self.buf.get(..self.body_end as usize).unwrap_or_default()
+    }
+
+    /// The start line.
+    pub fn start_line(&self) -> StartLine<'a> {
+        self.start
+    }
+
+    /// Byte range of the start line, CRLF excluded.
+    pub fn start_line_range(&self) -> Range<usize> {
+        0..self.start_line_end as usize
+    }
+
+    /// The Request-Line, for a request.
+    pub fn request_line(&self) -> Option<RequestLine<'a>> {
+        match self.start {
+            StartLine::Request(r) => Some(r),
+            StartLine::Response(_) => None,
+        }
+    }
+
+    /// The Status-Line, for a response.
+    pub fn status_line(&self) -> Option<StatusLine<'a>> {
+        match self.start {
+            StartLine::Response(s) => Some(s),
+            StartLine::Request(_) => None,
+        }
+    }
+
+    /// True for a request.
+    pub fn is_request(&self) -> bool {
+        matches!(self.start, StartLine::Request(_))
+    }
+
+    /// The request method (`None` for a response).
+    pub fn method(&self) -> Option<Method<'a>> {
+        self.request_line().map(|r| r.method)
+    }
+
+    /// The status code (`None` for a request).
+    pub fn status_code(&self) -> Option<u16> {
+        self.status_line().map(|s| s.code)
+    }
+
+    /// The parsed Request-URI.
+    pub fn request_uri(&self) -> Result<Uri<'a>, SipError> {
+        let r = self.request_line().ok_or(SipError::WrongMessageKind {
+            expected: "request",
+        })?;
+        Uri::parse(r.uri).map_err(|e| e.shifted(r.uri_offset))
+    }
+
+    /// Every header field in order.
+    pub fn headers(&self) -> impl DoubleEndedIterator<Item = Header<'a>> + Clone + '_ {
+        let buf = self.buf;
+        self.headers.iter().map(move |e| Header::new(buf, *e))
+    }
+
+    /// Number of header fields (continuation lines not counted).
+    pub fn header_count(&self) -> usize {
+        self.headers.len()
+    }
+
+    /// The `i`-th header field.
+    pub fn header_at(&self, i: usize) -> Option<Header<'a>> {
+        self.headers.get(i).map(|e| Header::new(self.buf, *e))
+    }
+
+    /// The first field of a known kind (long or compact name).
+    pub fn header(&self, kind: HeaderName) -> Option<Header<'a>> {
+        self.headers
+            .iter()
+            .find(|e| e.kind == kind)
+            .map(|e| Header::new(self.buf, *e))
+    }
+
+    /// Every field of a known kind, in order.
+    pub fn headers_of(&self, kind: HeaderName) -> impl Iterator<Item = Header<'a>> + Clone + '_ {
+        let buf = self.buf;
+        self.headers
+            .iter()
+            .filter(move |e| e.kind == kind)
+            .map(move |e| Header::new(buf, *e))
+    }
+
+    /// The first field with this name: case-insensitive, compact forms
+    /// equal to their long names (`"i"`, `"call-id"` and `"Call-ID"` all
+    /// find Call-ID), any other name compared as is.
+    pub fn header_named(&self, name: &str) -> Option<Header<'a>> {
+        self.headers_named(name).next()
+    }
+
+    /// Every field with this name (see [`Message::header_named`]).
+    pub fn headers_named<'m>(
+        &'m self,
+        name: &'m str,
+    ) -> impl Iterator<Item = Header<'a>> + Clone + 'm {
+        let kind = HeaderName::from_bytes(name.as_bytes());
+        let buf = self.buf;
+        self.headers
+            .iter()
+            .filter(move |e| {
+                e.kind == kind
+                    && (kind != HeaderName::Other
+                        || buf
+                            .get(
+                                e.name_start as usize
+                                    ..e.name_start as usize + usize::from(e.name_len),
+                            )
+                            .is_some_and(|n| n.eq_ignore_ascii_case(name.as_bytes())))
+            })
+            .map(move |e| Header::new(buf, *e))
+    }
+
+    /// The comma-separated values of every field of `kind`, in order
+    /// (RFC 3261 §7.3.1: several fields equal one comma-joined field).
+    pub fn values(&self, kind: HeaderName) -> impl Iterator<Item = &'a str> + '_ {
+        self.headers_of(kind).flat_map(|h| h.values())
+    }
+
+    /// Byte range of the header section: from the first header line to
+    /// the end of the last (the empty line excluded).
+    pub fn headers_range(&self) -> Range<usize> {
+        (self.start_line_end as usize + 2).min(self.headers_end as usize)..self.headers_end as usize
+    }
+
+    /// The body (Content-Length bytes, or the rest of the datagram).
+    pub fn body(&self) -> &'a [u8] {
+        self.buf
+            .get(self.body_start as usize..self.body_end as usize)
+            .unwrap_or_default()
+    }
+
+    /// Byte range of the body.
+    pub fn body_range(&self) -> Range<usize> {
+        self.body_start as usize..self.body_end as usize
+    }
+
+    /// The Content-Length value (checked and consistent at parse time).
+    pub fn content_length(&self) -> Option<usize> {
+        self.content_length.map(|n| n as usize)
+    }
+
+    /// The limits the message was parsed with.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Decodes the first field of `kind` with `parse`, mapping offsets to
+    /// the message and naming the header in errors.
+    fn typed<T>(
+        &self,
+        kind: HeaderName,
+        parse: impl FnOnce(&'a str) -> Result<T, SipError>,
+    ) -> Result<T, SipError> {
+        let h = self.header(kind).ok_or(SipError::MissingHeader {
+            name: kind.as_str(),
+        })?;
+        let base = h.value_range().start;
+        let value = h.value_str().ok_or(SipError::InvalidHeader {
+            name: kind.as_str(),
+            offset: base,
+            reason: "not UTF-8",
+        })?;
+        parse(value).map_err(|e| e.shifted(base).in_header(kind.as_str()))
+    }
+
+    /// Decodes every comma-separated value of every field of `kind`.
+    pub(crate) fn typed_list<T: 'a>(
+        &self,
+        kind: HeaderName,
+        parse: fn(&'a str) -> Result<T, SipError>,
+    ) -> impl Iterator<Item = Result<T, SipError>> + '_ {
+        self.headers_of(kind).flat_map(move |h| {
+            let mut values = h.values();
+            core::iter::from_fn(move || values.next_with_offset())
+                .map(move |(at, v)| parse(v).map_err(|e| e.shifted(at).in_header(kind.as_str())))
+        })
+    }
+
+    /// The topmost Via entry (where the response goes, RFC 3261 §18.2.2).
+    pub fn top_via(&self) -> Result<Via<'a>, SipError> {
+        let first = self
+            .header(HeaderName::Via)
+            .ok_or(SipError::MissingHeader { name: "Via" })?;
+        let mut values = first.values();
+        let (at, v) = values.next_with_offset().ok_or(SipError::InvalidHeader {
+            name: "Via",
+            offset: first.value_range().start,
+            reason: "empty",
+        })?;
+        Via::parse(v).map_err(|e| e.shifted(at))
+    }
+
+    /// Every Via entry, top first.
+    pub fn vias(&self) -> impl Iterator<Item = Result<Via<'a>, SipError>> + '_ {
+        self.typed_list(HeaderName::Via, Via::parse)
+    }
+
+    /// The From address.
+    pub fn from(&self) -> Result<NameAddr<'a>, SipError> {
+        self.typed(HeaderName::From, NameAddr::parse)
+    }
+
+    /// The To address.
+    pub fn to(&self) -> Result<NameAddr<'a>, SipError> {
+        self.typed(HeaderName::To, NameAddr::parse)
+    }
+
+    /// The Refer-To address (RFC 3515).
+    pub fn refer_to(&self) -> Result<NameAddr<'a>, SipError> {
+        self.typed(HeaderName::ReferTo, NameAddr::parse)
+    }
+
+    /// Every Contact value.
+    pub fn contacts(&self) -> impl Iterator<Item = Result<Contact<'a>, SipError>> + '_ {
+        self.typed_list(HeaderName::Contact, Contact::parse)
+    }
+
+    /// Every Route entry, in order.
+    pub fn routes(&self) -> impl Iterator<Item = Result<NameAddr<'a>, SipError>> + '_ {
+        self.typed_list(HeaderName::Route, NameAddr::parse)
+    }
+
+    /// Every Record-Route entry, in order.
+    pub fn record_routes(&self) -> impl Iterator<Item = Result<NameAddr<'a>, SipError>> + '_ {
+        self.typed_list(HeaderName::RecordRoute, NameAddr::parse)
+    }
+
+    /// The Call-ID (checked to be `word[@word]`).
+    pub fn call_id(&self) -> Result<&'a str, SipError> {
+        self.typed(HeaderName::CallId, fields::parse_call_id)
+    }
+
+    /// The CSeq.
+    pub fn cseq(&self) -> Result<CSeq<'a>, SipError> {
+        self.typed(HeaderName::CSeq, CSeq::parse)
+    }
+
+    /// Max-Forwards, 0..=255 (RFC 3261 §20.22).
+    pub fn max_forwards(&self) -> Result<u8, SipError> {
+        self.typed(HeaderName::MaxForwards, |v| {
+            fields::parse_number(v, "Max-Forwards", 255).map(|n| n as u8)
+        })
+    }
+
+    /// Expires, in seconds (delta-seconds, 32 bits).
+    pub fn expires(&self) -> Result<u32, SipError> {
+        self.typed(HeaderName::Expires, |v| {
+            fields::parse_number(v, "Expires", u32::MAX.into()).map(|n| n as u32)
+        })
+    }
+
+    /// The Content-Type.
+    pub fn content_type(&self) -> Result<ContentType<'a>, SipError> {
+        self.typed(HeaderName::ContentType, ContentType::parse)
+    }
+
+    /// The User-Agent text as sent (free text; `None` if absent or not UTF-8).
+    pub fn user_agent(&self) -> Option<&'a str> {
+        self.header(HeaderName::UserAgent)
+            .and_then(|h| h.value_str())
+    }
+}
+
+/// Number of commas outside quoted strings and `<>` (list elements - 1).
+#[inline]
+fn count_list_separators(value: &[u8]) -> usize {
+    // Fast path: most Via fields hold one entry and no quotes.
+    if memchr::memchr3(b',', b'"', b'<', value).is_none() {
+        return 0;
+    }
+    let mut n = 0;
+    let mut from = 0;
+    while let Some(at) = lexical::find_unquoted(value, from, b',') {
+        n += 1;
+        from = at + 1;
+    }
+    n
+}

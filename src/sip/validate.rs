@@ -1,0 +1,162 @@
+//! `Message::validate`: the eager grammar check an edge element runs
+//! before trusting a message (RFC 3261 §25, RFC 4475 §3.1.2).
+
+use super::address::{Contact, NameAddr};
+use super::error::SipError;
+use super::fields::{self, CSeq, ContentType};
+use super::header::{Header, HeaderName};
+use super::lexical::is_token_str;
+use super::message::Message;
+use super::via::Via;
+
+impl<'a> Message<'a> {
+    /// Checks the grammar of the Request-URI and of every known header,
+    /// and the cross-field rules a parser can judge alone:
+    ///
+    /// * To, From, Contact, Route, Record-Route, Refer-To, Referred-By,
+    ///   Reply-To: name-addr / addr-spec with valid URIs and parameters;
+    /// * Via: every entry (protocol, sent-by, branch/received/rport/
+    ///   maddr/ttl), no empty entries or parameters;
+    /// * Call-ID, CSeq (number within 32 bits, method equal to the request
+    ///   method, RFC 3261 §8.1.1.5), Max-Forwards (0..=255), Expires and
+    ///   Contact `expires` (32 bits), Retry-After, Warning codes, Content-Type,
+    ///   option-tag lists.
+    ///
+    /// Policy (mandatory headers, duplicates, schemes, option tags) is
+    /// `sanity`'s job, not this one's.
+    ///
+    /// ```
+    /// use voipsec::sip::{Message, SipError};
+    /// let raw = b"OPTIONS sip:user@example.com SIP/2.0\r\nCSeq: 8 INVITE\r\n\r\n";
+    /// let msg = Message::parse(raw).unwrap(); // framing is fine
+    /// assert!(matches!(msg.validate(), Err(SipError::CSeqMethodMismatch { .. })));
+    /// ```
+    pub fn validate(&self) -> Result<(), SipError> {
+        if self.is_request() {
+            self.request_uri()?;
+        }
+        for h in self.headers() {
+            if h.kind() == HeaderName::Other {
+                continue;
+            }
+            let name = h.kind().as_str();
+            let base = h.value_range().start;
+            let value = h.value_str().ok_or(SipError::InvalidHeader {
+                name,
+                offset: base,
+                reason: "not UTF-8",
+            })?;
+            let at = |e: SipError| e.shifted(base).in_header(name);
+            match h.kind() {
+                HeaderName::Via => each(h, |v| Via::parse(v).map(drop), name)?,
+                HeaderName::From
+                | HeaderName::To
+                | HeaderName::ReferTo
+                | HeaderName::ReferredBy
+                | HeaderName::ReplyTo => {
+                    NameAddr::parse(value).map_err(at)?;
+                }
+                HeaderName::Contact => each(h, check_contact, name)?,
+                HeaderName::Route
+                | HeaderName::RecordRoute
+                | HeaderName::Path
+                | HeaderName::ServiceRoute => each(h, check_route, name)?,
+                HeaderName::CallId => {
+                    fields::parse_call_id(value).map_err(at)?;
+                }
+                HeaderName::CSeq => {
+                    let cseq = CSeq::parse(value).map_err(at)?;
+                    if let Some(method) = self.method()
+                        && cseq.method != method
+                    {
+                        return Err(SipError::CSeqMethodMismatch {
+                            offset: base + cseq.method_offset,
+                        });
+                    }
+                }
+                HeaderName::MaxForwards => {
+                    fields::parse_number(value, name, 255).map_err(at)?;
+                }
+                HeaderName::Expires | HeaderName::MinExpires => {
+                    fields::parse_number(value, name, u32::MAX.into()).map_err(at)?;
+                }
+                HeaderName::ContentType => {
+                    ContentType::parse(value).map_err(at)?;
+                }
+                HeaderName::RetryAfter => fields::check_retry_after(value).map_err(at)?,
+                HeaderName::Warning => each(h, fields::check_warning, name)?,
+                HeaderName::Require
+                | HeaderName::ProxyRequire
+                | HeaderName::Supported
+                | HeaderName::Unsupported
+                | HeaderName::Allow
+                | HeaderName::AllowEvents => each(h, check_token, name)?,
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Runs `check` on every comma-separated value of `h`; an empty element
+/// (`a,,b`, RFC 4475 §3.1.2.1) is an error.
+fn each(
+    h: Header<'_>,
+    check: impl Fn(&str) -> Result<(), SipError>,
+    name: &'static str,
+) -> Result<(), SipError> {
+    let mut values = h.values();
+    while let Some((at, v)) = values.next_with_offset() {
+        if v.is_empty() {
+            return Err(SipError::InvalidHeader {
+                name,
+                offset: at,
+                reason: "empty list element",
+            });
+        }
+        check(v).map_err(|e| e.shifted(at).in_header(name))?;
+    }
+    Ok(())
+}
+
+fn check_contact(v: &str) -> Result<(), SipError> {
+    if let Contact::Address(a) = Contact::parse(v)?
+        && let Some(p) = a.params().get("expires")
+    {
+        {
+            fields::parse_number(p.value.unwrap_or(""), "Contact", u32::MAX.into()).map_err(
+                |_| SipError::ValueOutOfRange {
+                    name: "Contact",
+                    offset: 0,
+                },
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn check_route(v: &str) -> Result<(), SipError> {
+    // rec-route / route-param = name-addr: the brackets are mandatory.
+    let a = NameAddr::parse(v)?;
+    if a.is_bracketed() {
+        Ok(())
+    } else {
+        Err(SipError::InvalidHeader {
+            name: "",
+            offset: 0,
+            reason: "route entry without <>",
+        })
+    }
+}
+
+fn check_token(v: &str) -> Result<(), SipError> {
+    if is_token_str(v.as_bytes()) {
+        Ok(())
+    } else {
+        Err(SipError::InvalidHeader {
+            name: "",
+            offset: 0,
+            reason: "not a token",
+        })
+    }
+}

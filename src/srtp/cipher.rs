@@ -1,0 +1,739 @@
+//! Session-key transforms: AES-CM (RFC 3711 §4.1.1, RFC 6188), AES-GCM
+//! (RFC 7714), NULL, and HMAC-SHA1 tags (RFC 3711 §4.2) with precomputed
+//! inner/outer states. Also the packet layouts each transform writes.
+//!
+//! Everything here works on a caller's buffer in place and allocates nothing.
+
+use aes::cipher::{
+    BlockCipherEncrypt, BlockSizeUser, KeyInit, StreamCipher, StreamCipherCore, consts::U16,
+};
+use aes::{Aes128, Aes192, Aes256};
+use ctr::CtrCore;
+use ctr::cipher::InnerIvInit;
+use ring::aead::{AES_128_GCM, AES_256_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
+use subtle::ConstantTimeEq;
+use zeroize::Zeroize;
+
+use super::error::{Error, Result};
+use super::kdf::{Label, MasterKey, SALT_LEN};
+use super::profile::{CipherKind, Profile};
+
+/// Length of the SRTCP `E || index` word (RFC 3711 §3.4).
+pub(crate) const SRTCP_TRAILER_LEN: usize = 4;
+/// Bit 31 of the SRTCP trailer: the payload is encrypted.
+pub(crate) const SRTCP_E_BIT: u32 = 0x8000_0000;
+/// GCM tag length (RFC 7714 §6).
+const GCM_TAG_LEN: usize = 16;
+
+const SHA1_H0: [u32; 5] = [
+    0x6745_2301,
+    0xEFCD_AB89,
+    0x98BA_DCFE,
+    0x1032_5476,
+    0xC3D2_E1F0,
+];
+
+/// HMAC-SHA1 with the key's inner and outer pad blocks already compressed
+/// (RFC 2104): a tag costs the message blocks plus one outer block, and no
+/// key setup per packet. Works straight on the caller's buffer.
+#[derive(Clone, Zeroize, zeroize::ZeroizeOnDrop)]
+pub(crate) struct HmacSha1 {
+    inner: [u32; 5],
+    outer: [u32; 5],
+}
+
+impl HmacSha1 {
+    /// `key` is the 20-byte session auth key (at most 64 bytes).
+    pub(crate) fn new(key: &[u8]) -> Self {
+        let mut ipad = [[0x36u8; 64]];
+        let mut opad = [[0x5cu8; 64]];
+        for (i, k) in key.iter().take(64).enumerate() {
+            ipad[0][i] ^= k;
+            opad[0][i] ^= k;
+        }
+        let mut inner = SHA1_H0;
+        let mut outer = SHA1_H0;
+        sha1::block_api::compress(&mut inner, &ipad);
+        sha1::block_api::compress(&mut outer, &opad);
+        ipad.zeroize();
+        opad.zeroize();
+        HmacSha1 { inner, outer }
+    }
+
+    /// HMAC-SHA1 over `data || trailer` (`trailer` ≤ 8 bytes: the ROC or the
+    /// SRTCP `E || index`).
+    pub(crate) fn compute(&self, data: &[u8], trailer: &[u8]) -> [u8; 20] {
+        let mut state = self.inner;
+        let (blocks, rest) = data.as_chunks::<64>();
+        sha1::block_api::compress(&mut state, blocks);
+        self.finish(state, rest, trailer, data.len())
+    }
+
+    /// Completes the inner hash from `state` (which has absorbed
+    /// `data_len - rest.len()` bytes) and applies the outer pad.
+    fn finish(
+        &self,
+        mut state: [u32; 5],
+        rest: &[u8],
+        trailer: &[u8],
+        data_len: usize,
+    ) -> [u8; 20] {
+        // Tail: the partial block, the trailer, 0x80, zeros, 64-bit length.
+        let mut tail = [[0u8; 64]; 2];
+        let tail_len = rest.len() + trailer.len();
+        {
+            let flat = tail.as_flattened_mut();
+            flat[..rest.len()].copy_from_slice(rest);
+            flat[rest.len()..tail_len].copy_from_slice(trailer);
+            flat[tail_len] = 0x80;
+        }
+        let n_tail = if tail_len + 9 <= 64 { 1 } else { 2 };
+        // The key block (64 bytes) counts toward the hashed length.
+        let bits = ((64 + data_len + trailer.len()) as u64).wrapping_mul(8);
+        tail.as_flattened_mut()[n_tail * 64 - 8..n_tail * 64].copy_from_slice(&bits.to_be_bytes());
+        sha1::block_api::compress(&mut state, &tail[..n_tail]);
+
+        let mut outer_block = [[0u8; 64]];
+        for (chunk, word) in outer_block[0].chunks_exact_mut(4).zip(state) {
+            chunk.copy_from_slice(&word.to_be_bytes());
+        }
+        outer_block[0][20] = 0x80;
+        outer_block[0][56..].copy_from_slice(&((64u64 + 20) * 8).to_be_bytes());
+        let mut out_state = self.outer;
+        sha1::block_api::compress(&mut out_state, &outer_block);
+        let mut out = [0u8; 20];
+        for (chunk, word) in out.chunks_exact_mut(4).zip(out_state) {
+            chunk.copy_from_slice(&word.to_be_bytes());
+        }
+        out
+    }
+}
+
+/// Bytes of keystream applied ahead of the hash in the stitched loops: eight
+/// AES blocks keep the AES-NI pipeline full while SHA-NI works on the
+/// previous chunk (the two use different execution units).
+const STITCH: usize = 128;
+
+/// AES-CTR over `pkt[hdr_len..]`, then HMAC over `pkt || trailer` — one pass,
+/// encrypting each chunk just before it is hashed.
+fn encrypt_then_mac<C>(
+    cipher: &C,
+    iv: &[u8; 16],
+    pkt: &mut [u8],
+    hdr_len: usize,
+    mac: &HmacSha1,
+    trailer: &[u8],
+) -> [u8; 20]
+where
+    C: BlockCipherEncrypt + BlockSizeUser<BlockSize = U16>,
+{
+    let mut ctr = ctr::Ctr128BE::<&C>::from_core(CtrCore::inner_iv_init(cipher, iv.into()));
+    let mut state = mac.inner;
+    let full = pkt.len() / 64 * 64;
+    let mut enc = hdr_len.min(pkt.len());
+    let mut hashed = 0;
+    while hashed < full {
+        if enc < hashed + 64 {
+            let to = (enc + STITCH).min(pkt.len());
+            ctr.apply_keystream(&mut pkt[enc..to]);
+            enc = to;
+        }
+        let until = (enc / 64 * 64).min(full);
+        let (blocks, _) = pkt[hashed..until].as_chunks::<64>();
+        sha1::block_api::compress(&mut state, blocks);
+        hashed = until;
+    }
+    if enc < pkt.len() {
+        ctr.apply_keystream(&mut pkt[enc..]);
+    }
+    mac.finish(state, &pkt[full..], trailer, pkt.len())
+}
+
+/// HMAC over `pkt || trailer` and AES-CTR decryption of `pkt[hdr_len..]` in
+/// one pass (each chunk is hashed before it is decrypted). Returns the tag;
+/// the caller restores the ciphertext with [`ctr_xor`] if it does not match.
+fn mac_then_decrypt<C>(
+    cipher: &C,
+    iv: &[u8; 16],
+    pkt: &mut [u8],
+    hdr_len: usize,
+    mac: &HmacSha1,
+    trailer: &[u8],
+) -> [u8; 20]
+where
+    C: BlockCipherEncrypt + BlockSizeUser<BlockSize = U16>,
+{
+    let mut ctr = ctr::Ctr128BE::<&C>::from_core(CtrCore::inner_iv_init(cipher, iv.into()));
+    let mut state = mac.inner;
+    let full = pkt.len() / 64 * 64;
+    let mut dec = hdr_len.min(pkt.len());
+    let mut hashed = 0;
+    while hashed < full {
+        let until = (hashed + STITCH).min(full);
+        let (blocks, _) = pkt[hashed..until].as_chunks::<64>();
+        sha1::block_api::compress(&mut state, blocks);
+        hashed = until;
+        if dec < hashed {
+            ctr.apply_keystream(&mut pkt[dec..hashed]);
+            dec = hashed;
+        }
+    }
+    let tag = mac.finish(state, &pkt[full..], trailer, pkt.len());
+    if dec < pkt.len() {
+        ctr.apply_keystream(&mut pkt[dec..]);
+    }
+    tag
+}
+
+/// An AES-GCM key expanded by `ring`, whose stitched AES-NI/VAES + CLMUL
+/// assembly is 2-3x faster than a separate CTR and GHASH pass.
+struct GcmKey(LessSafeKey);
+
+impl GcmKey {
+    fn new(key: &[u8]) -> Option<Self> {
+        let alg = if key.len() == 32 {
+            &AES_256_GCM
+        } else {
+            &AES_128_GCM
+        };
+        UnboundKey::new(alg, key)
+            .ok()
+            .map(|k| GcmKey(LessSafeKey::new(k)))
+    }
+}
+
+impl Drop for GcmKey {
+    /// `ring` does not zeroize its key schedule. The schedule lives inline in
+    /// this struct, so overwriting it in place with the schedule of an
+    /// all-zero key wipes the secret one; `black_box` keeps the store alive.
+    fn drop(&mut self) {
+        let alg = self.0.algorithm();
+        let zero = [0u8; 32];
+        if let Ok(k) = UnboundKey::new(alg, &zero[..alg.key_len()]) {
+            self.0 = LessSafeKey::new(k);
+            core::hint::black_box(&self.0);
+        }
+    }
+}
+
+/// The encryption half of a set of session keys. Each AES key is expanded
+/// once, when the keys are derived.
+enum Transform {
+    Null,
+    Ctr128(Aes128),
+    Ctr192(Aes192),
+    Ctr256(Aes256),
+    Gcm(GcmKey),
+}
+
+/// Session keys for one direction of RTP or of RTCP (RFC 3711 §4.3): the
+/// expanded cipher, the session salt and the keyed HMAC state.
+/// Zeroized on drop (the `aes` types zeroize their schedules, see `GcmKey`).
+pub(crate) struct SessionKeys {
+    transform: Transform,
+    salt: [u8; SALT_LEN],
+    auth: HmacSha1,
+    tag_len: usize,
+}
+
+impl Drop for SessionKeys {
+    fn drop(&mut self) {
+        self.salt.zeroize();
+    }
+}
+
+/// Derives the profile's cipher from `key` (its length already matches).
+fn transform_for(profile: Profile, key: &[u8]) -> Transform {
+    let built = match (profile.cipher_kind(), key.len()) {
+        (CipherKind::Null, _) => Some(Transform::Null),
+        (CipherKind::Ctr, 24) => Aes192::new_from_slice(key).ok().map(Transform::Ctr192),
+        (CipherKind::Ctr, 32) => Aes256::new_from_slice(key).ok().map(Transform::Ctr256),
+        (CipherKind::Ctr, _) => Aes128::new_from_slice(key).ok().map(Transform::Ctr128),
+        (CipherKind::Gcm, _) => GcmKey::new(key).map(Transform::Gcm),
+    };
+    // Lengths come from the profile table, so this never falls back; the
+    // fallback would fail every tag check rather than leak plaintext.
+    built.unwrap_or(Transform::Null)
+}
+
+fn ctr_xor<C>(cipher: &C, iv: &[u8; 16], data: &mut [u8])
+where
+    C: BlockCipherEncrypt + BlockSizeUser<BlockSize = U16>,
+{
+    CtrCore::<&C, ctr::flavors::Ctr128BE>::inner_iv_init(cipher, iv.into())
+        .apply_keystream_partial(data.into());
+}
+
+impl SessionKeys {
+    /// Derives RTP (`rtcp == false`) or RTCP session keys from `master` for
+    /// `r = index DIV kdr` (0 when the key derivation rate is 0).
+    pub(crate) fn derive(profile: Profile, master: &MasterKey, rtcp: bool, r: u64) -> Self {
+        let (l_cipher, l_auth, l_salt) = if rtcp {
+            (Label::RtcpCipher, Label::RtcpAuth, Label::RtcpSalt)
+        } else {
+            (Label::RtpCipher, Label::RtpAuth, Label::RtpSalt)
+        };
+        let mut key = [0u8; 32];
+        let key_len = profile.session_key_len();
+        master.derive(l_cipher, r, &mut key[..key_len]);
+        let transform = transform_for(profile, &key[..key_len]);
+        key.zeroize();
+
+        let mut salt = [0u8; SALT_LEN];
+        master.derive(l_salt, r, &mut salt[..profile.master_salt_len()]);
+
+        let mut auth_key = [0u8; 20];
+        let auth = if profile.is_aead() {
+            HmacSha1::new(&[])
+        } else {
+            master.derive(l_auth, r, &mut auth_key);
+            HmacSha1::new(&auth_key)
+        };
+        auth_key.zeroize();
+        let tag_len = if rtcp {
+            profile.rtcp_tag_len()
+        } else {
+            profile.rtp_tag_len()
+        };
+        SessionKeys {
+            transform,
+            salt,
+            auth,
+            tag_len,
+        }
+    }
+
+    fn is_aead(&self) -> bool {
+        matches!(self.transform, Transform::Gcm(_))
+    }
+
+    fn is_null(&self) -> bool {
+        matches!(self.transform, Transform::Null)
+    }
+
+    /// AES-CM IV, RFC 3711 §4.1.1: `(salt·2^16) XOR (SSRC·2^64) XOR (index·2^16)`.
+    fn ctr_iv(&self, ssrc: u32, index: u64) -> [u8; 16] {
+        let mut iv = [0u8; 16];
+        iv[..SALT_LEN].copy_from_slice(&self.salt);
+        for (d, s) in iv[4..8].iter_mut().zip(ssrc.to_be_bytes()) {
+            *d ^= s;
+        }
+        for (d, s) in iv[8..14].iter_mut().zip(&index.to_be_bytes()[2..]) {
+            *d ^= s;
+        }
+        iv
+    }
+
+    /// GCM nonce, RFC 7714 §8.1 (RTP: `00 00 || SSRC || ROC || SEQ`) and
+    /// §9.1 (RTCP: `00 00 || SSRC || 00 00 || 0 || index31`), XOR salt.
+    fn gcm_nonce(&self, ssrc: u32, tail: u64) -> [u8; 12] {
+        let mut n = [0u8; 12];
+        n[2..6].copy_from_slice(&ssrc.to_be_bytes());
+        n[6..12].copy_from_slice(&tail.to_be_bytes()[2..]);
+        for (d, s) in n.iter_mut().zip(&self.salt) {
+            *d ^= s;
+        }
+        n
+    }
+
+    fn ctr_apply(&self, ssrc: u32, index: u64, data: &mut [u8]) {
+        let iv = self.ctr_iv(ssrc, index);
+        match &self.transform {
+            Transform::Ctr128(c) => ctr_xor(c, &iv, data),
+            Transform::Ctr192(c) => ctr_xor(c, &iv, data),
+            Transform::Ctr256(c) => ctr_xor(c, &iv, data),
+            Transform::Null | Transform::Gcm(_) => {}
+        }
+    }
+
+    fn gcm_seal(&self, nonce: &[u8; 12], aad: &[u8], data: &mut [u8]) -> Result<[u8; 16]> {
+        let Transform::Gcm(key) = &self.transform else {
+            return Err(Error::InvalidParameter("GCM seal on a non-GCM key"));
+        };
+        let tag = key
+            .0
+            .seal_in_place_separate_tag(Nonce::assume_unique_for_key(*nonce), Aad::from(aad), data)
+            .map_err(|_| Error::InvalidParameter("GCM input too long"))?;
+        let mut out = [0u8; 16];
+        out.copy_from_slice(tag.as_ref());
+        Ok(out)
+    }
+
+    /// Verifies and decrypts. `ring` decrypts while it authenticates and
+    /// zeroes `data` when the tag is wrong: a forged GCM packet's payload is
+    /// wiped, never released.
+    fn gcm_open(&self, nonce: &[u8; 12], aad: &[u8], data: &mut [u8], tag: &[u8]) -> Result<()> {
+        let tag: [u8; 16] = tag.try_into().map_err(|_| Error::AuthenticationFailed)?;
+        let Transform::Gcm(key) = &self.transform else {
+            return Err(Error::AuthenticationFailed);
+        };
+        key.0
+            .open_in_place_separate_tag(
+                Nonce::assume_unique_for_key(*nonce),
+                Aad::from(aad),
+                tag.into(),
+                data,
+                0..,
+            )
+            .map(|_| ())
+            .map_err(|_| Error::AuthenticationFailed)
+    }
+
+    /// RTP with AES-CM/NULL: encrypt-then-MAC (`encrypt`) or MAC-then-decrypt
+    /// of `pkt[hdr_len..]`, stitched; returns the full HMAC over `pkt || roc`.
+    fn cm_rtp(
+        &self,
+        encrypt: bool,
+        iv: &[u8; 16],
+        pkt: &mut [u8],
+        hdr_len: usize,
+        roc: &[u8],
+    ) -> [u8; 20] {
+        let a = &self.auth;
+        match (&self.transform, encrypt) {
+            (Transform::Ctr128(c), true) => encrypt_then_mac(c, iv, pkt, hdr_len, a, roc),
+            (Transform::Ctr192(c), true) => encrypt_then_mac(c, iv, pkt, hdr_len, a, roc),
+            (Transform::Ctr256(c), true) => encrypt_then_mac(c, iv, pkt, hdr_len, a, roc),
+            (Transform::Ctr128(c), false) => mac_then_decrypt(c, iv, pkt, hdr_len, a, roc),
+            (Transform::Ctr192(c), false) => mac_then_decrypt(c, iv, pkt, hdr_len, a, roc),
+            (Transform::Ctr256(c), false) => mac_then_decrypt(c, iv, pkt, hdr_len, a, roc),
+            (Transform::Null | Transform::Gcm(_), _) => a.compute(pkt, roc),
+        }
+    }
+
+    /// Constant-time check of a truncated HMAC tag.
+    fn hmac_verify(&self, data: &[u8], trailer: &[u8], tag: &[u8]) -> Result<()> {
+        let full = self.auth.compute(data, trailer);
+        let expected = full.get(..tag.len()).ok_or(Error::AuthenticationFailed)?;
+        if bool::from(expected.ct_eq(tag)) {
+            Ok(())
+        } else {
+            Err(Error::AuthenticationFailed)
+        }
+    }
+
+    /// Bytes this transform appends to an RTP packet (tag + MKI).
+    pub(crate) fn rtp_overhead(&self, mki_len: usize) -> usize {
+        self.tag_len + mki_len
+    }
+
+    /// Protects `buf[..len]` (an RTP packet whose header is `hdr_len` long) in
+    /// place and returns the SRTP length. `buf` has room for tag and MKI.
+    ///
+    /// Layout: CM/NULL `hdr || enc || MKI || tag` (RFC 3711 §3.1);
+    /// GCM `hdr || enc || tag || MKI` (RFC 7714 §8, as libsrtp writes it).
+    pub(crate) fn seal_rtp(
+        &self,
+        buf: &mut [u8],
+        hdr_len: usize,
+        len: usize,
+        mki: &[u8],
+        ssrc: u32,
+        index: u64,
+    ) -> Result<usize> {
+        let out_len = len + self.rtp_overhead(mki.len());
+        let out = buf.get_mut(..out_len).ok_or(Error::BufferTooSmall {
+            needed: out_len,
+            capacity: 0,
+        })?;
+        if self.is_aead() {
+            let nonce = self.gcm_nonce(ssrc, index);
+            let (hdr, rest) = out.split_at_mut(hdr_len);
+            let (payload, trailer) = rest.split_at_mut(len - hdr_len);
+            let tag = self.gcm_seal(&nonce, hdr, payload)?;
+            trailer[..GCM_TAG_LEN].copy_from_slice(&tag);
+            trailer[GCM_TAG_LEN..].copy_from_slice(mki);
+        } else {
+            // RFC 3711 §4.2: the tag covers the packet (not the MKI) || ROC.
+            let roc = ((index >> 16) as u32).to_be_bytes();
+            let iv = self.ctr_iv(ssrc, index);
+            let tag = self.cm_rtp(true, &iv, &mut out[..len], hdr_len, &roc);
+            out[len..len + mki.len()].copy_from_slice(mki);
+            out[len + mki.len()..].copy_from_slice(&tag[..self.tag_len]);
+        }
+        Ok(out_len)
+    }
+
+    /// Verifies and decrypts `pkt` (an SRTP packet) in place; returns the RTP
+    /// length. Nothing is written unless the tag verifies.
+    pub(crate) fn open_rtp(
+        &self,
+        pkt: &mut [u8],
+        hdr_len: usize,
+        mki_len: usize,
+        ssrc: u32,
+        index: u64,
+    ) -> Result<usize> {
+        let overhead = self.rtp_overhead(mki_len);
+        let len = pkt
+            .len()
+            .checked_sub(overhead)
+            .filter(|l| *l >= hdr_len)
+            .ok_or(Error::Truncated {
+                needed: hdr_len + overhead,
+                len: pkt.len(),
+            })?;
+        if self.is_aead() {
+            let nonce = self.gcm_nonce(ssrc, index);
+            let (hdr, rest) = pkt.split_at_mut(hdr_len);
+            let (payload, trailer) = rest.split_at_mut(len - hdr_len);
+            self.gcm_open(&nonce, hdr, payload, &trailer[..GCM_TAG_LEN])?;
+        } else {
+            let roc = ((index >> 16) as u32).to_be_bytes();
+            let mut received = [0u8; 10];
+            let received = &mut received[..self.tag_len.min(10)];
+            received.copy_from_slice(
+                pkt.get(len + mki_len..)
+                    .ok_or(Error::AuthenticationFailed)?,
+            );
+            let iv = self.ctr_iv(ssrc, index);
+            // Hash and decrypt in one pass; CTR is its own inverse, so a bad
+            // tag is answered by re-applying the keystream: the caller sees
+            // the packet exactly as it was.
+            let computed = self.cm_rtp(false, &iv, &mut pkt[..len], hdr_len, &roc);
+            if !bool::from(computed[..received.len()].ct_eq(received)) {
+                self.ctr_apply(ssrc, index, &mut pkt[hdr_len..len]);
+                return Err(Error::AuthenticationFailed);
+            }
+        }
+        Ok(len)
+    }
+
+    /// Bytes this transform appends to an RTCP packet (trailer + tag + MKI).
+    pub(crate) fn rtcp_overhead(&self, mki_len: usize) -> usize {
+        SRTCP_TRAILER_LEN + self.tag_len + mki_len
+    }
+
+    /// Protects `buf[..len]` (a compound RTCP packet, 8-byte header kept in
+    /// the clear) with SRTCP `index` (31 bits); `encrypt` sets the E flag.
+    ///
+    /// Layout: CM/NULL `hdr || enc || E|index || MKI || tag` (RFC 3711 §3.4);
+    /// GCM `hdr || enc || tag || E|index || MKI` (RFC 7714 §17).
+    pub(crate) fn seal_rtcp(
+        &self,
+        buf: &mut [u8],
+        len: usize,
+        mki: &[u8],
+        ssrc: u32,
+        index: u32,
+        encrypt: bool,
+    ) -> Result<usize> {
+        let out_len = len + self.rtcp_overhead(mki.len());
+        let out = buf.get_mut(..out_len).ok_or(Error::BufferTooSmall {
+            needed: out_len,
+            capacity: 0,
+        })?;
+        // NULL profiles never set E (libsrtp: no confidentiality service).
+        let encrypt = encrypt && !self.is_null();
+        let e_index = if encrypt { index | SRTCP_E_BIT } else { index }.to_be_bytes();
+        if self.is_aead() {
+            let nonce = self.gcm_nonce(ssrc, u64::from(index));
+            let tag = if encrypt {
+                let mut aad = [0u8; 12];
+                aad[..8].copy_from_slice(&out[..8]);
+                aad[8..].copy_from_slice(&e_index);
+                self.gcm_seal(&nonce, &aad, &mut out[8..len])?
+            } else {
+                // RFC 7714 §9.3: AAD = whole packet || E|index, empty plaintext.
+                // Place the trailer right after the packet to hash it in one
+                // piece, then move it behind the tag.
+                out[len..len + 4].copy_from_slice(&e_index);
+                self.gcm_seal(&nonce, &out[..len + 4], &mut [])?
+            };
+            out[len..len + GCM_TAG_LEN].copy_from_slice(&tag);
+            out[len + GCM_TAG_LEN..len + GCM_TAG_LEN + 4].copy_from_slice(&e_index);
+            out[len + GCM_TAG_LEN + 4..].copy_from_slice(mki);
+        } else {
+            if encrypt {
+                self.ctr_apply(ssrc, u64::from(index), &mut out[8..len]);
+            }
+            out[len..len + 4].copy_from_slice(&e_index);
+            out[len + 4..len + 4 + mki.len()].copy_from_slice(mki);
+            let tag = self.auth.compute(&out[..len + 4], &[]);
+            out[len + 4 + mki.len()..].copy_from_slice(&tag[..self.tag_len]);
+        }
+        Ok(out_len)
+    }
+
+    /// Reads the `E || index` word of an SRTCP packet without touching it.
+    pub(crate) fn rtcp_trailer(&self, pkt: &[u8], mki_len: usize) -> Result<(usize, u32)> {
+        let overhead = self.rtcp_overhead(mki_len);
+        let len = pkt
+            .len()
+            .checked_sub(overhead)
+            .filter(|l| *l >= 8)
+            .ok_or(Error::Truncated {
+                needed: 8 + overhead,
+                len: pkt.len(),
+            })?;
+        let at = if self.is_aead() {
+            len + GCM_TAG_LEN
+        } else {
+            len
+        };
+        let word = pkt
+            .get(at..at + 4)
+            .and_then(|w| <[u8; 4]>::try_from(w).ok())
+            .map(u32::from_be_bytes)
+            .ok_or(Error::Truncated {
+                needed: 8 + overhead,
+                len: pkt.len(),
+            })?;
+        Ok((len, word))
+    }
+
+    /// Verifies and (if E is set) decrypts an SRTCP packet in place; returns
+    /// the RTCP length. On failure the packet is left as it was.
+    pub(crate) fn open_rtcp(&self, pkt: &mut [u8], mki_len: usize, ssrc: u32) -> Result<usize> {
+        let (len, word) = self.rtcp_trailer(pkt, mki_len)?;
+        let index = word & !SRTCP_E_BIT;
+        let encrypted = word & SRTCP_E_BIT != 0;
+        if self.is_aead() {
+            let nonce = self.gcm_nonce(ssrc, u64::from(index));
+            let e_index = word.to_be_bytes();
+            if encrypted {
+                let mut aad = [0u8; 12];
+                aad[..8].copy_from_slice(&pkt[..8]);
+                aad[8..].copy_from_slice(&e_index);
+                let (body, tail) = pkt.split_at_mut(len);
+                self.gcm_open(&nonce, &aad, &mut body[8..], &tail[..GCM_TAG_LEN])?;
+            } else {
+                // AAD = packet || E|index, which is split by the tag. Save the
+                // tag, move the trailer next to the packet (within `pkt`),
+                // verify, and restore the bytes on failure: no write outside
+                // the packet, nothing changed unless it authenticates.
+                let mut tag = [0u8; GCM_TAG_LEN];
+                tag.copy_from_slice(&pkt[len..len + GCM_TAG_LEN]);
+                pkt[len..len + 4].copy_from_slice(&e_index);
+                let verdict = self.gcm_open(&nonce, &pkt[..len + 4], &mut [], &tag);
+                pkt[len..len + GCM_TAG_LEN].copy_from_slice(&tag);
+                verdict?;
+            }
+        } else {
+            let tag_at = len + 4 + mki_len;
+            self.hmac_verify(&pkt[..len + 4], &[], &pkt[tag_at..])?;
+            if encrypted {
+                self.ctr_apply(ssrc, u64::from(index), &mut pkt[8..len]);
+            }
+        }
+        Ok(len)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hex(s: &str) -> Vec<u8> {
+        let s: String = s.split_whitespace().collect();
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    /// Session keys straight from a session key and salt (RFC 7714 §16-17
+    /// vectors bypass the KDF).
+    fn raw_gcm(profile: Profile, key: &[u8], salt: &[u8]) -> SessionKeys {
+        let mut s = [0u8; SALT_LEN];
+        s[..salt.len()].copy_from_slice(salt);
+        SessionKeys {
+            transform: transform_for(profile, key),
+            salt: s,
+            auth: HmacSha1::new(&[]),
+            tag_len: 16,
+        }
+    }
+
+    #[test]
+    fn rfc7714_gcm_packets() {
+        let salt = hex("517569642070726f2071756f");
+        let rtp = hex(
+            "8040f17b8041f8d35501a0b2 47616c6c696120657374206f6d6e69732064697669736120696e207061727465732074726573",
+        );
+        let rtcp = hex(
+            "81c8000d4d6172734e5450314e545032525450200000042a0000e9304c756e61deadbeefdeadbeefdeadbeefdeadbeefdeadbeef",
+        );
+        let cases = [
+            (
+                Profile::AeadAes128Gcm,
+                "000102030405060708090a0b0c0d0e0f",
+                "8040f17b8041f8d35501a0b2f24de3a3fb34de6cacba861c9d7e4bcabe633bd50d294e6f42a5f47a51c7d19b36de3adf8833899d7f27beb16a9152cf765ee4390cce",
+                "81c8000d4d61727363e94885dcdab67ca727d7662f6b7e997ff5c0f76c06f32dc676a5f1730d6fda4ce09b4686303ded0bb9275bc84aa45896cf4d2fc5abf87245d9eade800005d4",
+                "841dd9683dd78ec92ae58790125f62b3",
+            ),
+            (
+                Profile::AeadAes256Gcm,
+                "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
+                "8040f17b8041f8d35501a0b232b1de78a822fe12ef9f78fa332e33aab18012389a58e2f3b50b2a0276ffae0f1ba63799b87b7aa3db36dfffd6b0f9bb7878d7a76c13",
+                "81c8000d4d617273d50ae4d1f5ce5d304ba297e47d470c282c3ece5dbffe0a50a2eaa5c1110555be8415f658c61de0476f1b6fad1d1eb30c4446839f57ff6f6cb26ac3be800005d4",
+                "91db4afbfeee5a978fab4393ed2615fe",
+            ),
+        ];
+        for (profile, key, srtp, srtcp, tag_e0) in cases {
+            let keys = raw_gcm(profile, &hex(key), &salt);
+            let ssrc = 0x5501_a0b2;
+            let mut buf = rtp.clone();
+            buf.resize(rtp.len() + 16, 0);
+            let n = keys
+                .seal_rtp(&mut buf, 12, rtp.len(), &[], ssrc, 0xf17b)
+                .unwrap();
+            assert_eq!(&buf[..n], &hex(srtp)[..], "{profile:?} SRTP");
+            let m = keys.open_rtp(&mut buf[..n], 12, 0, ssrc, 0xf17b).unwrap();
+            assert_eq!(&buf[..m], &rtp[..]);
+
+            let ssrc = 0x4d61_7273;
+            let mut buf = rtcp.clone();
+            buf.resize(rtcp.len() + 20, 0);
+            let n = keys
+                .seal_rtcp(&mut buf, rtcp.len(), &[], ssrc, 0x5d4, true)
+                .unwrap();
+            assert_eq!(&buf[..n], &hex(srtcp)[..], "{profile:?} SRTCP");
+            assert_eq!(keys.open_rtcp(&mut buf[..n], 0, ssrc).unwrap(), rtcp.len());
+            assert_eq!(&buf[..rtcp.len()], &rtcp[..]);
+
+            let mut expected = rtcp.clone();
+            expected.extend_from_slice(&hex(tag_e0));
+            expected.extend_from_slice(&hex("000005d4"));
+            let mut buf = rtcp.clone();
+            buf.resize(rtcp.len() + 20, 0);
+            let n = keys
+                .seal_rtcp(&mut buf, rtcp.len(), &[], ssrc, 0x5d4, false)
+                .unwrap();
+            assert_eq!(&buf[..n], &expected[..], "{profile:?} SRTCP E=0");
+            // A flipped bit fails and leaves the packet as it was.
+            buf[3] ^= 1;
+            let before = buf.clone();
+            assert_eq!(
+                keys.open_rtcp(&mut buf[..n], 0, ssrc),
+                Err(Error::AuthenticationFailed)
+            );
+            assert_eq!(buf, before);
+            buf[3] ^= 1;
+            assert_eq!(keys.open_rtcp(&mut buf[..n], 0, ssrc).unwrap(), rtcp.len());
+        }
+    }
+
+    #[test]
+    fn hmac_matches_rfc2202() {
+        // RFC 2202 test case 2 and a multi-block message against the digest crates.
+        let h = HmacSha1::new(b"Jefe");
+        assert_eq!(
+            h.compute(b"what do ya want ", b"for nothing?").to_vec(),
+            hex("effcdf6ae5eb2fa2d27416d5f184df9c259a7c79")
+        );
+        use hmac::{KeyInit as _, Mac};
+        for len in [0usize, 1, 51, 52, 55, 56, 63, 64, 119, 120, 200, 1300] {
+            let data: Vec<u8> = (0..len).map(|i| i as u8).collect();
+            let mut reference = hmac::Hmac::<sha1::Sha1>::new_from_slice(&[0xaa; 20]).unwrap();
+            reference.update(&data);
+            reference.update(&[1, 2, 3, 4]);
+            let ours = HmacSha1::new(&[0xaa; 20]).compute(&data, &[1, 2, 3, 4]);
+            assert_eq!(
+                &ours[..],
+                &reference.finalize().into_bytes()[..],
+                "len {len}"
+            );
+        }
+    }
+}

@@ -1,0 +1,103 @@
+//! The limiter hot path allocates nothing: checking a tracked key, peeking,
+//! and taking and releasing a permit of a key that already holds one.
+//! Counted with a global allocator in this test binary of its own.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::time::Duration;
+
+use voipsec::ratelimit::{
+    ConcurrencyLimiter, Gcra, IpLimiter, KeyedConfig, KeyedLimiter, Limiter, SlidingLog,
+    SlidingWindow,
+};
+
+struct Counting;
+
+thread_local! {
+    // Per thread, so the test harness's own threads do not interfere.
+    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
+}
+
+// SAFETY: forwards to the system allocator unchanged; only counts calls.
+#[allow(unsafe_code)]
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let _ = ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let _ = ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn allocations_during(f: impl FnOnce()) -> u64 {
+    let before = ALLOCATIONS.with(Cell::get);
+    f();
+    ALLOCATIONS.with(Cell::get) - before
+}
+
+#[test]
+fn checks_of_tracked_keys_allocate_nothing() {
+    let window = SlidingWindow::new(1_000_000, Duration::from_secs(1)).unwrap();
+    let keyed = KeyedLimiter::new(window, KeyedConfig::with_max_keys(10_000)).unwrap();
+    let gcra = KeyedLimiter::new(
+        Gcra::new(1_000, Duration::from_secs(1), 100).unwrap(),
+        KeyedConfig::with_max_keys(10_000),
+    )
+    .unwrap();
+    let log = KeyedLimiter::new(
+        SlidingLog::<8>::new(5, Duration::from_secs(600)).unwrap(),
+        KeyedConfig::with_max_keys(10_000),
+    )
+    .unwrap();
+    let by_ip = IpLimiter::new(window, KeyedConfig::with_max_keys(10_000), 64).unwrap();
+    let single = Limiter::new(window);
+    let v4 = |i: u32| IpAddr::V4(Ipv4Addr::from(i));
+    let v6 = |i: u32| IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 0, i as u16, 0, 0, 0, 1));
+    // Warm-up: track the keys (this allocates the tables).
+    for i in 0..1_000u32 {
+        keyed.check(&i);
+        gcra.check(&i);
+        log.check(&i);
+        by_ip.check(v4(i));
+        by_ip.check(v6(i));
+    }
+    let n = allocations_during(|| {
+        for round in 0..20u32 {
+            for i in 0..1_000u32 {
+                assert!(keyed.check(&i).allowed);
+                gcra.check(&i);
+                log.check_n(&i, round % 2);
+                log.peek(&i);
+                by_ip.check(v4(i));
+                by_ip.check(v6(i));
+                keyed.peek(&(i + 5_000)); // untracked: peek must not insert
+            }
+            single.check();
+        }
+    });
+    assert_eq!(n, 0, "{n} allocations on the hot path");
+}
+
+#[test]
+fn permits_of_an_active_key_allocate_nothing() {
+    let calls = ConcurrencyLimiter::new(10, KeyedConfig::default()).unwrap();
+    let held = calls.try_acquire(&42u64).unwrap();
+    let n = allocations_during(|| {
+        for _ in 0..10_000 {
+            let permit = calls.try_acquire(&42u64).unwrap();
+            assert_eq!(calls.in_use(&42), 2);
+            drop(permit);
+        }
+    });
+    assert_eq!(n, 0, "{n} allocations per acquire/release");
+    drop(held);
+}

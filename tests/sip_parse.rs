@@ -1,0 +1,257 @@
+//! Framing, limits and error cases of the parser and the stream framer.
+
+use voipsec::sip::{Frame, Framer, HeaderName, Limits, Message, SipError};
+
+const BASE: &[u8] = b"OPTIONS sip:a@example.com SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nCSeq: 1 OPTIONS\r\n";
+
+fn with(extra: &[u8]) -> Vec<u8> {
+    [BASE, extra].concat()
+}
+
+#[test]
+fn line_endings_are_crlf_only() {
+    let e = Message::parse(b"OPTIONS sip:a@b SIP/2.0\nVia: x\r\n\r\n").unwrap_err();
+    assert_eq!(e, SipError::BareLineEnding { offset: 23 });
+    assert!(matches!(
+        Message::parse(&with(b"X: a\rb\r\n\r\n")),
+        Err(SipError::BareLineEnding { .. })
+    ));
+    assert!(matches!(
+        Message::parse(&with(b"X: a")),
+        Err(SipError::Truncated { .. })
+    ));
+    assert!(matches!(
+        Message::parse(&with(b"X: a\r")),
+        Err(SipError::Truncated { .. })
+    ));
+}
+
+#[test]
+fn header_lines_need_token_and_colon() {
+    assert!(matches!(
+        Message::parse(&with(b"Bad Header: x\r\n\r\n")),
+        Err(SipError::HeaderLine { .. })
+    ));
+    assert!(matches!(
+        Message::parse(&with(b": x\r\n\r\n")),
+        Err(SipError::HeaderLine { .. })
+    ));
+    assert!(matches!(
+        Message::parse(b"OPTIONS sip:a@b SIP/2.0\r\n folded\r\n\r\n"),
+        Err(SipError::HeaderLine { .. })
+    ));
+    let raw = with(b"X-A :\t v \t\r\n\r\n");
+    let m = Message::parse(&raw).unwrap();
+    let h = m.header_named("x-a").unwrap();
+    assert_eq!((h.value(), h.space_before_colon()), (&b"v"[..], true));
+}
+
+#[test]
+fn folded_content_length_and_empty_first_line() {
+    let raw = with(b"Content-Length:\r\n 3\r\n\r\nabcdef");
+    let m = Message::parse(&raw).unwrap();
+    assert_eq!((m.content_length(), m.body()), (Some(3), &b"abc"[..]));
+}
+
+#[test]
+fn content_length_abuse() {
+    for bad in [
+        &b"-1"[..],
+        b"+1",
+        b"1 2",
+        b"0x10",
+        b"",
+        b"99999999999999999999",
+    ] {
+        let raw = with(&[b"l: ", bad, b"\r\n\r\n"].concat());
+        assert!(
+            matches!(
+                Message::parse(&raw),
+                Err(SipError::InvalidContentLength { .. })
+            ),
+            "{bad:?}"
+        );
+    }
+    let raw = with(b"Content-Length: 70000\r\n\r\n");
+    assert!(matches!(
+        Message::parse(&raw),
+        Err(SipError::InvalidContentLength { .. })
+    ));
+    let raw = with(b"Content-Length: 2\r\nl: 2\r\n\r\nab");
+    assert_eq!(Message::parse(&raw).unwrap().body(), b"ab");
+    let raw = with(b"Content-Length: 2\r\nl: 3\r\n\r\nabc");
+    assert!(matches!(
+        Message::parse(&raw),
+        Err(SipError::ConflictingContentLength { .. })
+    ));
+}
+
+#[test]
+fn stream_mode_requires_exact_content_length() {
+    let limits = Limits::default();
+    assert_eq!(
+        Message::parse_stream(&with(b"\r\n"), &limits).unwrap_err(),
+        SipError::MissingContentLength
+    );
+    assert!(Message::parse_stream(&with(b"l: 1\r\n\r\nab"), &limits).is_err());
+    assert_eq!(
+        Message::parse_stream(&with(b"l: 2\r\n\r\nab"), &limits)
+            .unwrap()
+            .body(),
+        b"ab"
+    );
+}
+
+#[test]
+fn limits_are_enforced() {
+    let small = Limits {
+        max_headers: 3,
+        ..Limits::default()
+    };
+    assert_eq!(
+        Message::parse_with(&with(b"A: 1\r\nB: 2\r\n\r\n"), &small).unwrap_err(),
+        SipError::TooManyHeaders { limit: 3 }
+    );
+    let lines = Limits {
+        max_line_length: 40,
+        ..Limits::default()
+    };
+    assert!(matches!(
+        Message::parse_with(
+            &with(&[b"X: ", &[b'a'; 60][..], b"\r\n\r\n"].concat()),
+            &lines
+        ),
+        Err(SipError::LineTooLong { .. })
+    ));
+    let uris = Limits {
+        max_uri_length: 8,
+        ..Limits::default()
+    };
+    assert!(matches!(
+        Message::parse_with(BASE, &uris),
+        Err(SipError::UriTooLong { .. })
+    ));
+    let vias = Limits {
+        max_vias: 2,
+        ..Limits::default()
+    };
+    assert_eq!(
+        Message::parse_with(&with(b"v: SIP/2.0/UDP a, SIP/2.0/UDP b\r\n\r\n"), &vias).unwrap_err(),
+        SipError::TooManyVias { limit: 2 }
+    );
+    let size = Limits {
+        max_message_size: 10,
+        ..Limits::default()
+    };
+    assert!(matches!(
+        Message::parse_with(BASE, &size),
+        Err(SipError::MessageTooLarge { .. })
+    ));
+}
+
+#[test]
+fn more_than_inline_headers_spill_correctly() {
+    let mut raw = BASE.to_vec();
+    for i in 0..100 {
+        raw.extend_from_slice(format!("X-H{i}: v{i}\r\n").as_bytes());
+    }
+    raw.extend_from_slice(b"Call-ID: last@h\r\n\r\n");
+    let m = Message::parse(&raw).unwrap();
+    assert_eq!(m.header_count(), 103);
+    assert_eq!(m.header_named("x-h77").unwrap().value(), b"v77");
+    assert_eq!(m.call_id().unwrap(), "last@h");
+    assert_eq!(m.header_at(102).unwrap().kind(), HeaderName::CallId);
+    assert_eq!(m.headers().rev().nth(1).unwrap().name(), "X-H99");
+}
+
+#[test]
+fn start_line_errors() {
+    assert!(matches!(
+        Message::parse(b"SIP/2.0 20 OK\r\n\r\n"),
+        Err(SipError::InvalidStatusCode { .. })
+    ));
+    assert!(matches!(
+        Message::parse(b"SIP/2.0 099 x\r\n\r\n"),
+        Err(SipError::InvalidStatusCode { .. })
+    ));
+    assert!(matches!(
+        Message::parse(b"SIP/2.0 2000 OK\r\n\r\n"),
+        Err(SipError::InvalidStatusCode { .. })
+    ));
+    assert_eq!(
+        Message::parse(b"SIP/2.0 200\r\n\r\n")
+            .unwrap()
+            .status_code(),
+        Some(200)
+    );
+    assert!(matches!(
+        Message::parse(b"SIP/3.0 200 OK\r\n\r\n"),
+        Err(SipError::UnsupportedVersion { offset: 0 })
+    ));
+    assert!(matches!(
+        Message::parse(b"INV\x00TE sip:a@b SIP/2.0\r\n\r\n"),
+        Err(SipError::InvalidMethod { .. })
+    ));
+    assert!(matches!(
+        Message::parse(b"INVITE sip:a@b\xff SIP/2.0\r\n\r\n"),
+        Err(SipError::InvalidUri { .. })
+    ));
+    assert!(matches!(
+        Message::parse(b"INVITE sip:a@b HTTP/1.1\r\n\r\n"),
+        Err(SipError::StartLine { .. })
+    ));
+    assert!(matches!(
+        Message::parse(b""),
+        Err(SipError::Truncated { .. })
+    ));
+    // Methods are case-sensitive.
+    assert_eq!(
+        Message::parse(b"invite sip:a@b SIP/2.0\r\n\r\n")
+            .unwrap()
+            .method()
+            .unwrap()
+            .as_str(),
+        "invite"
+    );
+}
+
+#[test]
+fn framer_answers_keepalives_and_bounds_its_buffer() {
+    let mut f = Framer::new(Limits {
+        max_message_size: 200,
+        ..Limits::default()
+    });
+    f.push(b"\r\n\r\n\r\n").unwrap();
+    assert_eq!(f.next_frame().unwrap(), Some(Frame::KeepAlive));
+    assert_eq!(f.next_frame().unwrap(), None); // half of a ping
+    let msg = with(b"l: 2\r\n\r\nok");
+    f.push(&msg).unwrap();
+    let Some(Frame::Message(bytes)) = f.next_frame().unwrap() else {
+        panic!("frame")
+    };
+    assert_eq!(&bytes[..], &msg[..]);
+    assert_eq!(Framer::PONG, b"\r\n");
+    // A header section that never ends is refused once it hits the limit.
+    let mut g = Framer::new(Limits {
+        max_message_size: 100,
+        ..Limits::default()
+    });
+    g.push(&[b'A'; 50]).unwrap();
+    assert_eq!(g.next_frame().unwrap(), None);
+    assert_eq!(g.remaining_capacity(), 50);
+    g.push(&[b'A'; 50]).unwrap();
+    assert!(matches!(
+        g.next_frame(),
+        Err(SipError::MessageTooLarge { .. })
+    ));
+    // Content-Length announcing past the limit is refused before buffering.
+    let mut h = Framer::new(Limits {
+        max_message_size: 200,
+        ..Limits::default()
+    });
+    h.push(&with(b"l: 150\r\n\r\n")).unwrap();
+    assert!(matches!(
+        h.next_frame(),
+        Err(SipError::MessageTooLarge { .. })
+    ));
+}
