@@ -185,15 +185,23 @@ pub struct HexDigest {
 
 impl HexDigest {
     fn encode(raw: &[u8]) -> HexDigest {
-        const HEX: &[u8; 16] = b"0123456789abcdef";
+        fn hex_digit(nibble: u8) -> u8 {
+            if nibble < 10 {
+                b'0' + nibble
+            } else {
+                b'a' + (nibble - 10)
+            }
+        }
         let mut out = HexDigest {
             buf: [0; MAX_HEX_LEN],
             len: 0,
         };
         for (pair, byte) in out.buf.chunks_exact_mut(2).zip(raw) {
-            pair[0] = HEX[usize::from(byte >> 4)];
-            pair[1] = HEX[usize::from(byte & 0x0f)];
-            out.len += 2;
+            if let [hi, lo] = pair {
+                *hi = hex_digit(byte >> 4);
+                *lo = hex_digit(byte & 0x0f);
+                out.len += 2;
+            }
         }
         out
     }

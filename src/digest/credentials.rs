@@ -428,6 +428,8 @@ struct Cursor<'a> {
 }
 
 /// RFC 3261 §25.1 token characters, as a table (the parser's inner loop).
+// Indexing in a const initializer is checked at compile time.
+#[allow(clippy::indexing_slicing)]
 static TOKEN_BYTES: [bool; 256] = {
     let mut table = [false; 256];
     let mut c = 0;

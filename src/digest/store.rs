@@ -145,7 +145,8 @@ impl InMemoryCredentials {
         InMemoryCredentials::default()
     }
 
-    fn entry(&mut self, username: &[u8], realm: &[u8]) -> &mut UserEntry {
+    /// The entry of (`username`, `realm`), created if missing (always `Some`).
+    fn entry(&mut self, username: &[u8], realm: &[u8]) -> Option<&mut UserEntry> {
         for base in [Algorithm::Md5, Algorithm::Sha256, Algorithm::Sha512_256] {
             let hash = base.userhash(username, realm);
             self.by_userhash.insert(
@@ -154,25 +155,22 @@ impl InMemoryCredentials {
             );
         }
         let entries = self.users.entry(username.to_vec()).or_default();
-        let index = match entries.iter().position(|e| e.realm == realm) {
-            Some(i) => i,
-            None => {
-                entries.push(UserEntry {
-                    realm: realm.to_vec(),
-                    password: None,
-                    ha1: Vec::new(),
-                });
-                entries.len() - 1
-            }
-        };
-        &mut entries[index]
+        if !entries.iter().any(|e| e.realm == realm) {
+            entries.push(UserEntry {
+                realm: realm.to_vec(),
+                password: None,
+                ha1: Vec::new(),
+            });
+        }
+        entries.iter_mut().find(|e| e.realm == realm)
     }
 
     /// Stores a password (replacing any previous secret of this user/realm).
     pub fn insert_password(&mut self, username: &[u8], realm: &[u8], password: &[u8]) {
-        let entry = self.entry(username, realm);
-        entry.password = Some(Zeroizing::new(password.to_vec()));
-        entry.ha1.clear();
+        if let Some(entry) = self.entry(username, realm) {
+            entry.password = Some(Zeroizing::new(password.to_vec()));
+            entry.ha1.clear();
+        }
     }
 
     /// Stores an HA1 for `algorithm.base()` (keeping HA1s of other
@@ -184,10 +182,11 @@ impl InMemoryCredentials {
         algorithm: Algorithm,
         ha1: HexDigest,
     ) {
-        let entry = self.entry(username, realm);
-        entry.password = None;
-        entry.ha1.retain(|(a, _)| *a != algorithm.base());
-        entry.ha1.push((algorithm.base(), ha1));
+        if let Some(entry) = self.entry(username, realm) {
+            entry.password = None;
+            entry.ha1.retain(|(a, _)| *a != algorithm.base());
+            entry.ha1.push((algorithm.base(), ha1));
+        }
     }
 
     fn find(&self, username: &[u8], realm: &[u8]) -> Option<&UserEntry> {
