@@ -33,8 +33,20 @@ fn free_udp_port() -> u16 {
 
 /// Builds the example with cargo and returns its path.
 fn registrar_binary() -> PathBuf {
+    // Same features as this test binary, so cargo reuses the library it
+    // just built instead of compiling another variant.
+    let features: Vec<&str> = [
+        ("sipp", cfg!(feature = "sipp")),
+        ("redis", cfg!(feature = "redis")),
+        ("interop", cfg!(feature = "interop")),
+        ("capi", cfg!(feature = "capi")),
+    ]
+    .into_iter()
+    .filter_map(|(name, on)| on.then_some(name))
+    .collect();
     let out = Command::new(env!("CARGO"))
         .args(["build", "--example", "registrar", "--message-format=json"])
+        .arg(format!("--features={}", features.join(",")))
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .stderr(Stdio::inherit())
         .output()

@@ -109,6 +109,36 @@ pub trait CredentialStore: Send + Sync {
     }
 }
 
+/// Stores behind `Arc`/`Box` (e.g. `Arc<dyn CredentialStore>` shared with
+/// an admin thread) are stores too.
+impl<T: CredentialStore + ?Sized> CredentialStore for std::sync::Arc<T> {
+    fn lookup(&self, username: &[u8], realm: &[u8], algorithm: Algorithm) -> Option<UserSecret> {
+        (**self).lookup(username, realm, algorithm)
+    }
+    fn lookup_userhash(
+        &self,
+        userhash: &[u8],
+        realm: &[u8],
+        algorithm: Algorithm,
+    ) -> Option<UserSecret> {
+        (**self).lookup_userhash(userhash, realm, algorithm)
+    }
+}
+
+impl<T: CredentialStore + ?Sized> CredentialStore for Box<T> {
+    fn lookup(&self, username: &[u8], realm: &[u8], algorithm: Algorithm) -> Option<UserSecret> {
+        (**self).lookup(username, realm, algorithm)
+    }
+    fn lookup_userhash(
+        &self,
+        userhash: &[u8],
+        realm: &[u8],
+        algorithm: Algorithm,
+    ) -> Option<UserSecret> {
+        (**self).lookup_userhash(userhash, realm, algorithm)
+    }
+}
+
 struct UserEntry {
     realm: Vec<u8>,
     password: Option<Zeroizing<Vec<u8>>>,
@@ -265,6 +295,18 @@ pub trait NonceCountStore: Send + Sync {
     /// # Errors
     /// [`DigestError::Store`] when the backing store is unreachable.
     fn check_and_record(&self, use_: &NonceUse) -> Result<NcCheck, DigestError>;
+}
+
+impl<T: NonceCountStore + ?Sized> NonceCountStore for std::sync::Arc<T> {
+    fn check_and_record(&self, use_: &NonceUse) -> Result<NcCheck, DigestError> {
+        (**self).check_and_record(use_)
+    }
+}
+
+impl<T: NonceCountStore + ?Sized> NonceCountStore for Box<T> {
+    fn check_and_record(&self, use_: &NonceUse) -> Result<NcCheck, DigestError> {
+        (**self).check_and_record(use_)
+    }
 }
 
 struct CountEntry {
