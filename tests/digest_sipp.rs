@@ -212,35 +212,25 @@ fn sipp_registers_and_calls_with_the_right_password() {
         "scenario failed; registrar log: {:#?}",
         registrar.lines()
     );
-    let lines = registrar.lines();
-    let has = |needle: &str| lines.iter().any(|l| l.contains(needle));
-    assert!(has(
-        "method=REGISTER user= verdict=no_credentials failures=0 status=401"
-    ));
-    assert!(has(
-        "method=REGISTER user=alice verdict=authenticated algorithm=MD5 status=200"
-    ));
-    assert!(has(
-        "method=INVITE user= verdict=no_credentials failures=0 status=407"
-    ));
-    assert!(has(
-        "method=INVITE user=alice verdict=authenticated algorithm=MD5 status=200"
-    ));
-    assert!(has("method=ACK status=none"));
-    assert!(has("method=BYE in-dialog known=true status=200"));
+    // Lines reach the log through a reader thread: wait for each.
+    for needle in [
+        "method=REGISTER user= verdict=no_credentials failures=0 status=401",
+        "method=REGISTER user=alice verdict=authenticated algorithm=MD5 status=200",
+        "method=INVITE user= verdict=no_credentials failures=0 status=407",
+        "method=INVITE user=alice verdict=authenticated algorithm=MD5 status=200",
+        "method=ACK status=none",
+        "method=BYE in-dialog known=true status=200",
+    ] {
+        registrar.wait_for(needle);
+    }
 }
 
 #[test]
 fn sipp_with_a_wrong_password_is_refused() {
     let registrar = Registrar::start("wrong", &[]);
     assert_ne!(run_sipp(&registrar, "not-the-password"), 0);
+    registrar.wait_for("user=alice verdict=wrong_response failures=1 status=401");
     let lines = registrar.lines();
-    assert!(
-        lines
-            .iter()
-            .any(|l| l.contains("user=alice verdict=wrong_response failures=1 status=401")),
-        "{lines:#?}"
-    );
     assert!(
         !lines.iter().any(|l| l.contains("verdict=authenticated")),
         "{lines:#?}"
@@ -323,12 +313,7 @@ fn retransmission_replay_and_lockout() {
     // The same credentials in a new request are a replay.
     let replay = uac.register(Some(&authorization));
     assert_eq!(status(&uac.send(&replay)), 401);
-    assert!(
-        registrar
-            .lines()
-            .iter()
-            .any(|l| l.contains("verdict=replayed_nonce_count"))
-    );
+    registrar.wait_for("verdict=replayed_nonce_count");
 
     // Wrong passwords: challenged until the third failure, then 403.
     let mut mallory = alice.clone();
