@@ -238,7 +238,7 @@ impl<'a> Credentials<'a> {
         cur.skip_lws();
         let scheme_start = cur.pos;
         let scheme = cur.token();
-        if !scheme.eq_ignore_ascii_case(b"Digest") {
+        if pack_lowercase(scheme) != Some(PACKED_DIGEST) {
             return Err(DigestError::NotDigest {
                 offset: scheme_start,
             });
@@ -449,23 +449,70 @@ fn is_token_byte(c: u8) -> bool {
     TOKEN_BYTES.get(usize::from(c)).copied().unwrap_or(false)
 }
 
-/// Index into [`KNOWN`] of a parameter name, case-insensitively; names are
-/// bucketed by length so each comparison is against one or two candidates.
+/// A token of 1 to 16 bytes, ASCII-lowercased and packed little-endian
+/// into an integer (zero-padded), so that recognising a parameter name is
+/// one integer comparison per candidate instead of a byte loop. `None` for
+/// empty or longer tokens.
+///
+/// `| 0x20` lowercases letters; on the other token characters (RFC 3261
+/// §25.1) it maps nothing onto a letter or onto `*`, and no token byte packs
+/// to zero, so two tokens pack equal exactly when they are equal ignoring
+/// ASCII case.
+fn pack_lowercase(token: &[u8]) -> Option<u128> {
+    if token.is_empty() {
+        return None;
+    }
+    let mut buf = [0u8; 16];
+    buf.get_mut(..token.len())?.copy_from_slice(token);
+    let shift = 8 * 16usize.checked_sub(token.len())?;
+    let live = u128::MAX
+        .checked_shr(u32::try_from(shift).ok()?)
+        .unwrap_or(0);
+    Some((u128::from_le_bytes(buf) | u128::from_le_bytes([0x20; 16])) & live)
+}
+
+/// [`pack_lowercase`] for the constant names (a loop, as `const fn`s
+/// cannot copy slices); `known_names_pack_like_runtime_tokens` checks both
+/// agree.
+const fn pack_const(name: &[u8]) -> u128 {
+    let mut packed = 0u128;
+    let mut i = 0;
+    while i < name.len() && i < 16 {
+        // Bounded by the loop condition; evaluated at compile time.
+        #[allow(clippy::indexing_slicing)]
+        let byte = name[i] | 0x20;
+        packed |= (byte as u128) << (8 * i);
+        i += 1;
+    }
+    packed
+}
+
+/// [`pack_const`] of a known name.
+const fn packed(name: &str) -> u128 {
+    pack_const(name.as_bytes())
+}
+
+const PACKED_KNOWN: [u128; 12] = [
+    packed(KNOWN[0]),
+    packed(KNOWN[1]),
+    packed(KNOWN[2]),
+    packed(KNOWN[3]),
+    packed(KNOWN[4]),
+    packed(KNOWN[5]),
+    packed(KNOWN[6]),
+    packed(KNOWN[7]),
+    packed(KNOWN[8]),
+    packed(KNOWN[9]),
+    packed(KNOWN[10]),
+    packed(KNOWN[11]),
+];
+
+const PACKED_DIGEST: u128 = packed("digest");
+
+/// Index into [`KNOWN`] of a parameter name (a token), case-insensitively.
 fn known_index(name: &[u8]) -> Option<usize> {
-    let candidates: &[usize] = match name.len() {
-        2 => &[10],
-        3 => &[4, 9],
-        5 => &[2, 3],
-        6 => &[7, 8],
-        8 => &[0, 5, 11],
-        9 => &[1, 6],
-        _ => return None,
-    };
-    candidates.iter().copied().find(|&i| {
-        KNOWN
-            .get(i)
-            .is_some_and(|k| k.as_bytes().eq_ignore_ascii_case(name))
-    })
+    let key = pack_lowercase(name)?;
+    PACKED_KNOWN.iter().position(|&k| k == key)
 }
 
 impl<'a> Cursor<'a> {
@@ -591,6 +638,20 @@ impl<'a> Cursor<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn known_names_pack_like_runtime_tokens() {
+        for name in KNOWN.iter().chain(&["digest", "x", "sixteen-bytes-ok"]) {
+            assert_eq!(
+                pack_lowercase(name.as_bytes()),
+                Some(packed(name)),
+                "{name}"
+            );
+        }
+        assert_eq!(pack_lowercase(b""), None);
+        assert_eq!(pack_lowercase(&[b'a'; 17]), None);
+        assert_ne!(pack_lowercase(b"nc"), pack_lowercase(b"nc*"));
+    }
 
     #[test]
     fn known_index_matches_every_known_name_in_any_case() {
