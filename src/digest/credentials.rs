@@ -534,7 +534,16 @@ impl<'a> Cursor<'a> {
     }
 
     /// Skips SP/HTAB and line folds (CRLF followed by SP/HTAB, RFC 3261 §25.1 LWS).
+    /// Inlined test for the common case of no white space at all.
+    #[inline]
     fn skip_lws(&mut self) {
+        if matches!(self.peek(), Some(b' ' | b'\t' | b'\r' | b'\n')) {
+            self.skip_lws_slow();
+        }
+    }
+
+    #[inline(never)]
+    fn skip_lws_slow(&mut self) {
         loop {
             match self.peek() {
                 Some(b' ' | b'\t') => self.pos += 1,
