@@ -177,7 +177,7 @@ pub(crate) const MAX_HEX_LEN: usize = 64;
 /// HA1 values are password-equivalent, so this type is zeroized on drop and
 /// its `Debug` output shows only the length. Compare with
 /// [`HexDigest::ct_eq`], which runs in constant time.
-#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+#[derive(Clone)]
 pub struct HexDigest {
     buf: [u8; MAX_HEX_LEN],
     len: u8,
@@ -249,6 +249,19 @@ impl HexDigest {
         self.as_bytes().ct_eq(other).into()
     }
 }
+
+impl Drop for HexDigest {
+    fn drop(&mut self) {
+        // Only the first `len` bytes were ever written: wiping those (not
+        // all 64) halves the cost for MD5 on the verify hot path.
+        if let Some(used) = self.buf.get_mut(..usize::from(self.len)) {
+            used.zeroize();
+        }
+        self.len.zeroize();
+    }
+}
+
+impl ZeroizeOnDrop for HexDigest {}
 
 impl fmt::Debug for HexDigest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

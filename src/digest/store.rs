@@ -20,7 +20,7 @@ pub const MAX_PASSWORD_LEN: usize = 128;
 /// so a store either keeps the password or one HA1 per algorithm).
 ///
 /// Held inline (no allocation), zeroized on drop, redacted in `Debug`.
-#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+#[derive(Clone)]
 pub struct UserSecret {
     buf: [u8; MAX_PASSWORD_LEN],
     len: u8,
@@ -72,6 +72,18 @@ impl UserSecret {
         }
     }
 }
+
+impl Drop for UserSecret {
+    fn drop(&mut self) {
+        // Bytes past `len` were never written.
+        if let Some(used) = self.buf.get_mut(..usize::from(self.len)) {
+            used.zeroize();
+        }
+        self.len.zeroize();
+    }
+}
+
+impl ZeroizeOnDrop for UserSecret {}
 
 impl fmt::Debug for UserSecret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
