@@ -517,6 +517,28 @@ impl NonceCountStore for DownStore {
 }
 
 #[test]
+fn stores_behind_arc_and_box_dyn() {
+    use std::sync::Arc;
+    use voipsec::digest::CredentialStore;
+    let shared: Arc<dyn CredentialStore> = Arc::new(users());
+    let counts: Box<dyn NonceCountStore> = Box::new(InMemoryNonceCounts::new(8));
+    let v = Verifier::new(
+        config(&[Algorithm::Md5]),
+        NonceSecret::generate(),
+        Arc::clone(&shared),
+        counts,
+    );
+    let nonce = v.issue_nonce(None, T0);
+    let h = alice(Algorithm::Md5).authorization(&nonce, 1, "REGISTER", b"");
+    let req = request("REGISTER", "sip:example.com", b"");
+    assert!(v.verify(h.as_bytes(), &req, T0).is_authenticated());
+    assert_eq!(
+        v.verify(h.as_bytes(), &req, T0),
+        Verdict::ReplayedNonceCount
+    );
+}
+
+#[test]
 fn store_failure_fails_closed() {
     let v = Verifier::new(
         config(&[Algorithm::Md5]),

@@ -238,7 +238,7 @@ impl<'a> Credentials<'a> {
         cur.skip_lws();
         let scheme_start = cur.pos;
         let scheme = cur.token();
-        if !scheme.eq_ignore_ascii_case(b"Digest") {
+        if pack_lowercase(scheme) != Some(PACKED_DIGEST) {
             return Err(DigestError::NotDigest {
                 offset: scheme_start,
             });
@@ -280,10 +280,7 @@ impl<'a> Credentials<'a> {
             }
             cur.skip_lws();
             let value = cur.value()?;
-            if let Some(index) = KNOWN
-                .iter()
-                .position(|k| k.as_bytes().eq_ignore_ascii_case(name))
-            {
+            if let Some(index) = known_index(name) {
                 let slot = creds.slot(index);
                 if slot.is_some() {
                     return Err(DigestError::DuplicateParam {
@@ -430,9 +427,92 @@ struct Cursor<'a> {
     pos: usize,
 }
 
-/// RFC 3261 §25.1 token characters.
+/// RFC 3261 §25.1 token characters, as a table (the parser's inner loop).
+// Indexing in a const initializer is checked at compile time.
+#[allow(clippy::indexing_slicing)]
+static TOKEN_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        table[c] = b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'-' | b'.' | b'!' | b'%' | b'*' | b'_' | b'+' | b'`' | b'\'' | b'~'
+            );
+        c += 1;
+    }
+    table
+};
+
 fn is_token_byte(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || b"-.!%*_+`'~".contains(&c)
+    TOKEN_BYTES.get(usize::from(c)).copied().unwrap_or(false)
+}
+
+/// A token of 1 to 16 bytes, ASCII-lowercased and packed little-endian
+/// into an integer (zero-padded), so that recognising a parameter name is
+/// one integer comparison per candidate instead of a byte loop. `None` for
+/// empty or longer tokens.
+///
+/// `| 0x20` lowercases letters; on the other token characters (RFC 3261
+/// §25.1) it maps nothing onto a letter or onto `*`, and no token byte packs
+/// to zero, so two tokens pack equal exactly when they are equal ignoring
+/// ASCII case.
+fn pack_lowercase(token: &[u8]) -> Option<u128> {
+    if token.is_empty() {
+        return None;
+    }
+    let mut buf = [0u8; 16];
+    buf.get_mut(..token.len())?.copy_from_slice(token);
+    let shift = 8 * 16usize.checked_sub(token.len())?;
+    let live = u128::MAX
+        .checked_shr(u32::try_from(shift).ok()?)
+        .unwrap_or(0);
+    Some((u128::from_le_bytes(buf) | u128::from_le_bytes([0x20; 16])) & live)
+}
+
+/// [`pack_lowercase`] for the constant names (a loop, as `const fn`s
+/// cannot copy slices); `known_names_pack_like_runtime_tokens` checks both
+/// agree.
+const fn pack_const(name: &[u8]) -> u128 {
+    let mut packed = 0u128;
+    let mut i = 0;
+    while i < name.len() && i < 16 {
+        // Bounded by the loop condition; evaluated at compile time.
+        #[allow(clippy::indexing_slicing)]
+        let byte = name[i] | 0x20;
+        packed |= (byte as u128) << (8 * i);
+        i += 1;
+    }
+    packed
+}
+
+/// [`pack_const`] of a known name.
+const fn packed(name: &str) -> u128 {
+    pack_const(name.as_bytes())
+}
+
+const PACKED_KNOWN: [u128; 12] = [
+    packed(KNOWN[0]),
+    packed(KNOWN[1]),
+    packed(KNOWN[2]),
+    packed(KNOWN[3]),
+    packed(KNOWN[4]),
+    packed(KNOWN[5]),
+    packed(KNOWN[6]),
+    packed(KNOWN[7]),
+    packed(KNOWN[8]),
+    packed(KNOWN[9]),
+    packed(KNOWN[10]),
+    packed(KNOWN[11]),
+];
+
+const PACKED_DIGEST: u128 = packed("digest");
+
+/// Index into [`KNOWN`] of a parameter name (a token), case-insensitively.
+fn known_index(name: &[u8]) -> Option<usize> {
+    let key = pack_lowercase(name)?;
+    PACKED_KNOWN.iter().position(|&k| k == key)
 }
 
 impl<'a> Cursor<'a> {
@@ -454,7 +534,16 @@ impl<'a> Cursor<'a> {
     }
 
     /// Skips SP/HTAB and line folds (CRLF followed by SP/HTAB, RFC 3261 §25.1 LWS).
+    /// Inlined test for the common case of no white space at all.
+    #[inline]
     fn skip_lws(&mut self) {
+        if matches!(self.peek(), Some(b' ' | b'\t' | b'\r' | b'\n')) {
+            self.skip_lws_slow();
+        }
+    }
+
+    #[inline(never)]
+    fn skip_lws_slow(&mut self) {
         loop {
             match self.peek() {
                 Some(b' ' | b'\t') => self.pos += 1,
@@ -501,9 +590,13 @@ impl<'a> Cursor<'a> {
             // skipped bytes are all qdtext in one pass.
             let rest = self.input.get(self.pos..).unwrap_or(&[]);
             if let Some(stop) = memchr::memchr2(b'"', b'\\', rest) {
-                let clean = rest
-                    .get(..stop)
-                    .is_some_and(|span| span.iter().all(|&c| c >= 0x20 && c != 0x7f || c == b'\t'));
+                // Branch-free so it vectorizes: any control byte but HTAB
+                // (or DEL) sends us to the byte-by-byte path below.
+                let clean = rest.get(..stop).is_some_and(|span| {
+                    !span.iter().fold(false, |bad, &c| {
+                        bad | ((c < 0x20) & (c != b'\t')) | (c == 0x7f)
+                    })
+                });
                 if clean {
                     self.pos += stop;
                 }
@@ -548,5 +641,34 @@ impl<'a> Cursor<'a> {
                 _ => return Err(DigestError::InvalidQuotedByte { offset: self.pos }),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_names_pack_like_runtime_tokens() {
+        for name in KNOWN.iter().chain(&["digest", "x", "sixteen-bytes-ok"]) {
+            assert_eq!(
+                pack_lowercase(name.as_bytes()),
+                Some(packed(name)),
+                "{name}"
+            );
+        }
+        assert_eq!(pack_lowercase(b""), None);
+        assert_eq!(pack_lowercase(&[b'a'; 17]), None);
+        assert_ne!(pack_lowercase(b"nc"), pack_lowercase(b"nc*"));
+    }
+
+    #[test]
+    fn known_index_matches_every_known_name_in_any_case() {
+        for (i, name) in KNOWN.iter().enumerate() {
+            assert_eq!(known_index(name.as_bytes()), Some(i));
+            assert_eq!(known_index(name.to_uppercase().as_bytes()), Some(i));
+        }
+        assert_eq!(known_index(b"x-vendor"), None);
+        assert_eq!(known_index(b""), None);
     }
 }

@@ -50,6 +50,15 @@
 //! assert_eq!(verdict, Verdict::RealmMismatch);
 //! ```
 #![forbid(unsafe_code)]
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic
+    )
+)]
 
 mod algorithm;
 mod challenge;

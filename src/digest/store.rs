@@ -20,7 +20,7 @@ pub const MAX_PASSWORD_LEN: usize = 128;
 /// so a store either keeps the password or one HA1 per algorithm).
 ///
 /// Held inline (no allocation), zeroized on drop, redacted in `Debug`.
-#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+#[derive(Clone)]
 pub struct UserSecret {
     buf: [u8; MAX_PASSWORD_LEN],
     len: u8,
@@ -73,6 +73,18 @@ impl UserSecret {
     }
 }
 
+impl Drop for UserSecret {
+    fn drop(&mut self) {
+        // Bytes past `len` were never written.
+        if let Some(used) = self.buf.get_mut(..usize::from(self.len)) {
+            used.zeroize();
+        }
+        self.len.zeroize();
+    }
+}
+
+impl ZeroizeOnDrop for UserSecret {}
+
 impl fmt::Debug for UserSecret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(if self.is_ha1 {
@@ -106,6 +118,36 @@ pub trait CredentialStore: Send + Sync {
     ) -> Option<UserSecret> {
         let _ = (userhash, realm, algorithm);
         None
+    }
+}
+
+/// Stores behind `Arc`/`Box` (e.g. `Arc<dyn CredentialStore>` shared with
+/// an admin thread) are stores too.
+impl<T: CredentialStore + ?Sized> CredentialStore for std::sync::Arc<T> {
+    fn lookup(&self, username: &[u8], realm: &[u8], algorithm: Algorithm) -> Option<UserSecret> {
+        (**self).lookup(username, realm, algorithm)
+    }
+    fn lookup_userhash(
+        &self,
+        userhash: &[u8],
+        realm: &[u8],
+        algorithm: Algorithm,
+    ) -> Option<UserSecret> {
+        (**self).lookup_userhash(userhash, realm, algorithm)
+    }
+}
+
+impl<T: CredentialStore + ?Sized> CredentialStore for Box<T> {
+    fn lookup(&self, username: &[u8], realm: &[u8], algorithm: Algorithm) -> Option<UserSecret> {
+        (**self).lookup(username, realm, algorithm)
+    }
+    fn lookup_userhash(
+        &self,
+        userhash: &[u8],
+        realm: &[u8],
+        algorithm: Algorithm,
+    ) -> Option<UserSecret> {
+        (**self).lookup_userhash(userhash, realm, algorithm)
     }
 }
 
@@ -145,7 +187,8 @@ impl InMemoryCredentials {
         InMemoryCredentials::default()
     }
 
-    fn entry(&mut self, username: &[u8], realm: &[u8]) -> &mut UserEntry {
+    /// The entry of (`username`, `realm`), created if missing (always `Some`).
+    fn entry(&mut self, username: &[u8], realm: &[u8]) -> Option<&mut UserEntry> {
         for base in [Algorithm::Md5, Algorithm::Sha256, Algorithm::Sha512_256] {
             let hash = base.userhash(username, realm);
             self.by_userhash.insert(
@@ -154,25 +197,22 @@ impl InMemoryCredentials {
             );
         }
         let entries = self.users.entry(username.to_vec()).or_default();
-        let index = match entries.iter().position(|e| e.realm == realm) {
-            Some(i) => i,
-            None => {
-                entries.push(UserEntry {
-                    realm: realm.to_vec(),
-                    password: None,
-                    ha1: Vec::new(),
-                });
-                entries.len() - 1
-            }
-        };
-        &mut entries[index]
+        if !entries.iter().any(|e| e.realm == realm) {
+            entries.push(UserEntry {
+                realm: realm.to_vec(),
+                password: None,
+                ha1: Vec::new(),
+            });
+        }
+        entries.iter_mut().find(|e| e.realm == realm)
     }
 
     /// Stores a password (replacing any previous secret of this user/realm).
     pub fn insert_password(&mut self, username: &[u8], realm: &[u8], password: &[u8]) {
-        let entry = self.entry(username, realm);
-        entry.password = Some(Zeroizing::new(password.to_vec()));
-        entry.ha1.clear();
+        if let Some(entry) = self.entry(username, realm) {
+            entry.password = Some(Zeroizing::new(password.to_vec()));
+            entry.ha1.clear();
+        }
     }
 
     /// Stores an HA1 for `algorithm.base()` (keeping HA1s of other
@@ -184,10 +224,11 @@ impl InMemoryCredentials {
         algorithm: Algorithm,
         ha1: HexDigest,
     ) {
-        let entry = self.entry(username, realm);
-        entry.password = None;
-        entry.ha1.retain(|(a, _)| *a != algorithm.base());
-        entry.ha1.push((algorithm.base(), ha1));
+        if let Some(entry) = self.entry(username, realm) {
+            entry.password = None;
+            entry.ha1.retain(|(a, _)| *a != algorithm.base());
+            entry.ha1.push((algorithm.base(), ha1));
+        }
     }
 
     fn find(&self, username: &[u8], realm: &[u8]) -> Option<&UserEntry> {
@@ -266,6 +307,18 @@ pub trait NonceCountStore: Send + Sync {
     /// # Errors
     /// [`DigestError::Store`] when the backing store is unreachable.
     fn check_and_record(&self, use_: &NonceUse) -> Result<NcCheck, DigestError>;
+}
+
+impl<T: NonceCountStore + ?Sized> NonceCountStore for std::sync::Arc<T> {
+    fn check_and_record(&self, use_: &NonceUse) -> Result<NcCheck, DigestError> {
+        (**self).check_and_record(use_)
+    }
+}
+
+impl<T: NonceCountStore + ?Sized> NonceCountStore for Box<T> {
+    fn check_and_record(&self, use_: &NonceUse) -> Result<NcCheck, DigestError> {
+        (**self).check_and_record(use_)
+    }
 }
 
 struct CountEntry {

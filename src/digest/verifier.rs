@@ -664,17 +664,17 @@ fn uri_matches(check: UriCheck, digest_uri: &ParamValue<'_>, request_uri: &[u8])
         UriCheck::Off => true,
         UriCheck::Strict => digest_uri.eq_bytes(request_uri),
         UriCheck::HostOnly => {
-            let mut buf = [0u8; 512];
-            let given = match digest_uri.unescaped() {
-                Some(plain) => plain,
-                None => match digest_uri.unescape_into(&mut buf) {
-                    Some(unescaped) => unescaped,
-                    None => return false,
-                },
-            };
-            match (host_port(given), host_port(request_uri)) {
+            let same_host = |given: &[u8]| match (host_port(given), host_port(request_uri)) {
                 (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
                 _ => false,
+            };
+            match digest_uri.unescaped() {
+                Some(plain) => same_host(plain),
+                // Rare (a quoted-pair inside a URI): unescape on the stack.
+                None => {
+                    let mut buf = [0u8; 512];
+                    digest_uri.unescape_into(&mut buf).is_some_and(same_host)
+                }
             }
         }
     }
