@@ -114,7 +114,11 @@ fn normalize(c: &mut Criterion) {
     let config = NormalizeConfig::default();
     let mut out = bytes::BytesMut::with_capacity(4096);
     group.bench_function("parse/invite", |b| {
-        b.iter(|| Message::parse(black_box(INVITE)).expect("parse").header_count())
+        b.iter(|| {
+            Message::parse(black_box(INVITE))
+                .expect("parse")
+                .header_count()
+        })
     });
     let msg = Message::parse(INVITE).expect("parse");
     group.bench_function("normalize/invite", |b| {
