@@ -1,14 +1,38 @@
 //! Fuzz body: whatever parses normalizes into a message that parses to
 //! the same fields (start line, every header's kind and value modulo
 //! folding, body), carries none of the non-canonical forms, and
-//! normalizes to itself.
+//! normalizes to itself. Topology hiding rides along: hiding yields a
+//! message that parses (or an error), and opening whatever seals an input
+//! carries never panics.
 
-use voipsec::sip::{HeaderName, Message, NormalizeConfig, normalize};
+use voipsec::sip::{
+    HeaderName, Message, NormalizeConfig, TopologyKey, TopologyPolicy, hide_topology, normalize,
+    restore_topology,
+};
 
 pub fn run(data: &[u8]) {
     for one_value_per_line in [false, true] {
         check(data, NormalizeConfig { one_value_per_line });
     }
+    topology(data);
+}
+
+fn topology(data: &[u8]) {
+    let Ok(msg) = Message::parse(data) else {
+        return;
+    };
+    let key = TopologyKey::new(&[3; 32]);
+    let policy = TopologyPolicy::new("203.0.113.10:5060").expect("a valid address");
+    let mut out = Default::default();
+    if hide_topology(&msg, &policy, &key, &mut out).is_ok() {
+        let hidden = Message::parse(&out).expect("hidden message parses");
+        let mut back = Default::default();
+        // A request's own seals are not for its own restore (Route only),
+        // but whatever happens must be an orderly result.
+        let _ = restore_topology(&hidden, &policy, &key, &mut back);
+    }
+    let mut back = Default::default();
+    let _ = restore_topology(&msg, &policy, &key, &mut back);
 }
 
 /// One header as the comparison sees it: kind, name (lower case, for
