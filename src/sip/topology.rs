@@ -34,7 +34,7 @@ use super::edit::{EditError, Editor};
 use super::header::{Header, HeaderName};
 use super::lexical::is_token_str;
 use super::message::Message;
-use super::normalize;
+use super::normalize::{self, NormalizeConfig};
 use super::uri::Uri;
 use super::via::Via;
 
@@ -314,6 +314,7 @@ pub struct TopologyPolicy<'p> {
     filter: HeaderFilter<'p>,
     param: &'p str,
     max_sealed: usize,
+    normalize: Option<NormalizeConfig>,
 }
 
 impl<'p> TopologyPolicy<'p> {
@@ -336,6 +337,7 @@ impl<'p> TopologyPolicy<'p> {
             filter: HeaderFilter::DEFAULT_DENY,
             param: "vsth",
             max_sealed: 1024,
+            normalize: None,
         })
     }
 
@@ -358,6 +360,13 @@ impl<'p> TopologyPolicy<'p> {
     /// parameter is then at most about 4/3 of that.
     pub fn with_max_sealed(mut self, bytes: usize) -> Self {
         self.max_sealed = bytes.min(MAX_SEALED);
+        self
+    }
+
+    /// Writes hidden and restored messages in canonical form
+    /// ([`normalize`](super::normalize())) in the same single pass.
+    pub fn with_normalize(mut self, config: NormalizeConfig) -> Self {
+        self.normalize = Some(config);
         self
     }
 
@@ -495,6 +504,9 @@ pub fn hide_topology(
     let mut plain = [0u8; MAX_SEALED];
     let mut free: &mut [u8] = &mut arena;
     let mut ed = Editor::new(msg);
+    if let Some(config) = policy.normalize {
+        ed.normalized(config);
+    }
     for (i, h) in msg.headers().enumerate() {
         if !policy.filter.keeps(h.name()) {
             ed.remove(i)?;
@@ -662,6 +674,9 @@ pub fn restore_topology(
     let mut arena = [0u8; 2 * MAX_SEALED];
     let mut free: &mut [u8] = &mut arena;
     let mut ed = Editor::new(msg);
+    if let Some(config) = policy.normalize {
+        ed.normalized(config);
+    }
     if !msg.is_request()
         && let Some(h) = msg.header(HeaderName::Via)
     {
