@@ -663,7 +663,22 @@ fn offset_in(outer: &str, inner: &str) -> Option<usize> {
 /// sealed parameter are replaced by the sets they hold. Writes the result
 /// at the end of `out` and returns the bytes written. A seal that does
 /// not authenticate (forged, altered, another key, another Call-ID) is
-/// [`EditError::SealInvalid`]: drop the message.
+/// [`EditError::SealInvalid`]: drop the message. (The way back is shown
+/// with [`hide_topology`].)
+///
+/// ```
+/// use bytes::BytesMut;
+/// use voipsec::sip::{EditError, Message, TopologyKey, TopologyPolicy, restore_topology};
+/// let forged = b"SIP/2.0 200 OK\r\n\
+/// Via: SIP/2.0/UDP 203.0.113.10;branch=z9hG4bK1;vsth=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\r\n\
+/// Call-ID: c1@pbx\r\nCSeq: 1 INVITE\r\n\r\n";
+/// let (key, policy) = (TopologyKey::new(&[42u8; 32]), TopologyPolicy::new("203.0.113.10")?);
+/// let mut out = BytesMut::new();
+/// let err = restore_topology(&Message::parse(forged)?, &policy, &key, &mut out).unwrap_err();
+/// assert_eq!(err, EditError::SealInvalid);
+/// assert!(out.is_empty());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn restore_topology(
     msg: &Message<'_>,
     policy: &TopologyPolicy<'_>,
