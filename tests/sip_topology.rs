@@ -413,3 +413,29 @@ fn messages_without_seals_pass_restore_unchanged() {
     let no_call_id = b"SIP/2.0 180 Ringing\r\nVia: SIP/2.0/UDP 10.0.0.1;branch=z9hG4bK1\r\n\r\n";
     assert!(matches!(restore(no_call_id), Err(EditError::Sip(_))));
 }
+
+#[test]
+fn hiding_and_normalizing_in_one_pass() {
+    use voipsec::sip::{NormalizeConfig, normalize};
+    let policy = policy().with_normalize(NormalizeConfig::default());
+    let mut out = BytesMut::new();
+    hide_topology(&Message::parse(INVITE).unwrap(), &policy, &key(), &mut out).unwrap();
+    // Already canonical: normalizing changes nothing.
+    let mut again = BytesMut::new();
+    normalize(
+        &Message::parse(&out).unwrap(),
+        &NormalizeConfig::default(),
+        &mut again,
+    )
+    .unwrap();
+    assert_eq!(out, again);
+    let mut back = BytesMut::new();
+    restore_topology(
+        &Message::parse(&response_to(&out)).unwrap(),
+        &policy,
+        &key(),
+        &mut back,
+    )
+    .unwrap();
+    assert_eq!(Message::parse(&back).unwrap().vias().count(), 3);
+}

@@ -34,7 +34,7 @@ use super::edit::{EditError, Editor};
 use super::header::{Header, HeaderName};
 use super::lexical::is_token_str;
 use super::message::Message;
-use super::normalize;
+use super::normalize::{self, NormalizeConfig};
 use super::uri::Uri;
 use super::via::Via;
 
@@ -314,6 +314,7 @@ pub struct TopologyPolicy<'p> {
     filter: HeaderFilter<'p>,
     param: &'p str,
     max_sealed: usize,
+    normalize: Option<NormalizeConfig>,
 }
 
 impl<'p> TopologyPolicy<'p> {
@@ -336,6 +337,7 @@ impl<'p> TopologyPolicy<'p> {
             filter: HeaderFilter::DEFAULT_DENY,
             param: "vsth",
             max_sealed: 1024,
+            normalize: None,
         })
     }
 
@@ -358,6 +360,13 @@ impl<'p> TopologyPolicy<'p> {
     /// parameter is then at most about 4/3 of that.
     pub fn with_max_sealed(mut self, bytes: usize) -> Self {
         self.max_sealed = bytes.min(MAX_SEALED);
+        self
+    }
+
+    /// Writes hidden and restored messages in canonical form
+    /// ([`normalize`](super::normalize())) in the same single pass.
+    pub fn with_normalize(mut self, config: NormalizeConfig) -> Self {
+        self.normalize = Some(config);
         self
     }
 
@@ -495,6 +504,9 @@ pub fn hide_topology(
     let mut plain = [0u8; MAX_SEALED];
     let mut free: &mut [u8] = &mut arena;
     let mut ed = Editor::new(msg);
+    if let Some(config) = policy.normalize {
+        ed.normalized(config);
+    }
     for (i, h) in msg.headers().enumerate() {
         if !policy.filter.keeps(h.name()) {
             ed.remove(i)?;
@@ -651,7 +663,22 @@ fn offset_in(outer: &str, inner: &str) -> Option<usize> {
 /// sealed parameter are replaced by the sets they hold. Writes the result
 /// at the end of `out` and returns the bytes written. A seal that does
 /// not authenticate (forged, altered, another key, another Call-ID) is
-/// [`EditError::SealInvalid`]: drop the message.
+/// [`EditError::SealInvalid`]: drop the message. (The way back is shown
+/// with [`hide_topology`].)
+///
+/// ```
+/// use bytes::BytesMut;
+/// use voipsec::sip::{EditError, Message, TopologyKey, TopologyPolicy, restore_topology};
+/// let forged = b"SIP/2.0 200 OK\r\n\
+/// Via: SIP/2.0/UDP 203.0.113.10;branch=z9hG4bK1;vsth=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\r\n\
+/// Call-ID: c1@pbx\r\nCSeq: 1 INVITE\r\n\r\n";
+/// let (key, policy) = (TopologyKey::new(&[42u8; 32]), TopologyPolicy::new("203.0.113.10")?);
+/// let mut out = BytesMut::new();
+/// let err = restore_topology(&Message::parse(forged)?, &policy, &key, &mut out).unwrap_err();
+/// assert_eq!(err, EditError::SealInvalid);
+/// assert!(out.is_empty());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn restore_topology(
     msg: &Message<'_>,
     policy: &TopologyPolicy<'_>,
@@ -662,6 +689,9 @@ pub fn restore_topology(
     let mut arena = [0u8; 2 * MAX_SEALED];
     let mut free: &mut [u8] = &mut arena;
     let mut ed = Editor::new(msg);
+    if let Some(config) = policy.normalize {
+        ed.normalized(config);
+    }
     if !msg.is_request()
         && let Some(h) = msg.header(HeaderName::Via)
     {
@@ -712,6 +742,7 @@ fn restore_routes<'e>(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 mod tests {
     use super::*;
 
