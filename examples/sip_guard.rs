@@ -598,7 +598,10 @@ impl Guard {
         let hidden = Message::parse(&popped)
             .map_err(|e| e.to_string())
             .and_then(|popped| {
-                let policy = TopologyPolicy::new(&self.public).map_err(|e| e.to_string())?;
+                // Hidden and canonical in one write.
+                let policy = TopologyPolicy::new(&self.public)
+                    .map_err(|e| e.to_string())?
+                    .with_normalize(NormalizeConfig::default());
                 let mut out = BytesMut::with_capacity(popped.as_bytes().len() + 1024);
                 hide_topology(&popped, &policy, &self.topology, &mut out)
                     .map_err(|e| e.to_string())?;

@@ -160,6 +160,25 @@ pub struct CallAdmission {
 
 /// The policy engine. One per thread (or behind a lock): every method takes
 /// `&mut self`, and all memory is reserved at construction.
+///
+/// ```
+/// use std::net::IpAddr;
+/// use voipsec::guard::{Action, Engine, EngineConfig, JsonLinesSink, Rule};
+///
+/// let config = EngineConfig::parse("calls.max_concurrent = 1").unwrap();
+/// let mut engine = Engine::new(config, JsonLinesSink::new(Vec::new())).unwrap();
+/// let phone: IpAddr = "192.0.2.10".parse().unwrap();
+/// // After authentication: a domestic call is admitted and holds a slot…
+/// let call = engine.on_call_start(phone, "alice", "212 555 0100", 0, 0);
+/// assert!(call.decision.action.passes() && call.permit.is_some());
+/// // …so a second one at once is over the account's limit,
+/// let second = engine.on_call_start(phone, "alice", "212 555 0101", 1, 0);
+/// assert_eq!(second.decision.reason.rule, Rule::FraudConcurrentCalls);
+/// // and a premium-rate number is refused whatever the limits.
+/// drop(call);
+/// let premium = engine.on_call_start(phone, "alice", "1 900 555 0100", 2, 0);
+/// assert_eq!(premium.decision.action, Action::Reject);
+/// ```
 pub struct Engine<S: EventSink> {
     config: EngineConfig,
     bans: BanList,
