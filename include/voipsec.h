@@ -16,6 +16,10 @@
 #include <stddef.h>
 #include <stdbool.h>
 
+// Most bytes protecting adds to a packet (SRTCP index 4 + tag 16 + MKI 128):
+// a buffer with `len + VOIPSEC_SRTP_MAX_TRAILER_LEN` capacity always fits.
+#define VOIPSEC_SRTP_MAX_TRAILER_LEN 148
+
 // Result of a C API call. `VOIPSEC_OK` (0) is success; every other value
 // names one failure, and [`voipsec_status_str`] describes it.
 typedef enum {
@@ -49,9 +53,149 @@ typedef enum {
   VOIPSEC_ERR_PANIC = 99,
 } voipsec_status;
 
+// An SRTP/SRTCP context: one direction of one master key, tracking every
+// SSRC it sees (at most 1024), like a libsrtp session with an
+// `ssrc_any_outbound` or `ssrc_any_inbound` policy.
+//
+// The direction is fixed by the first packet call: `voipsec_srtp_protect` /
+// `voipsec_srtcp_protect` make it a sending context, `voipsec_srtp_unprotect`
+// / `voipsec_srtcp_unprotect` a receiving one; a call of the other direction
+// afterwards returns `VOIPSEC_ERR_STATE` (one key must never serve both ways:
+// that would reuse keystream).
+//
+// Thread safety: a context may be moved to another thread, but every call
+// taking it needs exclusive access: serialise calls on one context (one
+// context per direction per call leg is the usual layout). Distinct contexts
+// are independent.
+typedef struct voipsec_srtp voipsec_srtp;
+
+// An SRTP protection profile: one of the `VOIPSEC_SRTP_*` constants.
+//
+// An integer typedef rather than a C enum, the rustls-ffi way: any value a C
+// caller passes is defined behaviour on the Rust side, and a value that
+// names no profile is refused with `VOIPSEC_ERR_INVALID_ARGUMENT`.
+typedef uint32_t voipsec_srtp_profile;
+
+// AES-128 counter mode, HMAC-SHA1 80-bit tag (RFC 3711). Key 16, salt 14.
+#define VOIPSEC_SRTP_AES_CM_128_HMAC_SHA1_80 1
+
+// AES-128 counter mode, HMAC-SHA1 32-bit RTP tag (RFC 3711). Key 16, salt 14.
+#define VOIPSEC_SRTP_AES_CM_128_HMAC_SHA1_32 2
+
+// AES-192 counter mode, HMAC-SHA1 80-bit tag (RFC 6188). Key 24, salt 14.
+#define VOIPSEC_SRTP_AES_192_CM_HMAC_SHA1_80 3
+
+// AES-192 counter mode, HMAC-SHA1 32-bit RTP tag (RFC 6188). Key 24, salt 14.
+#define VOIPSEC_SRTP_AES_192_CM_HMAC_SHA1_32 4
+
+// AES-256 counter mode, HMAC-SHA1 80-bit tag (RFC 6188). Key 32, salt 14.
+#define VOIPSEC_SRTP_AES_256_CM_HMAC_SHA1_80 5
+
+// AES-256 counter mode, HMAC-SHA1 32-bit RTP tag (RFC 6188). Key 32, salt 14.
+#define VOIPSEC_SRTP_AES_256_CM_HMAC_SHA1_32 6
+
+// AES-128-GCM AEAD, 16-byte tag (RFC 7714). Key 16, salt 12.
+#define VOIPSEC_SRTP_AEAD_AES_128_GCM 7
+
+// AES-256-GCM AEAD, 16-byte tag (RFC 7714). Key 32, salt 12.
+#define VOIPSEC_SRTP_AEAD_AES_256_GCM 8
+
+// No encryption, HMAC-SHA1 80-bit tag. Key 16, salt 14.
+#define VOIPSEC_SRTP_NULL_HMAC_SHA1_80 9
+
+// No encryption, HMAC-SHA1 32-bit RTP tag. Key 16, salt 14.
+#define VOIPSEC_SRTP_NULL_HMAC_SHA1_32 10
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+// Creates a context for `profile` keyed with `master_key` (`key_len` bytes)
+// and `master_salt` (`salt_len` bytes), without MKI, and stores it in
+// `*out` (left untouched on error). Free it with `voipsec_srtp_free`.
+//
+// Errors: `VOIPSEC_ERR_NULL_POINTER`; `VOIPSEC_ERR_INVALID_ARGUMENT` for an
+// unknown profile or a key/salt length the profile does not use.
+voipsec_status voipsec_srtp_new(voipsec_srtp_profile profile,
+                                const uint8_t *master_key,
+                                size_t key_len,
+                                const uint8_t *master_salt,
+                                size_t salt_len,
+                                voipsec_srtp **out);
+
+// Creates a context from an SDES `a=crypto` attribute (RFC 4568), with or
+// without the leading `a=crypto:` and trailing CRLF: `attribute_len` bytes
+// at `attribute`. Its suite, key, salt, MKI, lifetime, KDR and
+// `UNENCRYPTED_SRTCP` are applied. Stores the context in `*out`.
+//
+// Errors: `VOIPSEC_ERR_NULL_POINTER`; `VOIPSEC_ERR_PARSE` when the attribute
+// is malformed (or not UTF-8); `VOIPSEC_ERR_INVALID_ARGUMENT` when its
+// parameters are out of range.
+voipsec_status voipsec_srtp_new_from_sdes(const uint8_t *attribute,
+                                          size_t attribute_len,
+                                          voipsec_srtp **out);
+
+// Protects the RTP packet in `buf[0..len]` in place; `buf` holds `cap`
+// bytes. On success `*out_len` is the SRTP length. When `cap` is too small,
+// returns `VOIPSEC_ERR_BUFFER_TOO_SMALL` with the needed capacity in
+// `*out_len` (`len + VOIPSEC_SRTP_MAX_TRAILER_LEN` always suffices).
+//
+// Like libsrtp's `srtp_protect`. Errors: `VOIPSEC_ERR_NULL_POINTER`,
+// `VOIPSEC_ERR_INVALID_ARGUMENT` (`len > cap`), `VOIPSEC_ERR_PARSE` (not
+// RTP), `VOIPSEC_ERR_REPLAY` (sequence number already protected: keystream
+// reuse refused), `VOIPSEC_ERR_KEY_EXPIRED`, `VOIPSEC_ERR_LIMIT` (too many
+// SSRCs), `VOIPSEC_ERR_STATE` (a receiving context).
+voipsec_status voipsec_srtp_protect(voipsec_srtp *ctx,
+                                    uint8_t *buf,
+                                    size_t len,
+                                    size_t cap,
+                                    size_t *out_len);
+
+// Verifies and decrypts the SRTP packet in `buf[0..len]` in place; on
+// success `*out_len` is the RTP length. A failed packet changes nothing
+// (ROC, replay window, streams). `cap` is the buffer size (≥ `len`).
+//
+// Like libsrtp's `srtp_unprotect`. Errors, distinct so a PBX can count
+// attacks: `VOIPSEC_ERR_AUTH_FAILED` (tag mismatch), `VOIPSEC_ERR_REPLAY`,
+// `VOIPSEC_ERR_REPLAY_TOO_OLD`, `VOIPSEC_ERR_KEY_EXPIRED`,
+// `VOIPSEC_ERR_PARSE` (truncated or not SRTP), `VOIPSEC_ERR_NOT_FOUND`
+// (unknown MKI), `VOIPSEC_ERR_LIMIT`, `VOIPSEC_ERR_STATE` (a sending
+// context), `VOIPSEC_ERR_NULL_POINTER`, `VOIPSEC_ERR_INVALID_ARGUMENT`.
+voipsec_status voipsec_srtp_unprotect(voipsec_srtp *ctx,
+                                      uint8_t *buf,
+                                      size_t len,
+                                      size_t cap,
+                                      size_t *out_len);
+
+// Protects the compound RTCP packet in `buf[0..len]` in place with the
+// stream's next SRTCP index; as `voipsec_srtp_protect` otherwise.
+voipsec_status voipsec_srtcp_protect(voipsec_srtp *ctx,
+                                     uint8_t *buf,
+                                     size_t len,
+                                     size_t cap,
+                                     size_t *out_len);
+
+// Verifies and (when its E flag is set) decrypts the SRTCP packet in
+// `buf[0..len]` in place; as `voipsec_srtp_unprotect` otherwise.
+voipsec_status voipsec_srtcp_unprotect(voipsec_srtp *ctx,
+                                       uint8_t *buf,
+                                       size_t len,
+                                       size_t cap,
+                                       size_t *out_len);
+
+// Sets the rollover counter of `ssrc` (RFC 3711 §3.3.1), e.g. when joining a
+// stream in progress; creates the stream if needed and restarts its replay
+// window. Errors: `VOIPSEC_ERR_NULL_POINTER`, `VOIPSEC_ERR_LIMIT`.
+voipsec_status voipsec_srtp_set_roc(voipsec_srtp *ctx, uint32_t ssrc, uint32_t roc);
+
+// Reads the rollover counter of `ssrc` into `*roc`.
+// Errors: `VOIPSEC_ERR_NULL_POINTER`; `VOIPSEC_ERR_NOT_FOUND` when the
+// context tracks no such SSRC.
+voipsec_status voipsec_srtp_get_roc(const voipsec_srtp *ctx, uint32_t ssrc, uint32_t *roc);
+
+// Frees a context and zeroizes its keys. `voipsec_srtp_free(NULL)` is a
+// no-op; `ctx` must not be used afterwards.
+void voipsec_srtp_free(voipsec_srtp *ctx);
 
 // A static, NUL-terminated English description of `status`. Never NULL; the
 // string lives for the whole program and must not be freed.

@@ -18,8 +18,12 @@
 //! `unsafe` block carries a `// SAFETY:` comment.
 // The entry points take raw pointers from C by design and check them before use.
 #![allow(clippy::not_unsafe_ptr_arg_deref)]
+// C names (voipsec_srtp, voipsec_status) are the public ABI, snake_case like libsrtp.
+#![allow(non_camel_case_types)]
 
-// mod boundary; (declared once the first handle lands)
+mod boundary;
+mod srtp;
 mod status;
 
+pub use srtp::*;
 pub use status::{voipsec_status, voipsec_status_str};
