@@ -53,6 +53,16 @@ typedef enum {
   VOIPSEC_ERR_PANIC = 99,
 } voipsec_status;
 
+// A parsed SIP message. It owns a copy of the bytes it was parsed from, so
+// the caller's buffer may be reused as soon as `voipsec_sip_message_parse`
+// returns; every `voipsec_slice` read from the message points into that
+// copy and stays valid until `voipsec_sip_message_free`.
+//
+// Thread safety: read-only after parsing; any number of threads may call
+// the accessors on one message at the same time. Freeing needs exclusive
+// access (no accessor running, no slice used afterwards).
+typedef struct voipsec_sip_message voipsec_sip_message;
+
 // An SRTP/SRTCP context: one direction of one master key, tracking every
 // SSRC it sees (at most 1024), like a libsrtp session with an
 // `ssrc_any_outbound` or `ssrc_any_inbound` policy.
@@ -68,6 +78,32 @@ typedef enum {
 // context per direction per call leg is the usual layout). Distinct contexts
 // are independent.
 typedef struct voipsec_srtp voipsec_srtp;
+
+// A borrowed byte string: `len` bytes at `ptr`, not NUL-terminated (print
+// it with `printf("%.*s", (int)s.len, (const char *)s.ptr)`). `ptr` may be
+// NULL only when `len` is 0. Who owns the bytes, and for how long they stay
+// valid, is stated by the function that returns the slice.
+typedef struct {
+  // First byte.
+  const uint8_t *ptr;
+  // Number of bytes.
+  size_t len;
+} voipsec_slice;
+
+// The first line of a message: a Request-Line or a Status-Line.
+typedef struct {
+  // True for a request (method and request_uri set), false for a
+  // response (status_code and reason set).
+  bool is_request;
+  // The method, e.g. `INVITE` (requests).
+  voipsec_slice method;
+  // The Request-URI as sent (requests).
+  voipsec_slice request_uri;
+  // The status code, 100..=699 (responses; 0 for requests).
+  uint16_t status_code;
+  // The reason phrase, possibly empty (responses).
+  voipsec_slice reason;
+} voipsec_sip_start_line;
 
 // An SRTP protection profile: one of the `VOIPSEC_SRTP_*` constants.
 //
@@ -109,6 +145,86 @@ typedef uint32_t voipsec_srtp_profile;
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+// Parses the SIP message in `buf[0..len]` (one UDP datagram, or one frame
+// from a stream) into `*out`: framing, start line and header index, with
+// the default limits (64 KiB, 128 headers, 8 KiB lines). The header
+// grammar is checked lazily by the accessors.
+//
+// `error_offset` may be NULL; otherwise it receives the byte offset of a
+// parse error (`SIZE_MAX` when the error has none, 0 on success).
+//
+// Errors: `VOIPSEC_ERR_NULL_POINTER`, `VOIPSEC_ERR_PARSE` (malformed),
+// `VOIPSEC_ERR_LIMIT` (a limit exceeded).
+voipsec_status voipsec_sip_message_parse(const uint8_t *buf,
+                                         size_t len,
+                                         voipsec_sip_message **out,
+                                         size_t *error_offset);
+
+// Frees a message. `voipsec_sip_message_free(NULL)` is a no-op; slices
+// read from the message are invalid afterwards.
+void voipsec_sip_message_free(voipsec_sip_message *msg);
+
+// Reads the start line into `*out`.
+voipsec_status voipsec_sip_start_line_get(const voipsec_sip_message *msg,
+                                          voipsec_sip_start_line *out);
+
+// Reads into `*value` the value of the `index`-th (from 0) header field
+// called `name` (`name_len` bytes): case-insensitive, compact and long
+// forms equal (`"i"`, `"call-id"` and `"Call-ID"` all find Call-ID). The
+// value is raw: surrounding white space removed, folding kept.
+//
+// Errors: `VOIPSEC_ERR_NULL_POINTER`; `VOIPSEC_ERR_NOT_FOUND` when there is
+// no such field (iterate with index 0, 1, ... until this);
+// `VOIPSEC_ERR_INVALID_ARGUMENT` when `name` is not UTF-8.
+voipsec_status voipsec_sip_header_get(const voipsec_sip_message *msg,
+                                      const uint8_t *name,
+                                      size_t name_len,
+                                      size_t index,
+                                      voipsec_slice *value);
+
+// The number of header fields (physical header lines; folded continuation
+// lines belong to their field).
+voipsec_status voipsec_sip_header_count(const voipsec_sip_message *msg, size_t *count);
+
+// Reads the name (as sent) and raw value of the `index`-th header field,
+// in message order. Errors: `VOIPSEC_ERR_NULL_POINTER`,
+// `VOIPSEC_ERR_NOT_FOUND` past the last field.
+voipsec_status voipsec_sip_header_at(const voipsec_sip_message *msg,
+                                     size_t index,
+                                     voipsec_slice *name,
+                                     voipsec_slice *value);
+
+// Reads the `branch` parameter of the topmost Via.
+// Errors: `VOIPSEC_ERR_NOT_FOUND` (no Via, or no branch),
+// `VOIPSEC_ERR_PARSE` (malformed Via), `VOIPSEC_ERR_NULL_POINTER`.
+voipsec_status voipsec_sip_via_branch(const voipsec_sip_message *msg, voipsec_slice *branch);
+
+// Reads the `tag` parameter of From. Errors as `voipsec_sip_via_branch`.
+voipsec_status voipsec_sip_from_tag(const voipsec_sip_message *msg, voipsec_slice *tag);
+
+// Reads the `tag` parameter of To (absent in an out-of-dialog request:
+// `VOIPSEC_ERR_NOT_FOUND`). Errors as `voipsec_sip_via_branch`.
+voipsec_status voipsec_sip_to_tag(const voipsec_sip_message *msg, voipsec_slice *tag);
+
+// Reads the Call-ID (checked to be `word[@word]`).
+// Errors: `VOIPSEC_ERR_NOT_FOUND`, `VOIPSEC_ERR_PARSE`, `VOIPSEC_ERR_NULL_POINTER`.
+voipsec_status voipsec_sip_call_id(const voipsec_sip_message *msg, voipsec_slice *call_id);
+
+// Reads the CSeq: its number into `*number` and its method into `*method`.
+// Errors: `VOIPSEC_ERR_NOT_FOUND`, `VOIPSEC_ERR_PARSE`, `VOIPSEC_ERR_NULL_POINTER`.
+voipsec_status voipsec_sip_cseq(const voipsec_sip_message *msg,
+                                uint32_t *number,
+                                voipsec_slice *method);
+
+// Reads the body (possibly empty).
+voipsec_status voipsec_sip_body(const voipsec_sip_message *msg, voipsec_slice *body);
+
+// Checks the grammar of every known header field (RFC 3261 §25): run it
+// on untrusted input before trusting typed values.
+// Errors: `VOIPSEC_ERR_PARSE` / `VOIPSEC_ERR_LIMIT` with the first
+// violation, `VOIPSEC_ERR_NULL_POINTER`.
+voipsec_status voipsec_sip_message_validate(const voipsec_sip_message *msg);
 
 // Creates a context for `profile` keyed with `master_key` (`key_len` bytes)
 // and `master_salt` (`salt_len` bytes), without MKI, and stores it in

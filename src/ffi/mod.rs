@@ -22,8 +22,12 @@
 #![allow(non_camel_case_types)]
 
 mod boundary;
+mod sip;
+mod slice;
 mod srtp;
 mod status;
 
+pub use sip::*;
+pub use slice::voipsec_slice;
 pub use srtp::*;
 pub use status::{voipsec_status, voipsec_status_str};
