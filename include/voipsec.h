@@ -53,6 +53,23 @@ typedef enum {
   VOIPSEC_ERR_PANIC = 99,
 } voipsec_status;
 
+// A digest verifier: realm, algorithms, nonce secret and a bounded
+// nonce-count store (replays are refused).
+//
+// Thread safety: fully thread-safe. Any number of threads may call
+// `voipsec_digest_challenge` and `voipsec_digest_verify` on one verifier at
+// the same time; only `voipsec_digest_verifier_free` needs exclusive access.
+typedef struct voipsec_digest_verifier voipsec_digest_verifier;
+
+// A keyed limiter: at most `limit` checks per `window` for each key, with
+// at most `max_keys` keys tracked (memory stays bounded whatever keys
+// arrive; an evicted key never gets a fresh quota).
+//
+// Thread safety: fully thread-safe (sharded locks inside). Any number of
+// threads may check keys on one limiter at the same time; only
+// `voipsec_ratelimit_free` needs exclusive access.
+typedef struct voipsec_ratelimit voipsec_ratelimit;
+
 // A parsed SIP message. It owns a copy of the bytes it was parsed from, so
 // the caller's buffer may be reused as soon as `voipsec_sip_message_parse`
 // returns; every `voipsec_slice` read from the message points into that
@@ -78,6 +95,33 @@ typedef struct voipsec_sip_message voipsec_sip_message;
 // context per direction per call leg is the usual layout). Distinct contexts
 // are independent.
 typedef struct voipsec_srtp voipsec_srtp;
+
+// Why a verification ended as it did: one of the `VOIPSEC_DIGEST_REASON_*`
+// constants. For the server's counters and logs only: a client must only
+// ever see a new challenge (or 403), never the reason.
+typedef uint32_t voipsec_digest_reason;
+
+// Bit set of digest algorithms a verifier offers and accepts (the `-sess`
+// variants are not offered).
+typedef uint32_t voipsec_digest_algorithms;
+
+// Which challenge header to write: one of the `VOIPSEC_DIGEST_*_AUTHENTICATE`
+// constants.
+typedef uint32_t voipsec_digest_challenge_kind;
+
+// What the caller's secret is: one of the `VOIPSEC_DIGEST_SECRET_*` constants.
+typedef uint32_t voipsec_digest_secret_kind;
+
+// The outcome of a check.
+typedef struct {
+  // Whether the request is admitted (and was counted).
+  bool allowed;
+  // Checks still admissible in the current window.
+  uint32_t remaining;
+  // Milliseconds to wait before retrying (0 when admitted); a SIP
+  // `Retry-After` carries it rounded up to seconds.
+  uint64_t retry_after_ms;
+} voipsec_ratelimit_decision;
 
 // A borrowed byte string: `len` bytes at `ptr`, not NUL-terminated (print
 // it with `printf("%.*s", (int)s.len, (const char *)s.ptr)`). `ptr` may be
@@ -112,6 +156,70 @@ typedef struct {
 // names no profile is refused with `VOIPSEC_ERR_INVALID_ARGUMENT`.
 typedef uint32_t voipsec_srtp_profile;
 
+// `MD5` (RFC 2617): what most deployed SIP phones speak.
+#define VOIPSEC_DIGEST_MD5 1
+
+// `SHA-256` (RFC 7616, RFC 8760).
+#define VOIPSEC_DIGEST_SHA256 2
+
+// `SHA-512-256` (RFC 7616, RFC 8760).
+#define VOIPSEC_DIGEST_SHA512_256 4
+
+// `WWW-Authenticate` (send in a 401; the client answers with `Authorization`).
+#define VOIPSEC_DIGEST_WWW_AUTHENTICATE 1
+
+// `Proxy-Authenticate` (send in a 407; answered with `Proxy-Authorization`).
+#define VOIPSEC_DIGEST_PROXY_AUTHENTICATE 2
+
+// A clear-text password.
+#define VOIPSEC_DIGEST_SECRET_PASSWORD 1
+
+// An HA1, `H(username ":" realm ":" password)` in hex, for the algorithm the
+// credentials use (32 digits for MD5, 64 for SHA-256 and SHA-512-256).
+#define VOIPSEC_DIGEST_SECRET_HA1 2
+
+// The credentials are valid.
+#define VOIPSEC_DIGEST_REASON_AUTHENTICATED 0
+
+// The scheme is not `Digest`.
+#define VOIPSEC_DIGEST_REASON_UNSUPPORTED_SCHEME 1
+
+// The header does not parse, or a parameter is missing or out of range.
+#define VOIPSEC_DIGEST_REASON_MALFORMED 2
+
+// `realm` is not the verifier's.
+#define VOIPSEC_DIGEST_REASON_REALM_MISMATCH 3
+
+// `algorithm` unknown or not enabled.
+#define VOIPSEC_DIGEST_REASON_ALGORITHM_NOT_ALLOWED 4
+
+// `qop` missing, unknown or not enabled.
+#define VOIPSEC_DIGEST_REASON_QOP_NOT_ALLOWED 5
+
+// `userhash=true` is not enabled.
+#define VOIPSEC_DIGEST_REASON_USERHASH_NOT_ALLOWED 6
+
+// `uri` does not match the Request-URI.
+#define VOIPSEC_DIGEST_REASON_URI_MISMATCH 7
+
+// The nonce was not issued by this verifier (or its secret).
+#define VOIPSEC_DIGEST_REASON_INVALID_NONCE 8
+
+// The username is not the one the caller gave the secret for.
+#define VOIPSEC_DIGEST_REASON_UNKNOWN_USER 9
+
+// Wrong response: a wrong password, or a guess.
+#define VOIPSEC_DIGEST_REASON_WRONG_RESPONSE 10
+
+// Right response, expired nonce: challenge again with `stale=true`.
+#define VOIPSEC_DIGEST_REASON_STALE_NONCE 11
+
+// Right response, but its nonce-count was already used: a replay.
+#define VOIPSEC_DIGEST_REASON_REPLAYED_NONCE_COUNT 12
+
+// The nonce-count store failed (fail closed).
+#define VOIPSEC_DIGEST_REASON_STORE_UNAVAILABLE 13
+
 // AES-128 counter mode, HMAC-SHA1 80-bit tag (RFC 3711). Key 16, salt 14.
 #define VOIPSEC_SRTP_AES_CM_128_HMAC_SHA1_80 1
 
@@ -145,6 +253,117 @@ typedef uint32_t voipsec_srtp_profile;
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+// A static, NUL-terminated label for `reason` (the Rust `Verdict::reason`
+// labels, e.g. `"wrong_response"`; `"unknown"` for any other value).
+// Never NULL; must not be freed.
+const char *voipsec_digest_reason_str(voipsec_digest_reason reason);
+
+// Creates a verifier for `realm` (UTF-8, `realm_len` bytes).
+//
+// `secret` signs the stateless nonces: exactly 32 bytes, the same on every
+// node that must accept the others' nonces; or NULL with `secret_len` 0 for
+// a random per-process secret. `algorithms` is a set of `VOIPSEC_DIGEST_*`
+// bits, or 0 for the default (SHA-256 and MD5). Defaults otherwise: qop
+// `auth`, 300 s nonces, Request-URI host check, nonce-counts tracked.
+//
+// Errors: `VOIPSEC_ERR_NULL_POINTER`; `VOIPSEC_ERR_INVALID_ARGUMENT` (realm
+// not UTF-8 or empty, secret not 32 bytes, unknown algorithm bits).
+voipsec_status voipsec_digest_verifier_new(const uint8_t *realm,
+                                           size_t realm_len,
+                                           const uint8_t *secret,
+                                           size_t secret_len,
+                                           voipsec_digest_algorithms algorithms,
+                                           voipsec_digest_verifier **out);
+
+// Frees a verifier. `voipsec_digest_verifier_free(NULL)` is a no-op.
+void voipsec_digest_verifier_free(voipsec_digest_verifier *verifier);
+
+// Writes the challenge header lines for a 401 or 407 into `buf` (`cap`
+// bytes): one `WWW-Authenticate:` / `Proxy-Authenticate:` line per
+// algorithm, strongest first, each ending in CRLF, with one fresh nonce;
+// not NUL-terminated. `*out_len` receives the length, or the needed
+// capacity with `VOIPSEC_ERR_BUFFER_TOO_SMALL` (512 bytes always suffice
+// for realms up to 100 bytes). Pass `stale` true after a
+// `VOIPSEC_DIGEST_REASON_STALE_NONCE` verdict.
+voipsec_status voipsec_digest_challenge(const voipsec_digest_verifier *verifier,
+                                        voipsec_digest_challenge_kind kind,
+                                        bool stale,
+                                        uint8_t *buf,
+                                        size_t cap,
+                                        size_t *out_len);
+
+// Copies the (unescaped) `username` parameter of an `Authorization` /
+// `Proxy-Authorization` header value into `buf` (`cap` bytes), so the
+// caller can look up that user's password or HA1 before
+// `voipsec_digest_verify`. `*out_len` receives the length, or the needed
+// capacity with `VOIPSEC_ERR_BUFFER_TOO_SMALL`.
+//
+// Errors: `VOIPSEC_ERR_PARSE` (not a digest header), `VOIPSEC_ERR_NOT_FOUND`
+// (no `username`, e.g. only RFC 7616 `username*`), `VOIPSEC_ERR_NULL_POINTER`.
+voipsec_status voipsec_digest_username(const uint8_t *authorization,
+                                       size_t authorization_len,
+                                       uint8_t *buf,
+                                       size_t cap,
+                                       size_t *out_len);
+
+// Verifies an `Authorization` / `Proxy-Authorization` header value
+// (`authorization`, without the header name) for a request with `method`
+// and Request-URI `uri`, at the current time, with the secret the caller
+// looked up for `username` (see `voipsec_digest_username`): a password or an
+// HA1 (`secret_kind`).
+//
+// Returns `VOIPSEC_OK` when authenticated and `VOIPSEC_ERR_AUTH_FAILED`
+// when refused; either way `*reason` (may be NULL) says why. Credentials
+// for another username than `username` are refused as
+// `VOIPSEC_DIGEST_REASON_UNKNOWN_USER`. Other errors:
+// `VOIPSEC_ERR_NULL_POINTER`, `VOIPSEC_ERR_INVALID_ARGUMENT` (unknown
+// `secret_kind`, HA1 not 32/64 hex digits, password over 255 bytes,
+// username over 256 bytes).
+voipsec_status voipsec_digest_verify(const voipsec_digest_verifier *verifier,
+                                     const uint8_t *authorization,
+                                     size_t authorization_len,
+                                     const uint8_t *method,
+                                     size_t method_len,
+                                     const uint8_t *uri,
+                                     size_t uri_len,
+                                     const uint8_t *username,
+                                     size_t username_len,
+                                     voipsec_digest_secret_kind secret_kind,
+                                     const uint8_t *secret,
+                                     size_t secret_len,
+                                     voipsec_digest_reason *reason);
+
+// Creates a limiter admitting `limit` (≥ 1) checks per `window_ms`
+// milliseconds (1 ms to 10 years) for each key, tracking at most
+// `max_keys` (≥ 1) byte keys and as many address keys.
+// Errors: `VOIPSEC_ERR_NULL_POINTER`, `VOIPSEC_ERR_INVALID_ARGUMENT`.
+voipsec_status voipsec_ratelimit_new(uint32_t limit,
+                                     uint64_t window_ms,
+                                     size_t max_keys,
+                                     voipsec_ratelimit **out);
+
+// Frees a limiter. `voipsec_ratelimit_free(NULL)` is a no-op.
+void voipsec_ratelimit_free(voipsec_ratelimit *limiter);
+
+// Checks and counts one request for the byte key `key` (`key_len` bytes,
+// e.g. an account name; empty is a valid key) and writes the outcome to
+// `*decision`. Returns `VOIPSEC_OK` whether or not the request is allowed:
+// read `decision->allowed`. Errors: `VOIPSEC_ERR_NULL_POINTER`.
+voipsec_status voipsec_ratelimit_check(const voipsec_ratelimit *limiter,
+                                       const uint8_t *key,
+                                       size_t key_len,
+                                       voipsec_ratelimit_decision *decision);
+
+// Checks and counts one request from the source address `addr`: 4 bytes
+// (IPv4) or 16 bytes (IPv6, limited per /64), network byte order, as in
+// `struct in_addr` / `struct in6_addr`. Returns as
+// `voipsec_ratelimit_check`. Errors: `VOIPSEC_ERR_NULL_POINTER`,
+// `VOIPSEC_ERR_INVALID_ARGUMENT` (`addr_len` neither 4 nor 16).
+voipsec_status voipsec_ratelimit_check_ip(const voipsec_ratelimit *limiter,
+                                          const uint8_t *addr,
+                                          size_t addr_len,
+                                          voipsec_ratelimit_decision *decision);
 
 // Parses the SIP message in `buf[0..len]` (one UDP datagram, or one frame
 // from a stream) into `*out`: framing, start line and header index, with

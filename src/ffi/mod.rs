@@ -22,11 +22,15 @@
 #![allow(non_camel_case_types)]
 
 mod boundary;
+mod digest;
+mod ratelimit;
 mod sip;
 mod slice;
 mod srtp;
 mod status;
 
+pub use digest::*;
+pub use ratelimit::*;
 pub use sip::*;
 pub use slice::voipsec_slice;
 pub use srtp::*;
