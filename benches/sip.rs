@@ -102,4 +102,40 @@ fn parse(c: &mut Criterion) {
 }
 
 criterion_group!(benches, parse);
-criterion_main!(benches);
+
+/// Normalizing the benchmark INVITE (issue 3: sanity + normalize of a
+/// message at most 2x its parse), with the parse it is compared with
+/// measured in the same group:
+/// `cargo bench --bench sip -- sip_normalize --warm-up-time 1 --measurement-time 3`
+fn normalize(c: &mut Criterion) {
+    use voipsec::sip::{Message, NormalizeConfig, normalize};
+    let mut group = c.benchmark_group("sip_normalize");
+    group.throughput(Throughput::Bytes(INVITE.len() as u64));
+    let config = NormalizeConfig::default();
+    let mut out = bytes::BytesMut::with_capacity(4096);
+    group.bench_function("parse/invite", |b| {
+        b.iter(|| {
+            Message::parse(black_box(INVITE))
+                .expect("parse")
+                .header_count()
+        })
+    });
+    let msg = Message::parse(INVITE).expect("parse");
+    group.bench_function("normalize/invite", |b| {
+        b.iter(|| {
+            out.clear();
+            normalize(black_box(&msg), &config, &mut out).expect("normalize")
+        })
+    });
+    group.bench_function("parse+normalize/invite", |b| {
+        b.iter(|| {
+            out.clear();
+            let msg = Message::parse(black_box(INVITE)).expect("parse");
+            normalize(&msg, &config, &mut out).expect("normalize")
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(normalize_benches, normalize);
+criterion_main!(benches, normalize_benches);

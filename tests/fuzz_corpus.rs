@@ -67,3 +67,31 @@ mod srtp_unprotect;
 fn srtp_unprotect_corpus() {
     replay("srtp_unprotect", srtp_unprotect::run);
 }
+
+#[path = "../fuzz/bodies/sip_message.rs"]
+mod sip_message;
+#[test]
+fn sip_message_corpus() {
+    replay("sip_message", sip_message::run);
+}
+
+#[path = "../fuzz/bodies/sip_uri.rs"]
+mod sip_uri;
+#[test]
+fn sip_uri_corpus() {
+    replay("sip_uri", sip_uri::run);
+}
+
+#[path = "../fuzz/bodies/sip_framer.rs"]
+mod sip_framer;
+#[test]
+fn sip_framer_corpus() {
+    replay("sip_framer", sip_framer::run);
+}
+
+#[path = "../fuzz/bodies/sip_normalize.rs"]
+mod sip_normalize;
+#[test]
+fn sip_normalize_corpus() {
+    replay("sip_normalize", sip_normalize::run);
+}

@@ -195,10 +195,9 @@ const LONG: [&str; 8] = [
 ];
 const COMPACT: [&str; 8] = ["v", "f", "t", "i", "CSEQ", "max-FORWARDS", "c", "l"];
 
-/// The fields the tests compare, as owned values.
-fn fields(
-    raw: &[u8],
-) -> (
+/// The fields the tests compare, as owned values: method, user, host,
+/// port, branch, From tag, display name, Call-ID, CSeq, Max-Forwards, body.
+type Fields = (
     String,
     String,
     String,
@@ -210,7 +209,9 @@ fn fields(
     u32,
     u8,
     Vec<u8>,
-) {
+);
+
+fn fields(raw: &[u8]) -> Fields {
     let m = Message::parse(raw).expect("parse");
     m.validate().expect("validate");
     let ruri = m.request_uri().unwrap();

@@ -104,7 +104,7 @@ fn check_valid(name: &str) {
             assert_eq!(c.params().value("newparam"), Some("newvalue"));
             assert!(c.params().contains("secondparam"));
             assert_eq!(c.params().value("q"), Some("0.33"));
-            assert_eq!(m.header(HeaderName::To).unwrap().space_before_colon(), true);
+            assert!(m.header(HeaderName::To).unwrap().space_before_colon());
             assert_eq!((m.content_length(), m.body().len()), (Some(150), 150));
         }
         "intmeth" => {
@@ -291,7 +291,7 @@ fn check_valid(name: &str) {
             assert_eq!(s.code, 200);
             let reason = std::str::from_utf8(s.reason).unwrap();
             assert!(reason.starts_with("= 2**3 * 5**2 "));
-            assert!(reason.chars().any(|c| !c.is_ascii()));
+            assert!(!reason.is_ascii());
             assert_eq!(m.body().len(), 154);
         }
         "noreason" => {

@@ -51,11 +51,17 @@ pub enum Rule {
     MalformedFlood,
     /// The source is already blocked by an earlier decision.
     ActiveBlock,
+    /// A REGISTER or INVITE without valid credentials: challenge it.
+    AuthRequired,
+    /// One account starts new calls faster than its limit.
+    FraudCallRate,
+    /// One account holds more concurrent calls than its limit.
+    FraudConcurrentCalls,
 }
 
 impl Rule {
     /// Every rule, for documentation and exhaustive tests.
-    pub const ALL: [Rule; 14] = [
+    pub const ALL: [Rule; 17] = [
         Rule::Pass,
         Rule::Acl,
         Rule::ScannerUserAgent,
@@ -70,6 +76,9 @@ impl Rule {
         Rule::RequestFlood,
         Rule::MalformedFlood,
         Rule::ActiveBlock,
+        Rule::AuthRequired,
+        Rule::FraudCallRate,
+        Rule::FraudConcurrentCalls,
     ];
 
     /// The stable machine name (`family.rule`), used in JSON events.
@@ -94,6 +103,9 @@ impl Rule {
             Rule::RequestFlood => "flood.requests",
             Rule::MalformedFlood => "flood.malformed",
             Rule::ActiveBlock => "block.active",
+            Rule::AuthRequired => "auth.challenge",
+            Rule::FraudCallRate => "fraud.call_rate",
+            Rule::FraudConcurrentCalls => "fraud.concurrent_calls",
         }
     }
 }

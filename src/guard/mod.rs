@@ -22,6 +22,7 @@
 //! | [`DialPlan`] + [`DestinationPolicy`] | what does this dialed number reach, and is that allowed? |
 //! | [`ProbingDetector`] | is this account probing destinations before a fraud burst? |
 //! | [`GuardConfig`] | all thresholds and lists, from a small text format |
+//! | [`Engine`] + [`EngineConfig`] | all of the above composed with `sip`, `digest` and `ratelimit`: message in, decision and event out |
 //!
 //! ```
 //! use voipsec::guard::{Action, DestinationClass, GuardConfig};
@@ -67,16 +68,19 @@ pub mod acl;
 pub mod ban;
 pub mod bruteforce;
 pub mod config;
+pub mod engine;
 pub mod error;
 pub mod event;
 pub mod fraud;
 pub mod scanner;
+pub mod settings;
 mod tracker;
 
 pub use acl::{Acl, AclAction, AclRule, AclVerdict, Cidr};
 pub use ban::{BanConfig, BanList};
 pub use bruteforce::{BruteForceConfig, BruteForceDetector};
 pub use config::{FloodConfig, GuardConfig};
+pub use engine::{Authentication, CallAdmission, CallPermit, Engine, Inspection, Unread};
 pub use error::GuardError;
 pub use event::{Action, Decision, Event, EventSink, JsonLinesSink, Reason, Rule};
 pub use fraud::{
@@ -85,3 +89,4 @@ pub use fraud::{
 pub use scanner::{
     EnumerationConfig, EnumerationDetector, Fingerprint, MatchKind, ScannerFingerprints,
 };
+pub use settings::{CallLimits, EngineConfig};

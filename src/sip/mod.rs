@@ -35,11 +35,16 @@
 //! # Ok::<(), voipsec::sip::SipError>(())
 //! ```
 #![forbid(unsafe_code)]
-#![deny(
-    clippy::indexing_slicing,
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic
+// Library code must not panic on input: no indexing, unwrap or panic
+// (unit tests may).
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic
+    )
 )]
 
 mod address;
@@ -52,9 +57,15 @@ mod limits;
 mod message;
 mod method;
 mod params;
+pub mod sanity;
 mod uri;
 mod validate;
 mod via;
+
+// The rewriting layer an SBC runs on parsed messages.
+mod edit;
+mod normalize;
+mod topology;
 
 pub use address::{Contact, NameAddr};
 pub use error::SipError;
@@ -67,3 +78,7 @@ pub use method::Method;
 pub use params::{Param, ParamIter, Params};
 pub use uri::{Host, Scheme, Uri, unescape};
 pub use via::Via;
+
+pub use edit::{EditError, Editor, MAX_EDITS};
+pub use normalize::{NormalizeConfig, normalize};
+pub use topology::{HeaderFilter, TopologyKey, TopologyPolicy, hide_topology, restore_topology};

@@ -134,6 +134,8 @@ pub struct Uri<'a> {
     port: Option<u16>,
     params: Params<'a>,
     headers: Option<&'a str>,
+    /// Byte range of `host[:port]` in `raw` (0..0 when there is no host).
+    host_port: (u32, u32),
 }
 
 fn uri_err(offset: usize, reason: &'static str) -> SipError {
@@ -176,6 +178,7 @@ impl<'a> Uri<'a> {
             port: None,
             params: Params::default(),
             headers: None,
+            host_port: (0, 0),
         };
         match scheme {
             Scheme::Sip | Scheme::Sips => uri.parse_sip(rest, base)?,
@@ -241,6 +244,7 @@ impl<'a> Uri<'a> {
             self.port = Some(port.ok_or_else(|| uri_err(hbase + i + 1, "invalid port"))?);
             i += 1 + digits;
         }
+        self.host_port = (hbase as u32, (hbase + i) as u32);
         self.finish_params_headers(hostpart, i, hbase)
     }
 
@@ -336,6 +340,20 @@ impl<'a> Uri<'a> {
     /// The URI parameters.
     pub fn params(&self) -> Params<'a> {
         self.params
+    }
+
+    /// Byte range of `host[:port]` in [`Uri::as_str`] (IPv6 brackets
+    /// included), for `sip:`/`sips:` URIs: what a rewriter replaces to
+    /// change where the URI points.
+    ///
+    /// ```
+    /// use voipsec::sip::Uri;
+    /// let uri = Uri::parse("sip:bob@[2001:db8::1]:5061;lr").unwrap();
+    /// assert_eq!(uri.host_port_range().map(|r| &uri.as_str()[r]), Some("[2001:db8::1]:5061"));
+    /// ```
+    pub fn host_port_range(&self) -> Option<core::ops::Range<usize>> {
+        let (start, end) = self.host_port;
+        (end > start).then_some(start as usize..end as usize)
     }
 
     /// The raw `?headers` part (without `?`), if any.

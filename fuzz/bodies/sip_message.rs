@@ -1,0 +1,53 @@
+//! Fuzz body: parse one datagram, validate it, read every typed field;
+//! ranges stay inside the input and framing invariants hold.
+
+use voipsec::sip::{Contact, Message};
+
+pub fn run(data: &[u8]) {
+    let Ok(msg) = Message::parse(data) else {
+        return;
+    };
+    let valid = msg.validate().is_ok();
+    assert!(msg.as_bytes().len() <= data.len());
+    assert!(msg.body_range().end <= data.len());
+    if let Some(n) = msg.content_length() {
+        assert_eq!(msg.body().len(), n);
+    }
+    for h in msg.headers() {
+        assert!(h.line_range().start < h.line_range().end && h.line_range().end <= data.len());
+        assert!(h.value_range().start <= h.value_range().end);
+        assert!(!h.name().is_empty());
+        for v in h.values() {
+            assert_eq!(v.trim_matches(|c| matches!(c, ' ' | '\t' | '\r' | '\n')), v);
+        }
+    }
+    let _ = msg.request_uri().map(|u| u.user_unescaped());
+    let _ = msg
+        .top_via()
+        .map(|v| (v.branch(), v.received(), v.rport(), v.ttl()));
+    let vias = msg.vias().count();
+    assert!(vias <= msg.limits().max_vias);
+    let _ = msg.from().map(|a| (a.display_name(), a.tag()));
+    let _ = msg.to().map(|a| a.tag());
+    for c in msg.contacts() {
+        if let Ok(Contact::Address(a)) = c {
+            let _ = a.display_name();
+        }
+    }
+    let _ = (
+        msg.call_id(),
+        msg.cseq(),
+        msg.max_forwards(),
+        msg.expires(),
+        msg.content_type(),
+    );
+    if valid {
+        // A valid request's CSeq method is its method (RFC 3261 §8.1.1.5).
+        if let (Some(method), Ok(cseq)) = (msg.method(), msg.cseq()) {
+            assert_eq!(method, cseq.method);
+        }
+        for v in msg.vias() {
+            assert!(v.is_ok(), "validate accepted a bad Via");
+        }
+    }
+}

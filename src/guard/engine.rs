@@ -1,0 +1,866 @@
+//! The engine: where `sip`, `digest`, `ratelimit` and the guard policies
+//! meet. A message (or a call event) goes in; a [`Decision`] comes out, and
+//! every decision that is not a plain allow becomes an [`Event`] for the
+//! sink.
+//!
+//! # The per-message path
+//!
+//! [`Engine::on_datagram`] (or [`Engine::on_message`] for a message the
+//! caller parsed) applies, in this order, stopping at the first refusal:
+//!
+//! 1. **active block** — a banned source is dropped before anything is
+//!    parsed ([`Rule::ActiveBlock`]);
+//! 2. **request flood** — a per-source GCRA ([`FloodConfig`]) answers
+//!    [`Action::Throttle`] with a `Retry-After` ([`Rule::RequestFlood`]);
+//! 3. **parse and sanity** (datagrams) — parsing, then
+//!    [`EngineConfig::sanity`] (grammar, mandatory and duplicate headers,
+//!    hop limit, control characters…); a failure is dropped and counted per
+//!    source; too many in the window block the source
+//!    ([`Rule::MalformedFlood`]);
+//! 4. **ACL** — the method and the account (digest username, else the From
+//!    user; the To user for REGISTER) against the CIDR lists ([`Rule::Acl`]):
+//!    a scoped rule rejects (403), a global rule or the default drops;
+//! 5. **scanner User-Agent** — known tools are dropped silently and banned
+//!    for `scanner.block_for` ([`Rule::ScannerUserAgent`]);
+//! 6. **enumeration** — many distinct target users or OPTIONS from one
+//!    source ([`Rule::ExtensionEnumeration`], [`Rule::OptionsSweep`]);
+//! 7. **challenge** — REGISTER and initial INVITE without credentials get
+//!    [`Action::Challenge`] ([`Rule::AuthRequired`]).
+//!
+//! Then the caller verifies credentials with [`Engine::authenticate`]
+//! (digest failures feed the brute-force counters and escalating bans) and,
+//! for an authenticated initial INVITE, asks [`Engine::on_call_start`]:
+//! destination class, probing burst, new-call rate and concurrent calls per
+//! account (a [`CallPermit`] holds the slot until dropped). Responses sent
+//! to a source go through [`Engine::on_response`] (404/401 patterns), ended
+//! calls through [`Engine::on_call_ended`] (probing).
+//!
+//! # Contract
+//!
+//! * Never fails and never panics on traffic; a sink error is counted
+//!   ([`Engine::sink_errors`]) and the decision still returned.
+//! * Time is injected: `now_ms` is monotonic milliseconds (any origin) for
+//!   every window, `wall_ms` Unix milliseconds for events and nonces.
+//! * The allow path allocates nothing (checked by `tests/guard_engine_alloc.rs`),
+//!   and memory is bounded by configuration whatever the sources.
+//! * A flood cannot flood the log: repeated drops (active blocks, floods,
+//!   malformed messages, challenges) share an event budget
+//!   ([`EngineConfig::noisy_events_per_second`]); the rest are counted in
+//!   [`Engine::suppressed_events`].
+//!
+//! ```
+//! use std::net::IpAddr;
+//! use voipsec::guard::{Action, Engine, EngineConfig, JsonLinesSink, Rule};
+//!
+//! let mut engine = Engine::new(EngineConfig::default(), JsonLinesSink::new(Vec::new())).unwrap();
+//! let scanner: IpAddr = "198.51.100.66".parse().unwrap();
+//! let sweep = b"OPTIONS sip:100@192.0.2.1 SIP/2.0\r\n\
+//! Via: SIP/2.0/UDP 198.51.100.66:5060;branch=z9hG4bK-1\r\n\
+//! From: <sip:100@192.0.2.1>;tag=1\r\nTo: <sip:100@192.0.2.1>\r\n\
+//! Call-ID: 1@x\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\n\
+//! User-Agent: friendly-scanner\r\nContent-Length: 0\r\n\r\n";
+//! let seen = engine.on_datagram(scanner, sweep, 1_000, 1_700_000_000_000);
+//! assert!(matches!(seen.decision.action, Action::Block { .. }));
+//! assert_eq!(seen.decision.reason.rule, Rule::ScannerUserAgent);
+//! // Everything else from that source is now dropped unread.
+//! let again = engine.on_datagram(scanner, b"garbage", 2_000, 1_700_000_001_000);
+//! assert_eq!(again.decision.reason.rule, Rule::ActiveBlock);
+//! let log = String::from_utf8(engine.into_sink().into_inner()).unwrap();
+//! assert!(log.contains("\"rule\":\"scanner.user_agent\""));
+//! ```
+
+use std::collections::hash_map::RandomState;
+use std::fmt;
+use std::hash::BuildHasher;
+use std::net::IpAddr;
+use std::time::Duration;
+
+use super::acl::AclAction;
+use super::ban::BanList;
+use super::bruteforce::BruteForceDetector;
+use super::config::FloodConfig;
+use super::error::GuardError;
+use super::event::{Action, Decision, Event, EventSink, Reason, Rule};
+use super::fraud::ProbingDetector;
+use super::scanner::EnumerationDetector;
+use super::settings::EngineConfig;
+use crate::digest::{
+    CredentialStore, Credentials, DigestError, DigestRequest, NonceCountStore, Verdict, Verifier,
+};
+use crate::ratelimit::{
+    AcquireError, ConcurrencyLimiter, Gcra, IpLimiter, KeyedConfig, KeyedLimiter, Limiter,
+    ManualClock, Permit, SlidingWindow,
+};
+use crate::sip::sanity::Rejection;
+use crate::sip::{HeaderName, Message, Method, SipError};
+
+/// Why [`Engine::on_datagram`] has no message to give back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unread<'a> {
+    /// The source is blocked or flooding: the bytes were not parsed.
+    Refused,
+    /// The datagram does not parse (framing, limits).
+    Parse(SipError),
+    /// The message parsed but failed the sanity checks (grammar included);
+    /// the rejection carries the status code a UAS would answer.
+    Sanity(Rejection<'a>),
+}
+
+/// A parsed datagram and the decision about it ([`Engine::on_datagram`]).
+#[derive(Debug, Clone)]
+pub struct Inspection<'a> {
+    /// What to do with the datagram.
+    pub decision: Decision,
+    /// The message that passed parsing and the sanity checks, or why there
+    /// is none.
+    pub message: Result<Message<'a>, Unread<'a>>,
+}
+
+/// The outcome of [`Engine::authenticate`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Authentication<'a> {
+    /// The verifier's verdict; `None` when the request carried no
+    /// credentials for this method.
+    pub verdict: Option<Verdict>,
+    /// The username the credentials claim (verified only when the verdict
+    /// is authenticated).
+    pub user: Option<&'a str>,
+    /// What to do: allow, challenge again (with `stale` =
+    /// [`Verdict::stale`]), throttle, reject, or block the source.
+    pub decision: Decision,
+}
+
+impl Authentication<'_> {
+    /// The authenticated account, if the credentials were valid.
+    pub fn account(&self) -> Option<&str> {
+        match self.verdict {
+            Some(v) if v.is_authenticated() => self.user,
+            _ => None,
+        }
+    }
+}
+
+/// One open call of an account. Dropping it frees the account's
+/// concurrent-call slot: keep it with the call state and drop it when the
+/// call ends (BYE, CANCEL, a final error response, or a timeout).
+#[derive(Debug)]
+pub struct CallPermit {
+    _permit: Permit<u64>,
+}
+
+/// The answer of [`Engine::on_call_start`].
+#[derive(Debug)]
+pub struct CallAdmission {
+    /// Allow or alert (the call may proceed, and `permit` is set), or the
+    /// refusal.
+    pub decision: Decision,
+    /// The concurrent-call slot, when the call may proceed.
+    pub permit: Option<CallPermit>,
+}
+
+/// The policy engine. One per thread (or behind a lock): every method takes
+/// `&mut self`, and all memory is reserved at construction.
+pub struct Engine<S: EventSink> {
+    config: EngineConfig,
+    bans: BanList,
+    enumeration: EnumerationDetector,
+    brute_force: BruteForceDetector,
+    probing: ProbingDetector,
+    clock: ManualClock,
+    requests: IpLimiter<Gcra, ManualClock>,
+    malformed: IpLimiter<SlidingWindow, ManualClock>,
+    new_calls: KeyedLimiter<u64, SlidingWindow, ManualClock>,
+    concurrent: ConcurrencyLimiter<u64>,
+    noisy: Limiter<Gcra, ManualClock>,
+    accounts: RandomState,
+    /// Whether an ACL rule is scoped to an account (then the claimed
+    /// account is parsed on every request).
+    acl_names_accounts: bool,
+    sink: S,
+    suppressed: u64,
+    sink_errors: u64,
+}
+
+impl<S: EventSink> fmt::Debug for Engine<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Engine")
+            .field("banned_sources", &self.bans.len())
+            .field("suppressed_events", &self.suppressed)
+            .field("sink_errors", &self.sink_errors)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Limits on tables keyed by source address (the ban list's bound).
+fn source_table(config: &EngineConfig) -> KeyedConfig {
+    KeyedConfig::with_max_keys(config.guard.bans.max_sources.max(64))
+}
+
+fn limiter_error(name: &'static str) -> impl FnOnce(crate::ratelimit::Error) -> GuardError {
+    move |_| GuardError::Setting {
+        name,
+        reason: "out of the rate limiter's range",
+    }
+}
+
+impl<S: EventSink> Engine<S> {
+    /// Builds the engine: validates every threshold and reserves every
+    /// table.
+    pub fn new(config: EngineConfig, sink: S) -> Result<Self, GuardError> {
+        let guard = &config.guard;
+        guard.validate()?;
+        config.calls.validate()?;
+        let clock = ManualClock::new();
+        let FloodConfig {
+            requests_per_second,
+            burst,
+            malformed,
+            malformed_window,
+            ..
+        } = guard.flood;
+        // ratelimit groups IPv6 by at most a /64 (RFC 4291 §2.5.4).
+        let v6_len = guard.bans.ipv6_prefix_len.min(64);
+        let requests = IpLimiter::with_clock(
+            Gcra::new(requests_per_second, Duration::from_secs(1), burst.max(1))
+                .map_err(limiter_error("flood.requests_per_second"))?,
+            source_table(&config),
+            v6_len,
+            clock.clone(),
+        )
+        .map_err(limiter_error("flood.requests_per_second"))?;
+        let malformed = IpLimiter::with_clock(
+            SlidingWindow::new(malformed, malformed_window)
+                .map_err(limiter_error("flood.malformed_window"))?,
+            source_table(&config),
+            v6_len,
+            clock.clone(),
+        )
+        .map_err(limiter_error("flood.malformed"))?;
+        let accounts_table = KeyedConfig::with_max_keys(config.calls.max_accounts.max(64));
+        let new_calls = KeyedLimiter::with_clock(
+            SlidingWindow::new(config.calls.rate, config.calls.rate_window)
+                .map_err(limiter_error("calls.rate_window"))?,
+            accounts_table,
+            clock.clone(),
+        )
+        .map_err(limiter_error("calls.max_accounts"))?;
+        let concurrent = ConcurrencyLimiter::new(config.calls.max_concurrent, accounts_table)
+            .map_err(limiter_error("calls.max_concurrent"))?;
+        let per_second = config.noisy_events_per_second.max(1);
+        let noisy = Limiter::with_clock(
+            Gcra::new(per_second, Duration::from_secs(1), per_second)
+                .map_err(limiter_error("events.noisy_per_second"))?,
+            clock.clone(),
+        );
+        Ok(Engine {
+            bans: BanList::new(guard.bans)?,
+            enumeration: EnumerationDetector::new(guard.enumeration)?,
+            brute_force: BruteForceDetector::new(guard.brute_force)?,
+            probing: ProbingDetector::new(guard.probing)?,
+            clock,
+            requests,
+            malformed,
+            new_calls,
+            concurrent,
+            noisy,
+            accounts: RandomState::new(),
+            acl_names_accounts: guard.acl.rules().iter().any(|rule| rule.account.is_some()),
+            sink,
+            suppressed: 0,
+            sink_errors: 0,
+            config,
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &EngineConfig {
+        &self.config
+    }
+
+    /// The event sink.
+    pub fn sink(&self) -> &S {
+        &self.sink
+    }
+
+    /// The event sink, mutably (to flush or rotate it).
+    pub fn sink_mut(&mut self) -> &mut S {
+        &mut self.sink
+    }
+
+    /// Gives the sink back.
+    pub fn into_sink(self) -> S {
+        self.sink
+    }
+
+    /// Events not written because the noisy-event budget was spent.
+    pub fn suppressed_events(&self) -> u64 {
+        self.suppressed
+    }
+
+    /// Events the sink failed to record.
+    pub fn sink_errors(&self) -> u64 {
+        self.sink_errors
+    }
+
+    /// How long `source` stays blocked, if it is.
+    pub fn blocked_for(&self, source: IpAddr, now_ms: u64) -> Option<Duration> {
+        self.bans.remaining(source, now_ms)
+    }
+
+    /// Parses, sanity-checks and screens one UDP datagram from `source`:
+    /// the whole per-message path (see the module docs). A banned or flooding
+    /// source is refused before its bytes are parsed.
+    pub fn on_datagram<'a>(
+        &mut self,
+        source: IpAddr,
+        datagram: &'a [u8],
+        now_ms: u64,
+        wall_ms: u64,
+    ) -> Inspection<'a> {
+        self.tick(now_ms);
+        if let Some(decision) = self.screen_source(source, now_ms, wall_ms) {
+            return Inspection {
+                decision,
+                message: Err(Unread::Refused),
+            };
+        }
+        let parsed = Message::parse_with(datagram, &self.config.sip_limits)
+            .map_err(Unread::Parse)
+            .and_then(|message| match self.config.sanity.check(&message) {
+                Ok(()) => Ok(message),
+                Err(rejection) => Err(Unread::Sanity(rejection)),
+            });
+        match parsed {
+            Ok(message) => Inspection {
+                decision: self.policies(source, &message, now_ms, wall_ms),
+                message: Ok(message),
+            },
+            Err(error) => Inspection {
+                decision: self.count_malformed(source, now_ms, wall_ms),
+                message: Err(error),
+            },
+        }
+    }
+
+    /// Screens a message the caller parsed and sanity-checked (steps 1–2 and
+    /// 4–7 of the module docs). Responses from a source pass the source
+    /// checks only.
+    pub fn on_message(
+        &mut self,
+        source: IpAddr,
+        message: &Message<'_>,
+        now_ms: u64,
+        wall_ms: u64,
+    ) -> Decision {
+        self.tick(now_ms);
+        if let Some(decision) = self.screen_source(source, now_ms, wall_ms) {
+            return decision;
+        }
+        self.policies(source, message, now_ms, wall_ms)
+    }
+
+    /// Counts a message from `source` that failed parsing or the sanity
+    /// checks: dropped, and once `flood.malformed` arrive within
+    /// `flood.malformed_window`, the source is blocked (escalating).
+    pub fn on_malformed(&mut self, source: IpAddr, now_ms: u64, wall_ms: u64) -> Decision {
+        self.tick(now_ms);
+        if let Some(decision) = self.active_block(source, now_ms, wall_ms) {
+            return decision;
+        }
+        self.count_malformed(source, now_ms, wall_ms)
+    }
+
+    /// Feeds the digest verifier's verdict for a request from `source`
+    /// claiming `user`: credential failures count towards brute-force
+    /// detection (a source over its threshold is banned, escalating; an
+    /// account attacked from many sources is throttled, never blocked, so
+    /// attackers cannot lock a victim out); other failures are challenged
+    /// again.
+    pub fn on_auth(
+        &mut self,
+        source: IpAddr,
+        user: &str,
+        verdict: &Verdict,
+        now_ms: u64,
+        wall_ms: u64,
+    ) -> Decision {
+        self.tick(now_ms);
+        if let Some(decision) = self.active_block(source, now_ms, wall_ms) {
+            return decision;
+        }
+        let challenge =
+            |text| Decision::new(Action::Challenge, Reason::new(Rule::AuthRequired, text));
+        let decision = match verdict {
+            Verdict::Authenticated { .. } => {
+                self.brute_force.record_success(source, user, now_ms);
+                return Decision::ALLOW;
+            }
+            v if v.is_credential_failure() => {
+                match self.brute_force.record_failure(source, user, now_ms) {
+                    Some(reason) if reason.rule == Rule::BruteForceSource => {
+                        let duration = self.bans.ban(source, now_ms);
+                        Decision::new(Action::Block { duration }, reason)
+                    }
+                    Some(reason) => Decision::new(
+                        Action::Throttle {
+                            retry_after: self.config.guard.flood.retry_after,
+                        },
+                        reason,
+                    ),
+                    None => challenge("authentication failed"),
+                }
+            }
+            Verdict::StaleNonce => challenge("stale nonce"),
+            Verdict::ReplayedNonceCount => Decision::new(
+                Action::Reject,
+                Reason::new(Rule::AuthRequired, "replayed nonce count"),
+            ),
+            Verdict::StoreUnavailable(_) => Decision::new(
+                Action::Throttle {
+                    retry_after: self.config.guard.flood.retry_after,
+                },
+                Reason::new(Rule::AuthRequired, "nonce store unavailable"),
+            ),
+            _ => challenge("invalid credentials"),
+        };
+        let subject = (!user.is_empty()).then_some(user);
+        if decision.action == Action::Challenge {
+            self.emit_noisy(wall_ms, source, subject, None, decision);
+        } else {
+            self.emit(wall_ms, source, subject, None, decision);
+        }
+        decision
+    }
+
+    /// Verifies the request's credentials with `verifier` (`Authorization`
+    /// for REGISTER, `Proxy-Authorization` otherwise, RFC 3261 §22.2–22.3)
+    /// and feeds the verdict to [`Engine::on_auth`]. `wall_ms` is also the
+    /// nonce clock.
+    pub fn authenticate<'m, C: CredentialStore, N: NonceCountStore>(
+        &mut self,
+        source: IpAddr,
+        message: &Message<'m>,
+        verifier: &Verifier<C, N>,
+        now_ms: u64,
+        wall_ms: u64,
+    ) -> Authentication<'m> {
+        let Some(request) = message.request_line() else {
+            return Authentication {
+                verdict: None,
+                user: None,
+                decision: Decision::ALLOW,
+            };
+        };
+        let Some(value) = credentials_header(message) else {
+            let decision = Decision::new(
+                Action::Challenge,
+                Reason::new(Rule::AuthRequired, "no credentials"),
+            );
+            return Authentication {
+                verdict: None,
+                user: None,
+                decision,
+            };
+        };
+        let digest_request = DigestRequest {
+            method: request.method.as_str().as_bytes(),
+            uri: request.uri.as_bytes(),
+            body: message.body(),
+            client: Some(source),
+        };
+        let now_s = wall_ms / 1000;
+        let (verdict, user) = match Credentials::parse_with(value, &verifier.config().limits) {
+            Ok(creds) => (
+                verifier.verify_credentials(&creds, &digest_request, now_s),
+                username(&creds),
+            ),
+            Err(DigestError::NotDigest { .. }) => (Verdict::UnsupportedScheme, None),
+            Err(e) => (Verdict::Malformed(e), None),
+        };
+        let decision = self.on_auth(source, user.unwrap_or(""), &verdict, now_ms, wall_ms);
+        Authentication {
+            verdict: Some(verdict),
+            user,
+            decision,
+        }
+    }
+
+    /// Admits a new call by `account` from `source` to `dialed` (after
+    /// authentication): the destination class policy, the probing burst,
+    /// the new-call rate and the concurrent calls of the account. On allow
+    /// or alert, the returned [`CallPermit`] holds one concurrent slot.
+    pub fn on_call_start(
+        &mut self,
+        source: IpAddr,
+        account: &str,
+        dialed: &str,
+        now_ms: u64,
+        wall_ms: u64,
+    ) -> CallAdmission {
+        self.tick(now_ms);
+        let refuse = |decision| CallAdmission {
+            decision,
+            permit: None,
+        };
+        if let Some(decision) = self.active_block(source, now_ms, wall_ms) {
+            return refuse(decision);
+        }
+        let class = self.config.guard.dial_plan.classify(dialed);
+        let destination = self.config.guard.destinations.decide(class);
+        let event = |engine: &mut Self, decision| {
+            engine.emit(wall_ms, source, Some(account), Some(dialed), decision);
+            refuse(decision)
+        };
+        if !destination.action.passes() {
+            return event(self, destination);
+        }
+        if let Some(reason) = self.probing.call_started(account, now_ms) {
+            return event(self, Decision::new(Action::Reject, reason));
+        }
+        let key = self.accounts.hash_one(account);
+        let rate = self.new_calls.check(&key);
+        if !rate.is_allowed() {
+            let limit = u64::from(self.config.calls.rate);
+            let decision = Decision::new(
+                Action::Throttle {
+                    retry_after: rate.retry_after.max(Duration::from_secs(1)),
+                },
+                Reason::counted(
+                    Rule::FraudCallRate,
+                    "new calls per account",
+                    limit + 1,
+                    limit,
+                ),
+            );
+            return event(self, decision);
+        }
+        let permit = match self.concurrent.try_acquire(&key) {
+            Ok(permit) => permit,
+            Err(AcquireError::AtLimit { limit }) => {
+                let limit = u64::from(limit);
+                let decision = Decision::new(
+                    Action::Reject,
+                    Reason::counted(
+                        Rule::FraudConcurrentCalls,
+                        "concurrent calls per account",
+                        limit + 1,
+                        limit,
+                    ),
+                );
+                return event(self, decision);
+            }
+            Err(AcquireError::TooManyKeys) => {
+                let decision = Decision::new(
+                    Action::Throttle {
+                        retry_after: self.config.guard.flood.retry_after,
+                    },
+                    Reason::new(Rule::FraudConcurrentCalls, "too many accounts in calls"),
+                );
+                return event(self, decision);
+            }
+        };
+        if destination.action == Action::Alert {
+            self.emit(wall_ms, source, Some(account), Some(dialed), destination);
+        }
+        CallAdmission {
+            decision: destination,
+            permit: Some(CallPermit { _permit: permit }),
+        }
+    }
+
+    /// Records the end of a call by `account` to `dialed` that lasted
+    /// `duration` (zero if unanswered). Short calls to many destinations
+    /// flag the account for probing ([`Action::Alert`]); its next burst is
+    /// refused by [`Engine::on_call_start`].
+    pub fn on_call_ended(
+        &mut self,
+        source: IpAddr,
+        account: &str,
+        dialed: &str,
+        duration: Duration,
+        now_ms: u64,
+        wall_ms: u64,
+    ) -> Decision {
+        self.tick(now_ms);
+        match self.probing.call_ended(account, dialed, duration, now_ms) {
+            Some(reason) => {
+                let decision = Decision::new(Action::Alert, reason);
+                self.emit(wall_ms, source, Some(account), Some(dialed), decision);
+                decision
+            }
+            None => Decision::ALLOW,
+        }
+    }
+
+    /// Records a response with `status` about to be sent to `destination`.
+    /// Too many 404/401/403/407/484 answers to one source mark a scanner:
+    /// the answer is [`Action::Block`] (or [`Action::DropSilently`]) and
+    /// should not be sent.
+    pub fn on_response(
+        &mut self,
+        destination: IpAddr,
+        status: u16,
+        now_ms: u64,
+        wall_ms: u64,
+    ) -> Decision {
+        self.tick(now_ms);
+        match self
+            .enumeration
+            .observe_response(destination, status, now_ms)
+        {
+            Some(reason) => self.scanner_decision(destination, reason, None, None, now_ms, wall_ms),
+            None => Decision::ALLOW,
+        }
+    }
+
+    /// Flushes the sink.
+    pub fn flush(&mut self) -> Result<(), GuardError> {
+        self.sink.flush()
+    }
+
+    fn tick(&self, now_ms: u64) {
+        self.clock.set(Duration::from_millis(now_ms));
+    }
+
+    fn active_block(&mut self, source: IpAddr, now_ms: u64, wall_ms: u64) -> Option<Decision> {
+        let remaining = self.bans.remaining(source, now_ms)?;
+        let decision = Decision::new(
+            Action::Block {
+                duration: remaining,
+            },
+            Reason::new(Rule::ActiveBlock, "source is blocked"),
+        );
+        self.emit_noisy(wall_ms, source, None, None, decision);
+        Some(decision)
+    }
+
+    /// Steps 1–2: active block and request rate.
+    fn screen_source(&mut self, source: IpAddr, now_ms: u64, wall_ms: u64) -> Option<Decision> {
+        if let Some(decision) = self.active_block(source, now_ms, wall_ms) {
+            return Some(decision);
+        }
+        let rate = self.requests.check(source);
+        if rate.is_allowed() {
+            return None;
+        }
+        let flood = self.config.guard.flood;
+        let limit = u64::from(flood.burst.max(flood.requests_per_second));
+        let decision = Decision::new(
+            Action::Throttle {
+                retry_after: flood.retry_after.max(rate.retry_after),
+            },
+            Reason::counted(
+                Rule::RequestFlood,
+                "requests from one source",
+                limit + 1,
+                limit,
+            ),
+        );
+        self.emit_noisy(wall_ms, source, None, None, decision);
+        Some(decision)
+    }
+
+    fn count_malformed(&mut self, source: IpAddr, now_ms: u64, wall_ms: u64) -> Decision {
+        let counted = self.malformed.check(source);
+        let limit = u64::from(self.config.guard.flood.malformed);
+        if counted.is_allowed() {
+            let observed = limit.saturating_sub(u64::from(counted.remaining));
+            let decision = Decision::new(
+                Action::DropSilently,
+                Reason::counted(Rule::MalformedFlood, "malformed message", observed, limit),
+            );
+            self.emit_noisy(wall_ms, source, None, None, decision);
+            return decision;
+        }
+        let duration = self.bans.ban(source, now_ms);
+        let decision = Decision::new(
+            Action::Block { duration },
+            Reason::counted(
+                Rule::MalformedFlood,
+                "malformed messages from one source",
+                limit + 1,
+                limit,
+            ),
+        );
+        self.emit(wall_ms, source, None, None, decision);
+        decision
+    }
+
+    /// Steps 4–7.
+    fn policies(
+        &mut self,
+        source: IpAddr,
+        message: &Message<'_>,
+        now_ms: u64,
+        wall_ms: u64,
+    ) -> Decision {
+        let Some(request) = message.request_line() else {
+            return Decision::ALLOW;
+        };
+        let method = request.method;
+        let credentials = credentials_header(message);
+        let to = message.to().ok();
+        let to_user = to.as_ref().and_then(|to| to.uri().user());
+        // Parsing the credentials and From costs more than every policy
+        // together: the allow path does it only when an ACL rule is scoped
+        // to an account; refusals do it for their event.
+        let account = || account_of(message, method, credentials, to_user);
+        let acl_account = if self.acl_names_accounts {
+            account()
+        } else {
+            None
+        };
+
+        let acl = self
+            .config
+            .guard
+            .acl
+            .check(source, method.as_str(), acl_account);
+        if acl.action == AclAction::Deny {
+            let scoped = acl
+                .rule
+                .is_some_and(|rule| rule.method.is_some() || rule.account.is_some());
+            // A known peer breaking a scoped rule deserves a 403; a source
+            // outside every allowed range learns nothing.
+            let action = if scoped {
+                Action::Reject
+            } else {
+                Action::DropSilently
+            };
+            let decision = Decision::new(action, Reason::new(Rule::Acl, "source not allowed"));
+            self.emit(wall_ms, source, account(), Some(method.as_str()), decision);
+            return decision;
+        }
+
+        if let Some(agent) = message.user_agent()
+            && self.config.guard.scanners.find(agent).is_some()
+        {
+            let reason = Reason::new(Rule::ScannerUserAgent, "known scanner User-Agent");
+            return self.scanner_decision(source, reason, account(), Some(agent), now_ms, wall_ms);
+        }
+
+        let target = to_user.unwrap_or("");
+        if let Some(reason) =
+            self.enumeration
+                .observe_request(source, method.as_str(), target, now_ms)
+        {
+            return self.scanner_decision(source, reason, account(), Some(target), now_ms, wall_ms);
+        }
+
+        let needs_credentials = match method {
+            Method::Register => true,
+            Method::Invite => to.as_ref().is_some_and(|to| to.tag().is_none()),
+            _ => false,
+        };
+        if self.config.require_credentials && needs_credentials && credentials.is_none() {
+            let decision = Decision::new(
+                Action::Challenge,
+                Reason::new(Rule::AuthRequired, "no credentials"),
+            );
+            self.emit_noisy(wall_ms, source, account(), Some(method.as_str()), decision);
+            return decision;
+        }
+        Decision::ALLOW
+    }
+
+    /// Drops a scanner silently, banning it for `scanner_block_for`.
+    fn scanner_decision(
+        &mut self,
+        source: IpAddr,
+        reason: Reason,
+        account: Option<&str>,
+        subject: Option<&str>,
+        now_ms: u64,
+        wall_ms: u64,
+    ) -> Decision {
+        let length = self.config.guard.scanner_block_for;
+        let action = if length.is_zero() {
+            Action::DropSilently
+        } else {
+            self.bans.ban_for(source, length, now_ms);
+            Action::Block { duration: length }
+        };
+        let decision = Decision::new(action, reason);
+        self.emit(wall_ms, source, account, subject, decision);
+        decision
+    }
+
+    fn emit(
+        &mut self,
+        wall_ms: u64,
+        source: IpAddr,
+        account: Option<&str>,
+        subject: Option<&str>,
+        decision: Decision,
+    ) {
+        let event = Event {
+            time_unix_ms: wall_ms,
+            source,
+            account,
+            subject,
+            decision,
+        };
+        if self.sink.record(&event).is_err() {
+            self.sink_errors = self.sink_errors.saturating_add(1);
+        }
+    }
+
+    /// Emits within the noisy-event budget; counts what does not fit.
+    fn emit_noisy(
+        &mut self,
+        wall_ms: u64,
+        source: IpAddr,
+        account: Option<&str>,
+        subject: Option<&str>,
+        decision: Decision,
+    ) {
+        if self.noisy.check().is_allowed() {
+            self.emit(wall_ms, source, account, subject, decision);
+        } else {
+            self.suppressed = self.suppressed.saturating_add(1);
+        }
+    }
+}
+
+/// The credentials header for the request's method: `Authorization` for
+/// REGISTER (a registrar's 401), `Proxy-Authorization` otherwise (a proxy's
+/// 407), either one as a fallback.
+fn credentials_header<'a>(message: &Message<'a>) -> Option<&'a [u8]> {
+    let (first, second) = if message.method() == Some(Method::Register) {
+        (HeaderName::Authorization, HeaderName::ProxyAuthorization)
+    } else {
+        (HeaderName::ProxyAuthorization, HeaderName::Authorization)
+    };
+    message
+        .header(first)
+        .or_else(|| message.header(second))
+        .map(|h| h.value())
+}
+
+/// The account a request claims: the digest username when it carries
+/// credentials, else the To user of a REGISTER (the address of record) or
+/// the From user of anything else.
+fn account_of<'a>(
+    message: &Message<'a>,
+    method: Method<'_>,
+    credentials: Option<&'a [u8]>,
+    to_user: Option<&'a str>,
+) -> Option<&'a str> {
+    let claimed = credentials
+        .and_then(|value| Credentials::parse(value).ok())
+        .and_then(|creds| username(&creds));
+    claimed.or_else(|| {
+        if method == Method::Register {
+            to_user
+        } else {
+            message.from().ok().and_then(|from| from.uri().user())
+        }
+    })
+}
+
+fn username<'a>(creds: &Credentials<'a>) -> Option<&'a str> {
+    creds
+        .username()
+        .and_then(|u| u.unescaped())
+        .and_then(|u| std::str::from_utf8(u).ok())
+}

@@ -1,0 +1,186 @@
+//! The canonical form of a message, so that two parsers can never read it
+//! differently: written by the [`Editor`]'s writer in normalizing mode.
+//!
+//! What changes (and why it is safe, RFC 3261 §7.3.1 and §25.1):
+//!
+//! * compact names become long names, known names get their canonical
+//!   case (`v` → `Via`, `cALL-iD` → `Call-ID`); unknown names are kept as
+//!   sent (names compare case-insensitively, any case is canonical);
+//! * no white space before the colon, exactly one SP after it (none when
+//!   the value is empty), no trailing white space;
+//! * folded lines are unfolded: each `*WSP CRLF 1*WSP` becomes one SP;
+//! * optionally, list headers get one value per field;
+//! * Content-Length is recomputed from the body (and added if absent);
+//! * the start line is rebuilt with single spaces and `SIP/2.0`;
+//! * defects RFC 4475 §3.1.2 lets an element tolerate are removed rather
+//!   than forwarded: `?headers` in the Request-URI (§3.1.2.11, never
+//!   allowed there by RFC 3261 §19.1.1) and a Date that is not an
+//!   RFC 1123 date in GMT (§3.1.2.12, RFC 3261 §20.17) are dropped.
+//!
+//! Header order and body bytes are preserved.
+
+use bytes::BytesMut;
+
+use super::edit::{EditError, Editor};
+use super::header::{Header, HeaderName};
+use super::message::Message;
+
+/// What the normalizer may change beyond the fixed canonical rules.
+///
+/// ```
+/// use voipsec::sip::NormalizeConfig;
+/// let split = NormalizeConfig { one_value_per_line: true, ..NormalizeConfig::default() };
+/// assert!(!NormalizeConfig::default().one_value_per_line);
+/// # let _ = split;
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct NormalizeConfig {
+    /// Write each value of a list header (Via, Route, Contact, Allow... see
+    /// [`HeaderName::is_list`]) as its own field, in order. Fields with an
+    /// empty element are left joined.
+    pub one_value_per_line: bool,
+}
+
+/// Writes the canonical form of `msg` at the end of `out` and returns the
+/// number of bytes written; allocates only when `out` lacks capacity.
+/// Fails only when a request's Request-URI does not parse.
+///
+/// Normalizing is idempotent, and the output parses to the same start
+/// line, headers (modulo folding and white space) and body.
+///
+/// ```
+/// use bytes::BytesMut;
+/// use voipsec::sip::{Message, NormalizeConfig, normalize};
+/// let raw = b"INVITE sip:bob@example.com?Route=%3Csip:x%3E sip/2.0\r\n\
+/// v : SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK1   \r\n\
+/// i:a@b\r\n\
+/// subject: lunch\r\n  tomorrow\r\n\
+/// l: 4\r\n\r\nbody";
+/// let msg = Message::parse(raw)?;
+/// let mut out = BytesMut::with_capacity(256);
+/// normalize(&msg, &NormalizeConfig::default(), &mut out)?;
+/// assert_eq!(&out[..], &b"INVITE sip:bob@example.com SIP/2.0\r\n\
+/// Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK1\r\n\
+/// Call-ID: a@b\r\n\
+/// Subject: lunch tomorrow\r\n\
+/// Content-Length: 4\r\n\r\nbody"[..]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn normalize(
+    msg: &Message<'_>,
+    config: &NormalizeConfig,
+    out: &mut BytesMut,
+) -> Result<usize, EditError> {
+    Editor::new(msg).normalized(*config).write(out)
+}
+
+/// The canonical spelling of a header name: the long name for a known one
+/// (compact forms included), the name as sent otherwise.
+pub(crate) fn canonical_name(name: &str) -> &str {
+    match HeaderName::from_bytes(name.as_bytes()) {
+        HeaderName::Other => name,
+        known => known.as_str(),
+    }
+}
+
+/// True for fields the canonical form drops: a Date that is not an RFC
+/// 1123 date in GMT (RFC 3261 §20.17; RFC 4475 §3.1.2.12).
+pub(crate) fn drops(h: &Header<'_>) -> bool {
+    h.kind() == HeaderName::Date && !is_sip_date(h.value())
+}
+
+/// Where the canonical Request-URI ends: before `?headers`, which RFC 3261
+/// §19.1.1 does not allow in a Request-URI (a proxy must not forward them,
+/// RFC 4475 §3.1.2.11).
+pub(crate) fn request_uri_end(msg: &Message<'_>) -> Result<usize, EditError> {
+    let r = msg
+        .request_line()
+        .ok_or(super::SipError::WrongMessageKind {
+            expected: "request",
+        })?;
+    let uri = msg.request_uri()?;
+    let end = r.uri_offset + r.uri.len();
+    Ok(match uri.headers() {
+        Some(h) => end - h.len() - 1,
+        None => end,
+    })
+}
+
+/// Appends `bytes` with every fold (`*WSP CRLF 1*WSP`, RFC 3261 §7.3.1)
+/// replaced by one SP.
+pub(crate) fn put_unfolded(bytes: &[u8], out: &mut BytesMut) {
+    unfold(bytes, |b| out.extend_from_slice(b));
+}
+
+/// Hands `bytes` to `put` piece by piece, every fold replaced by one SP
+/// (a run of folds and blank continuation lines too: it is all LWS).
+pub(crate) fn unfold(bytes: &[u8], mut put: impl FnMut(&[u8])) {
+    let mut rest = bytes;
+    while let Some(cr) = memchr::memchr(b'\r', rest) {
+        let line = rest.get(..cr).unwrap_or_default();
+        let kept = line
+            .iter()
+            .rposition(|&b| b != b' ' && b != b'\t')
+            .map_or(0, |i| i + 1);
+        put(line.get(..kept).unwrap_or_default());
+        put(b" ");
+        let mut next = cr + 1;
+        while rest
+            .get(next)
+            .is_some_and(|&b| matches!(b, b'\r' | b'\n' | b' ' | b'\t'))
+        {
+            next += 1;
+        }
+        rest = rest.get(next..).unwrap_or_default();
+    }
+    put(rest);
+}
+
+/// `rfc1123-date = wkday "," SP date1 SP time SP "GMT"` (RFC 3261 §25.1),
+/// e.g. `Sat, 13 Nov 2010 23:29:00 GMT`.
+fn is_sip_date(v: &[u8]) -> bool {
+    const DAYS: [&[u8]; 7] = [b"Mon", b"Tue", b"Wed", b"Thu", b"Fri", b"Sat", b"Sun"];
+    const MONTHS: [&[u8]; 12] = [
+        b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov",
+        b"Dec",
+    ];
+    let at = |r: core::ops::Range<usize>| v.get(r).unwrap_or_default();
+    let one_of = |s: &[u8], set: &[&[u8]]| set.iter().any(|w| w.eq_ignore_ascii_case(s));
+    let digits = |s: &[u8]| s.iter().all(u8::is_ascii_digit);
+    v.len() == 29
+        && one_of(at(0..3), &DAYS)
+        && at(3..5) == b", "
+        && digits(at(5..7))
+        && at(7..8) == b" "
+        && one_of(at(8..11), &MONTHS)
+        && at(11..12) == b" "
+        && digits(at(12..16))
+        && at(16..17) == b" "
+        && digits(at(17..19))
+        && at(19..20) == b":"
+        && digits(at(20..22))
+        && at(22..23) == b":"
+        && digits(at(23..25))
+        && at(25..26) == b" "
+        && at(26..29).eq_ignore_ascii_case(b"GMT")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates() {
+        assert!(is_sip_date(b"Sat, 13 Nov 2010 23:29:00 GMT"));
+        assert!(!is_sip_date(b"Fri, 01 Jan 2010 16:00:00 EST"));
+        assert!(!is_sip_date(b"Sat, 13 Nov 2010 23:29:00 GMT "));
+        assert!(!is_sip_date(b""));
+    }
+
+    #[test]
+    fn unfolding() {
+        let mut out = BytesMut::new();
+        put_unfolded(b"a \t\r\n  b\r\n\tc", &mut out);
+        assert_eq!(&out[..], b"a b c");
+    }
+}

@@ -1,0 +1,452 @@
+//! Sanity checks: the policy an SBC or proxy applies to a message that
+//! parsed, each failure a typed reason with the SIP status code to answer
+//! with (at least what Kamailio's `sanity` module checks, and more).
+//!
+//! ```
+//! use voipsec::sip::{Message, sanity::{Reason, Sanity}};
+//! let raw = b"OPTIONS tel:+1-555 SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n\
+//! From: <sip:a@b>;tag=1\r\nTo: <sip:c@d>\r\nCall-ID: x\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 0\r\n\r\n";
+//! let msg = Message::parse(raw).unwrap();
+//! let rejection = Sanity::default().check(&msg).unwrap_err();
+//! assert_eq!(rejection.status, 483);
+//! assert_eq!(rejection.reason, Reason::TooManyHops);
+//! ```
+
+use core::fmt;
+use core::net::{IpAddr, Ipv4Addr};
+
+use super::error::SipError;
+use super::header::HeaderName;
+use super::message::Message;
+use super::method::Method;
+use super::uri::{Host, Scheme};
+
+/// Why a message was refused. [`Rejection::status`] carries the status code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Reason {
+    /// The grammar check ([`Message::validate`]) failed.
+    Grammar(SipError),
+    /// Request-URI scheme other than sip, sips, tel (416, RFC 3261 §8.2.2.1).
+    UnsupportedUriScheme,
+    /// A header RFC 3261 §8.1.1 makes mandatory is missing (400).
+    MissingHeader(&'static str),
+    /// A single-valued header appears more than once (400): two parsers
+    /// picking different copies is the classic smuggling hole.
+    DuplicateHeader(&'static str),
+    /// Max-Forwards is 0 (483, RFC 3261 §16.3 step 3).
+    TooManyHops,
+    /// A body without Content-Type (400, RFC 3261 §20.15).
+    BodyWithoutContentType,
+    /// Content-Length absent where the profile requires it (streams, 400).
+    MissingContentLength,
+    /// An option tag in Proxy-Require / Require is not supported (420, RFC
+    /// 3261 §8.2.2.3); [`Rejection::detail`] names the first one.
+    BadExtension,
+    /// Content-Type not in the accepted list (415).
+    UnsupportedMediaType,
+    /// Top Via branch without the RFC 3261 `z9hG4bK` cookie (400).
+    MissingBranchCookie,
+    /// In-dialog-only method (BYE, ACK, PRACK, UPDATE, INFO, NOTIFY)
+    /// without a To tag (400).
+    MissingToTag,
+    /// Out-of-dialog-only method (REGISTER, PUBLISH) with a To tag (400,
+    /// RFC 3261 §8.1.1.2).
+    UnexpectedToTag,
+    /// A control character (NUL, CR, LF, DEL, C0 other than HT) in a
+    /// header value outside a quoted-pair (400).
+    ControlCharacter {
+        /// Offset of the byte.
+        offset: usize,
+    },
+    /// White space between a header name and its colon (400; legal in
+    /// RFC 3261 but a classic parser-disagreement vector, off by default).
+    SpaceBeforeColon {
+        /// Offset of the header line.
+        offset: usize,
+    },
+    /// A Via sent-by or received address that is broadcast or unspecified
+    /// (400; RFC 4475 §3.3.10: never forward a response there).
+    BadViaAddress,
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Reason::Grammar(e) => write!(f, "{e}"),
+            Reason::UnsupportedUriScheme => f.write_str("unsupported Request-URI scheme"),
+            Reason::MissingHeader(h) => write!(f, "missing {h} header"),
+            Reason::DuplicateHeader(h) => write!(f, "{h} header appears more than once"),
+            Reason::TooManyHops => f.write_str("Max-Forwards is 0"),
+            Reason::BodyWithoutContentType => f.write_str("body without Content-Type"),
+            Reason::MissingContentLength => f.write_str("missing Content-Length"),
+            Reason::BadExtension => f.write_str("unsupported option tag required"),
+            Reason::UnsupportedMediaType => f.write_str("unsupported Content-Type"),
+            Reason::MissingBranchCookie => f.write_str("top Via branch lacks the z9hG4bK cookie"),
+            Reason::MissingToTag => f.write_str("in-dialog request without To tag"),
+            Reason::UnexpectedToTag => f.write_str("out-of-dialog request with To tag"),
+            Reason::ControlCharacter { offset } => write!(f, "control character at byte {offset}"),
+            Reason::SpaceBeforeColon { offset } => {
+                write!(f, "white space before colon at byte {offset}")
+            }
+            Reason::BadViaAddress => f.write_str("broadcast or unspecified Via address"),
+        }
+    }
+}
+
+impl Reason {
+    /// The status code an SBC answers with (RFC 3261 §21).
+    pub fn status(&self) -> u16 {
+        match self {
+            Reason::Grammar(e) => e.status_code(),
+            Reason::UnsupportedUriScheme => 416,
+            Reason::TooManyHops => 483,
+            Reason::BadExtension => 420,
+            Reason::UnsupportedMediaType => 415,
+            _ => 400,
+        }
+    }
+}
+
+/// A refused message: status code, reason, and (for 420) the option tag
+/// to list in the Unsupported header of the answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rejection<'a> {
+    /// Status code to answer with.
+    pub status: u16,
+    /// Why.
+    pub reason: Reason,
+    /// For [`Reason::BadExtension`]: the first unsupported option tag.
+    pub detail: Option<&'a str>,
+}
+
+impl fmt::Display for Rejection<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.status, self.reason)?;
+        if let Some(d) = self.detail {
+            write!(f, " ({d})")?;
+        }
+        Ok(())
+    }
+}
+
+impl From<Reason> for Rejection<'_> {
+    fn from(reason: Reason) -> Self {
+        Rejection {
+            status: reason.status(),
+            reason,
+            detail: None,
+        }
+    }
+}
+
+/// Option tags a typical SBC supports (RFC 3262, 4028, 3891, 3327, 5626, 5627, 4488).
+pub const DEFAULT_SUPPORTED: &[&str] = &[
+    "100rel",
+    "timer",
+    "replaces",
+    "path",
+    "outbound",
+    "gruu",
+    "norefersub",
+];
+
+/// The checks, each on or off. [`Sanity::default`] is the proxy/SBC
+/// profile: everything on except the RFC 3261 branch cookie (RFC 2543
+/// peers and the RFC 4475 `valid` messages `wsinv`/`longreq` lack it),
+/// Require (a UAS concern), white space before colon (legal), a required
+/// Content-Length (set it for streams; the framer already enforces it),
+/// required Max-Forwards (a proxy adds one, RFC 3261 §16.6 step 3) and the
+/// Content-Type allow-list.
+#[derive(Debug, Clone)]
+pub struct Sanity<'c> {
+    /// Run [`Message::validate`] (grammar, CSeq method and range, scalars).
+    pub grammar: bool,
+    /// Request-URI scheme is sip, sips or tel (416).
+    pub request_uri_scheme: bool,
+    /// To, From, CSeq, Call-ID and Via present (RFC 3261 §8.1.1).
+    pub mandatory_headers: bool,
+    /// Max-Forwards present in requests.
+    pub require_max_forwards: bool,
+    /// Max-Forwards 0 is refused with 483.
+    pub hop_limit: bool,
+    /// From, To, Call-ID, CSeq, Max-Forwards, Content-Length, Content-Type
+    /// at most once.
+    pub single_valued: bool,
+    /// A body needs a Content-Type.
+    pub body_needs_content_type: bool,
+    /// Content-Length must be present.
+    pub require_content_length: bool,
+    /// Check Proxy-Require against `supported` (420).
+    pub proxy_require: bool,
+    /// Check Require against `supported` (420).
+    pub require: bool,
+    /// Supported option tags.
+    pub supported: &'c [&'c str],
+    /// Accepted `type/subtype` values; `None` accepts any (415 otherwise).
+    pub content_types: Option<&'c [&'c str]>,
+    /// Top Via branch starts with `z9hG4bK`.
+    pub branch_cookie: bool,
+    /// To-tag rules for in-dialog-only and out-of-dialog-only methods.
+    pub to_tag: bool,
+    /// No control characters in header values (outside quoted-pairs).
+    pub control_characters: bool,
+    /// No white space before a header colon.
+    pub space_before_colon: bool,
+    /// No broadcast or unspecified Via sent-by / received address.
+    pub via_addresses: bool,
+}
+
+impl Default for Sanity<'_> {
+    fn default() -> Self {
+        Sanity {
+            grammar: true,
+            request_uri_scheme: true,
+            mandatory_headers: true,
+            require_max_forwards: false,
+            hop_limit: true,
+            single_valued: true,
+            body_needs_content_type: true,
+            require_content_length: false,
+            proxy_require: true,
+            require: false,
+            supported: DEFAULT_SUPPORTED,
+            content_types: None,
+            branch_cookie: false,
+            to_tag: true,
+            control_characters: true,
+            space_before_colon: false,
+            via_addresses: true,
+        }
+    }
+}
+
+const SINGLE_VALUED: [HeaderName; 7] = [
+    HeaderName::From,
+    HeaderName::To,
+    HeaderName::CallId,
+    HeaderName::CSeq,
+    HeaderName::MaxForwards,
+    HeaderName::ContentLength,
+    HeaderName::ContentType,
+];
+
+const MANDATORY: [HeaderName; 5] = [
+    HeaderName::To,
+    HeaderName::From,
+    HeaderName::CSeq,
+    HeaderName::CallId,
+    HeaderName::Via,
+];
+
+impl<'c> Sanity<'c> {
+    /// Every check off (turn on what you need).
+    pub fn none() -> Self {
+        Sanity {
+            grammar: false,
+            request_uri_scheme: false,
+            mandatory_headers: false,
+            require_max_forwards: false,
+            hop_limit: false,
+            single_valued: false,
+            body_needs_content_type: false,
+            require_content_length: false,
+            proxy_require: false,
+            require: false,
+            supported: &[],
+            content_types: None,
+            branch_cookie: false,
+            to_tag: false,
+            control_characters: false,
+            space_before_colon: false,
+            via_addresses: false,
+        }
+    }
+
+    /// Runs the enabled checks; the first failure is returned.
+    pub fn check<'a>(&self, msg: &Message<'a>) -> Result<(), Rejection<'a>> {
+        if self.grammar {
+            msg.validate()
+                .map_err(|e| Rejection::from(Reason::Grammar(e)))?;
+        }
+        if self.control_characters {
+            check_control_characters(msg)?;
+        }
+        if self.space_before_colon
+            && let Some(h) = msg.headers().find(|h| h.space_before_colon())
+        {
+            return Err(Reason::SpaceBeforeColon {
+                offset: h.name_range().start,
+            }
+            .into());
+        }
+        if self.single_valued {
+            for kind in SINGLE_VALUED {
+                if msg.headers_of(kind).nth(1).is_some() {
+                    return Err(Reason::DuplicateHeader(kind.as_str()).into());
+                }
+            }
+        }
+        if self.mandatory_headers
+            && let Some(kind) = MANDATORY.iter().find(|k| msg.header(**k).is_none())
+        {
+            return Err(Reason::MissingHeader(kind.as_str()).into());
+        }
+        if msg.is_request() {
+            self.check_request(msg)?;
+        }
+        if self.require_content_length && msg.content_length().is_none() {
+            return Err(Reason::MissingContentLength.into());
+        }
+        if self.body_needs_content_type
+            && !msg.body().is_empty()
+            && msg.header(HeaderName::ContentType).is_none()
+        {
+            return Err(Reason::BodyWithoutContentType.into());
+        }
+        if let Some(accepted) = self.content_types
+            && let Ok(ct) = msg.content_type()
+            && !accepted
+                .iter()
+                .any(|a| a.split_once('/').is_some_and(|(t, s)| ct.is(t, s)))
+        {
+            return Err(Reason::UnsupportedMediaType.into());
+        }
+        if self.branch_cookie {
+            let ok = msg
+                .top_via()
+                .ok()
+                .and_then(|v| v.branch())
+                .is_some_and(|b| b.len() > 7 && b.starts_with("z9hG4bK"));
+            if !ok {
+                return Err(Reason::MissingBranchCookie.into());
+            }
+        }
+        if self.via_addresses {
+            check_via_addresses(msg)?;
+        }
+        Ok(())
+    }
+
+    fn check_request<'a>(&self, msg: &Message<'a>) -> Result<(), Rejection<'a>> {
+        let method = msg.method().unwrap_or(Method::Extension(""));
+        if self.request_uri_scheme {
+            match msg.request_uri().map(|u| u.scheme()) {
+                Ok(Scheme::Sip | Scheme::Sips | Scheme::Tel) => {}
+                Ok(Scheme::Other(_)) => return Err(Reason::UnsupportedUriScheme.into()),
+                Err(e) => return Err(Reason::Grammar(e).into()),
+            }
+        }
+        match msg.max_forwards() {
+            Ok(0) if self.hop_limit => return Err(Reason::TooManyHops.into()),
+            Err(SipError::MissingHeader { .. }) if self.require_max_forwards => {
+                return Err(Reason::MissingHeader("Max-Forwards").into());
+            }
+            Err(e @ (SipError::InvalidHeader { .. } | SipError::ValueOutOfRange { .. }))
+                if self.hop_limit =>
+            {
+                return Err(Reason::Grammar(e).into());
+            }
+            _ => {}
+        }
+        for (enabled, kind) in [
+            (self.proxy_require, HeaderName::ProxyRequire),
+            (self.require, HeaderName::Require),
+        ] {
+            if enabled
+                && let Some(tag) = msg
+                    .values(kind)
+                    .find(|t| !self.supported.iter().any(|s| s.eq_ignore_ascii_case(t)))
+            {
+                return Err(Rejection {
+                    status: 420,
+                    reason: Reason::BadExtension,
+                    detail: Some(tag),
+                });
+            }
+        }
+        if self.to_tag {
+            let has_tag = msg.to().ok().and_then(|t| t.tag()).is_some();
+            let in_dialog_only = matches!(
+                method,
+                Method::Bye
+                    | Method::Ack
+                    | Method::Prack
+                    | Method::Update
+                    | Method::Info
+                    | Method::Notify
+            );
+            if in_dialog_only && !has_tag && msg.header(HeaderName::To).is_some() {
+                return Err(Reason::MissingToTag.into());
+            }
+            if matches!(method, Method::Register | Method::Publish) && has_tag {
+                return Err(Reason::UnexpectedToTag.into());
+            }
+        }
+        Ok(())
+    }
+
+    /// The Max-Forwards value to forward with (RFC 3261 §16.6 step 3):
+    /// the received value minus one, 70 when absent, 483 at 0.
+    pub fn next_max_forwards<'a>(msg: &Message<'a>) -> Result<u8, Rejection<'a>> {
+        match msg.max_forwards() {
+            Ok(0) => Err(Reason::TooManyHops.into()),
+            Ok(n) => Ok(n - 1),
+            Err(SipError::MissingHeader { .. }) => Ok(70),
+            Err(e) => Err(Reason::Grammar(e).into()),
+        }
+    }
+
+    /// Every Proxy-Require / Require option tag not in `supported`, for the
+    /// Unsupported header of a 420 answer.
+    pub fn unsupported<'a, 'm>(
+        &'m self,
+        msg: &'m Message<'a>,
+    ) -> impl Iterator<Item = &'a str> + 'm {
+        msg.values(HeaderName::ProxyRequire)
+            .chain(msg.values(HeaderName::Require))
+            .filter(|t| !self.supported.iter().any(|s| s.eq_ignore_ascii_case(t)))
+    }
+}
+
+/// Control characters outside quoted-pairs in header values. (Inside a
+/// quoted string `\` may escape any octet, RFC 3261 §25.1, which RFC 4475
+/// §3.1.1.2 uses for NUL; a raw one is never legal.)
+fn check_control_characters<'a>(msg: &Message<'a>) -> Result<(), Rejection<'a>> {
+    for h in msg.headers() {
+        let base = h.value_range().start;
+        let (mut quoted, mut escaped) = (false, false);
+        for (i, &b) in h.value().iter().enumerate() {
+            if escaped {
+                escaped = false;
+                continue;
+            }
+            match b {
+                b'"' => quoted = !quoted,
+                b'\\' if quoted => escaped = true,
+                // CR LF inside a value span only ever come from folding.
+                b'\r' | b'\n' | b'\t' => {}
+                0..=0x1f | 0x7f => return Err(Reason::ControlCharacter { offset: base + i }.into()),
+                _ => {}
+            }
+        }
+    }
+    Ok(())
+}
+
+fn is_bad_address(host: Host<'_>) -> bool {
+    match host.ip() {
+        Some(IpAddr::V4(v4)) => v4 == Ipv4Addr::BROADCAST || v4.is_unspecified(),
+        Some(IpAddr::V6(v6)) => v6.is_unspecified(),
+        None => false,
+    }
+}
+
+fn check_via_addresses<'a>(msg: &Message<'a>) -> Result<(), Rejection<'a>> {
+    for via in msg.vias().flatten() {
+        if is_bad_address(via.host()) || via.received().is_some_and(is_bad_address) {
+            return Err(Reason::BadViaAddress.into());
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,120 @@
+//! Proves that the engine's allow path — parse, validate, ban look-up,
+//! request rate, ACL, User-Agent fingerprints, enumeration counters, the
+//! credentials' username — allocates nothing per message once its tables
+//! are warm; nor do call admission (with its concurrency permit) and
+//! response accounting.
+//!
+//! A counting global allocator needs `unsafe impl GlobalAlloc`; it only
+//! forwards to the system allocator.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::net::{IpAddr, Ipv4Addr};
+
+use voipsec::guard::{Action, Engine, EngineConfig, JsonLinesSink};
+
+struct Counting;
+
+thread_local! {
+    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+}
+
+fn count() {
+    let _ = ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
+}
+
+// SAFETY: forwards every call unchanged to the system allocator; the
+// thread-local counter is const-initialised and never allocates.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        count();
+        // SAFETY: same contract as the caller's.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        count();
+        // SAFETY: same contract as the caller's.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        count();
+        // SAFETY: same contract as the caller's.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: same contract as the caller's.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn allocations_during(f: impl FnOnce()) -> usize {
+    let before = ALLOCATIONS.with(Cell::get);
+    f();
+    ALLOCATIONS.with(Cell::get) - before
+}
+
+const REGISTER: &[u8] = b"REGISTER sip:guard.test SIP/2.0\r\n\
+Via: SIP/2.0/UDP 10.0.0.10:5060;branch=z9hG4bK-reg1;rport\r\n\
+From: <sip:alice@guard.test>;tag=a1\r\n\
+To: <sip:alice@guard.test>\r\n\
+Call-ID: reg-alice@10.0.0.10\r\n\
+CSeq: 2 REGISTER\r\n\
+Contact: <sip:alice@10.0.0.10:5060>;expires=3600\r\n\
+Max-Forwards: 70\r\n\
+User-Agent: Yealink SIP-T46S 66.86.0.15\r\n\
+Authorization: Digest username=\"alice\", realm=\"guard.test\", nonce=\"abc\", uri=\"sip:guard.test\", response=\"0123456789abcdef0123456789abcdef\", qop=auth, nc=00000001, cnonce=\"0a4f113b\", algorithm=MD5\r\n\
+Content-Length: 0\r\n\r\n";
+
+const INVITE: &[u8] = b"INVITE sip:2125550100@guard.test SIP/2.0\r\n\
+Via: SIP/2.0/UDP 10.0.0.10:5060;branch=z9hG4bK-inv1\r\n\
+From: \"Alice\" <sip:alice@guard.test>;tag=b2\r\n\
+To: <sip:2125550100@guard.test>\r\n\
+Call-ID: inv-alice@10.0.0.10\r\n\
+CSeq: 2 INVITE\r\n\
+Contact: <sip:alice@10.0.0.10:5060>\r\n\
+Max-Forwards: 70\r\n\
+User-Agent: Yealink SIP-T46S 66.86.0.15\r\n\
+Proxy-Authorization: Digest username=\"alice\", realm=\"guard.test\", nonce=\"abc\", uri=\"sip:2125550100@guard.test\", response=\"0123456789abcdef0123456789abcdef\", qop=auth, nc=00000001, cnonce=\"0a4f113b\", algorithm=MD5\r\n\
+Content-Type: application/sdp\r\n\
+Content-Length: 4\r\n\r\nv=0\n";
+
+#[test]
+fn allow_path_does_not_allocate() {
+    assert!(allocations_during(|| drop(std::hint::black_box(Vec::<u8>::with_capacity(8)))) >= 1);
+    let config = EngineConfig::parse(
+        "flood.requests_per_second = 1000000\nflood.burst = 1000000\ncalls.rate = 1000000\n",
+    )
+    .unwrap();
+    let mut engine = Engine::new(config, JsonLinesSink::new(std::io::sink())).unwrap();
+    let sources: Vec<IpAddr> = (0..64u32)
+        .map(|n| IpAddr::V4(Ipv4Addr::from(0x0a00_0000 | n)))
+        .collect();
+    let mut run = |rounds: u64, start: u64| {
+        let mut passed = 0u64;
+        for n in start..start + rounds {
+            let src = sources[(n % 64) as usize];
+            for datagram in [REGISTER, INVITE] {
+                let seen = engine.on_datagram(src, datagram, n, 1_700_000_000_000 + n);
+                passed += u64::from(seen.decision.action == Action::Allow && seen.message.is_ok());
+            }
+            let call = engine.on_call_start(src, "alice", "2125550100", n, 1_700_000_000_000 + n);
+            passed += u64::from(call.permit.is_some());
+            drop(call);
+            passed += u64::from(
+                engine
+                    .on_response(src, 200, n, 1_700_000_000_000 + n)
+                    .action
+                    == Action::Allow,
+            );
+        }
+        passed
+    };
+    assert_eq!(run(2_000, 0), 8_000, "warm-up: everything passes");
+    let mut passed = 0;
+    let allocations = allocations_during(|| passed = run(20_000, 2_000));
+    assert_eq!(passed, 80_000);
+    assert_eq!(allocations, 0, "the engine's allow path allocated");
+}
