@@ -478,14 +478,23 @@ impl<'m, 'a, 'e> Editor<'m, 'a, 'e> {
         let mut has_length = false;
         let mut fields = 0usize;
         let count = self.msg.header_count();
+        // Most fields have no edit: skip the scans of the edit list then.
+        let has_inserts = self.recorded().any(|e| matches!(e, Edit::Insert { .. }));
+        let has_max_forwards = self
+            .recorded()
+            .any(|e| matches!(e, Edit::MaxForwards { .. }));
         for (i, h) in self.msg.headers().enumerate() {
             let i = i as u32;
             let from = out.len();
-            fields += self.write_inserts(i, out);
+            if has_inserts {
+                fields += self.write_inserts(i, out);
+            }
             if !(self.is_removed(i) || self.normalize.is_some() && normalize::drops(&h)) {
                 let value = if h.kind() == HeaderName::ContentLength && recompute_length {
                     has_length = true;
                     Some(body_len)
+                } else if !has_max_forwards {
+                    None
                 } else {
                     self.recorded().find_map(|e| match *e {
                         Edit::MaxForwards { index, value } if index == i => {
@@ -615,7 +624,12 @@ impl<'m, 'a, 'e> Editor<'m, 'a, 'e> {
             out.extend_from_slice(raw.get(v.end..line.end).unwrap_or_default());
             return 1;
         };
-        let name = normalize::canonical_name(h.name());
+        let name = match h.kind() {
+            HeaderName::Other => h.name(),
+            known => known.as_str(),
+        };
+        // Only folded fields hold CRLF: the others need no unfolding scan.
+        let unfold = h.is_folded();
         if value.is_none() && config.one_value_per_line {
             let n = self.write_split(i, h, name, out);
             if n > 0 {
@@ -627,7 +641,7 @@ impl<'m, 'a, 'e> Editor<'m, 'a, 'e> {
         out.extend_from_slice(if empty { b":" } else { b": " });
         match value {
             Some(value) => out.extend_from_slice(value),
-            None => self.put_span(v, i, true, out),
+            None => self.put_span(v, i, unfold, out),
         }
         out.extend_from_slice(b"\r\n");
         1
@@ -664,7 +678,7 @@ impl<'m, 'a, 'e> Editor<'m, 'a, 'e> {
         for (at, v) in elements() {
             out.extend_from_slice(name.as_bytes());
             out.extend_from_slice(b": ");
-            self.put_span(at..at + v.len(), i, true, out);
+            self.put_span(at..at + v.len(), i, h.is_folded(), out);
             out.extend_from_slice(b"\r\n");
             n += 1;
         }
@@ -688,6 +702,10 @@ impl<'m, 'a, 'e> Editor<'m, 'a, 'e> {
                 out.extend_from_slice(bytes);
             }
         };
+        if self.len == 0 {
+            put(range, out);
+            return;
+        }
         let mut cursor = range.start;
         // Splices in order of (start, recording order), without sorting.
         let mut last: Option<(u32, usize)> = None;

@@ -43,7 +43,9 @@ pub struct NormalizeConfig {
 
 /// Writes the canonical form of `msg` at the end of `out` and returns the
 /// number of bytes written; allocates only when `out` lacks capacity.
-/// Fails only when a request's Request-URI does not parse.
+/// Fails when a request's Request-URI holds a `?` and does not parse, or
+/// when the canonical form would break the message's [`Limits`](super::Limits)
+/// (an unfolded line too long, too many fields once split).
 ///
 /// Normalizing is idempotent, and the output parses to the same start
 /// line, headers (modulo folding and white space) and body.
@@ -98,8 +100,13 @@ pub(crate) fn request_uri_end(msg: &Message<'_>) -> Result<usize, EditError> {
         .ok_or(super::SipError::WrongMessageKind {
             expected: "request",
         })?;
-    let uri = msg.request_uri()?;
     let end = r.uri_offset + r.uri.len();
+    // The common case has no `?` at all: no need to parse the URI to know
+    // there are no headers (a `?` may also sit in the user part).
+    if memchr::memchr(b'?', r.uri.as_bytes()).is_none() {
+        return Ok(end);
+    }
+    let uri = msg.request_uri()?;
     Ok(match uri.headers() {
         Some(h) => end - h.len() - 1,
         None => end,
