@@ -61,6 +61,15 @@ typedef enum {
 // the same time; only `voipsec_digest_verifier_free` needs exclusive access.
 typedef struct voipsec_digest_verifier voipsec_digest_verifier;
 
+// The policy engine: per-source flood limits, parse and sanity checks,
+// ACLs, scanner fingerprints, enumeration, challenges and escalating bans.
+// Memory is reserved at creation and bounded by the configuration.
+//
+// Thread safety: not thread-safe. Use one guard per thread, or serialise
+// every call on it with a lock; the event callback runs on the calling
+// thread.
+typedef struct voipsec_guard voipsec_guard;
+
 // A keyed limiter: at most `limit` checks per `window` for each key, with
 // at most `max_keys` keys tracked (memory stays bounded whatever keys
 // arrive; an evicted key never gets a fresh quota).
@@ -112,16 +121,14 @@ typedef uint32_t voipsec_digest_challenge_kind;
 // What the caller's secret is: one of the `VOIPSEC_DIGEST_SECRET_*` constants.
 typedef uint32_t voipsec_digest_secret_kind;
 
-// The outcome of a check.
-typedef struct {
-  // Whether the request is admitted (and was counted).
-  bool allowed;
-  // Checks still admissible in the current window.
-  uint32_t remaining;
-  // Milliseconds to wait before retrying (0 when admitted); a SIP
-  // `Retry-After` carries it rounded up to seconds.
-  uint64_t retry_after_ms;
-} voipsec_ratelimit_decision;
+// Receives each security event as one JSON object ending in `\n` (`len`
+// bytes at `json`, valid only during the call), with the `userdata` given
+// to `voipsec_guard_new`. Called on the thread feeding the guard; it must
+// not call back into the same guard.
+typedef void (*voipsec_guard_event_cb)(void *userdata, const uint8_t *json, size_t len);
+
+// What to do with a message: one of the `VOIPSEC_GUARD_*` action constants.
+typedef uint32_t voipsec_guard_action;
 
 // A borrowed byte string: `len` bytes at `ptr`, not NUL-terminated (print
 // it with `printf("%.*s", (int)s.len, (const char *)s.ptr)`). `ptr` may be
@@ -133,6 +140,39 @@ typedef struct {
   // Number of bytes.
   size_t len;
 } voipsec_slice;
+
+// A decision about one datagram.
+typedef struct {
+  // What to do (`VOIPSEC_GUARD_*`).
+  voipsec_guard_action action;
+  // For THROTTLE the retry-after, for BLOCK the block length, in
+  // milliseconds; 0 otherwise.
+  uint64_t duration_ms;
+  // The rule that fired, a stable machine name (e.g.
+  // `scanner.user_agent`); static, valid for the program's life.
+  voipsec_slice rule;
+  // A short human sentence; static, valid for the program's life.
+  voipsec_slice reason;
+  // What was counted (0 where nothing is).
+  uint64_t observed;
+  // The limit it was compared with (0 where there is none).
+  uint64_t limit;
+  // When the datagram failed parsing or the sanity checks: the status
+  // code a UAS would answer a request with (400, 416, 420, 483, 513...);
+  // 0 when it parsed and passed.
+  uint16_t sip_status;
+} voipsec_guard_decision;
+
+// The outcome of a check.
+typedef struct {
+  // Whether the request is admitted (and was counted).
+  bool allowed;
+  // Checks still admissible in the current window.
+  uint32_t remaining;
+  // Milliseconds to wait before retrying (0 when admitted); a SIP
+  // `Retry-After` carries it rounded up to seconds.
+  uint64_t retry_after_ms;
+} voipsec_ratelimit_decision;
 
 // The first line of a message: a Request-Line or a Status-Line.
 typedef struct {
@@ -219,6 +259,27 @@ typedef uint32_t voipsec_srtp_profile;
 
 // The nonce-count store failed (fail closed).
 #define VOIPSEC_DIGEST_REASON_STORE_UNAVAILABLE 13
+
+// Let it through.
+#define VOIPSEC_GUARD_ALLOW 0
+
+// Let it through and raise the event to an operator.
+#define VOIPSEC_GUARD_ALERT 1
+
+// Answer with a digest challenge (401/407).
+#define VOIPSEC_GUARD_CHALLENGE 2
+
+// Answer 503 with `Retry-After` (`duration_ms`, rounded up to seconds).
+#define VOIPSEC_GUARD_THROTTLE 3
+
+// Answer 403 Forbidden.
+#define VOIPSEC_GUARD_REJECT 4
+
+// Send nothing back.
+#define VOIPSEC_GUARD_DROP 5
+
+// Drop this and everything from the source for `duration_ms`.
+#define VOIPSEC_GUARD_BLOCK 6
 
 // AES-128 counter mode, HMAC-SHA1 80-bit tag (RFC 3711). Key 16, salt 14.
 #define VOIPSEC_SRTP_AES_CM_128_HMAC_SHA1_80 1
@@ -334,6 +395,40 @@ voipsec_status voipsec_digest_verify(const voipsec_digest_verifier *verifier,
                                      size_t secret_len,
                                      voipsec_digest_reason *reason);
 
+// Creates a guard. `config` (`config_len` bytes of UTF-8) is the guard's
+// text configuration (`key = value` lines, see the Rust `EngineConfig`);
+// NULL with 0 for the defaults. `on_event` (may be NULL) receives every
+// security event as a JSON line, with `userdata`.
+//
+// Errors: `VOIPSEC_ERR_NULL_POINTER`; `VOIPSEC_ERR_PARSE` (configuration
+// text invalid); `VOIPSEC_ERR_INVALID_ARGUMENT` (a setting out of range).
+voipsec_status voipsec_guard_new(const uint8_t *config,
+                                 size_t config_len,
+                                 voipsec_guard_event_cb on_event,
+                                 void *userdata,
+                                 voipsec_guard **out);
+
+// Frees a guard. `voipsec_guard_free(NULL)` is a no-op.
+void voipsec_guard_free(voipsec_guard *guard);
+
+// Screens one UDP datagram (`len` bytes) received from the source address
+// `addr` (4 bytes IPv4 or 16 bytes IPv6, network order) at `now_ms`
+// (monotonic milliseconds, any origin: every window uses it) and `wall_ms`
+// (Unix milliseconds, for events): source blocks and floods first, then
+// parsing and sanity checks, then the policies. Writes the decision to
+// `*decision` and returns `VOIPSEC_OK` whatever the decision is.
+//
+// Errors: `VOIPSEC_ERR_NULL_POINTER`, `VOIPSEC_ERR_INVALID_ARGUMENT`
+// (`addr_len` neither 4 nor 16).
+voipsec_status voipsec_guard_on_datagram(voipsec_guard *guard,
+                                         const uint8_t *addr,
+                                         size_t addr_len,
+                                         const uint8_t *datagram,
+                                         size_t len,
+                                         uint64_t now_ms,
+                                         uint64_t wall_ms,
+                                         voipsec_guard_decision *decision);
+
 // Creates a limiter admitting `limit` (≥ 1) checks per `window_ms`
 // milliseconds (1 ms to 10 years) for each key, tracking at most
 // `max_keys` (≥ 1) byte keys and as many address keys.
@@ -444,6 +539,40 @@ voipsec_status voipsec_sip_body(const voipsec_sip_message *msg, voipsec_slice *b
 // Errors: `VOIPSEC_ERR_PARSE` / `VOIPSEC_ERR_LIMIT` with the first
 // violation, `VOIPSEC_ERR_NULL_POINTER`.
 voipsec_status voipsec_sip_message_validate(const voipsec_sip_message *msg);
+
+// Runs the sanity checks an SBC applies before trusting a message (the
+// default profile: grammar, mandatory and duplicate headers, Max-Forwards,
+// Request-URI scheme, Require/Proxy-Require option tags, control
+// characters, Via addresses...).
+//
+// Returns `VOIPSEC_OK` when the message passes (then `*sip_status` is 0),
+// or `VOIPSEC_ERR_REJECTED` with the status code to answer with in
+// `*sip_status` (400, 415, 416, 420, 483, 505, 513...) and an English
+// reason written into `reason` like `snprintf` does: at most
+// `reason_cap - 1` bytes plus a NUL, the full length in `*reason_len`.
+// `reason` may be NULL with `reason_cap` 0; `reason_len` may be NULL.
+// Errors: `VOIPSEC_ERR_NULL_POINTER`.
+voipsec_status voipsec_sip_sanity_check(const voipsec_sip_message *msg,
+                                        uint16_t *sip_status,
+                                        uint8_t *reason,
+                                        size_t reason_cap,
+                                        size_t *reason_len);
+
+// Writes the canonical form of the message into `buf` (`cap` bytes):
+// long header names, no folding, single spaces, Request-URI headers
+// (`?...`) dropped, exact Content-Length, body unchanged; `*out_len`
+// receives its length, or the needed capacity with
+// `VOIPSEC_ERR_BUFFER_TOO_SMALL` (nothing useful is written then).
+// Proxies that forward the normalized form close the parser-disagreement
+// holes (smuggling) that the original spelling may open downstream.
+//
+// Errors: `VOIPSEC_ERR_NULL_POINTER`, `VOIPSEC_ERR_BUFFER_TOO_SMALL`,
+// `VOIPSEC_ERR_PARSE` / `VOIPSEC_ERR_LIMIT` (the Request-URI does not parse,
+// or the canonical form would break a limit).
+voipsec_status voipsec_sip_normalize(const voipsec_sip_message *msg,
+                                     uint8_t *buf,
+                                     size_t cap,
+                                     size_t *out_len);
 
 // Creates a context for `profile` keyed with `master_key` (`key_len` bytes)
 // and `master_salt` (`salt_len` bytes), without MKI, and stores it in

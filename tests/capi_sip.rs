@@ -261,3 +261,108 @@ fn null_pointers_and_bad_names_are_reported() {
     );
     voipsec_sip_message_free(ptr::null_mut());
 }
+
+#[test]
+fn sanity_reports_the_status_and_a_truncated_reason() {
+    let m = parse(
+        b"OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n\
+From: <sip:a@b>;tag=1\r\nTo: <sip:c@d>\r\nCall-ID: x\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\n\r\n",
+    )
+    .unwrap();
+    let (mut code, mut full) = (999u16, 999usize);
+    let mut reason = [0xffu8; 64];
+    assert_eq!(
+        voipsec_sip_sanity_check(m.0, &mut code, reason.as_mut_ptr(), reason.len(), &mut full),
+        VOIPSEC_OK
+    );
+    assert_eq!((code, full, reason[0]), (0, 0, 0));
+
+    let hops = parse(
+        b"OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n\
+From: <sip:a@b>;tag=1\r\nTo: <sip:c@d>\r\nCall-ID: x\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 0\r\n\r\n",
+    )
+    .unwrap();
+    assert_eq!(
+        voipsec_sip_sanity_check(
+            hops.0,
+            &mut code,
+            reason.as_mut_ptr(),
+            reason.len(),
+            &mut full
+        ),
+        VOIPSEC_ERR_REJECTED
+    );
+    assert_eq!(code, 483);
+    let text = std::ffi::CStr::from_bytes_until_nul(&reason)
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert_eq!(text.len(), full);
+    assert!(text.starts_with("483"), "{text}");
+    // Truncated like snprintf, still NUL-terminated; the full length reported.
+    let mut small = [0xffu8; 5];
+    assert_eq!(
+        voipsec_sip_sanity_check(
+            hops.0,
+            &mut code,
+            small.as_mut_ptr(),
+            small.len(),
+            &mut full
+        ),
+        VOIPSEC_ERR_REJECTED
+    );
+    assert_eq!(&small, b"483 \0");
+    assert_eq!(full, text.len());
+    // No reason buffer at all.
+    assert_eq!(
+        voipsec_sip_sanity_check(hops.0, &mut code, ptr::null_mut(), 0, ptr::null_mut()),
+        VOIPSEC_ERR_REJECTED
+    );
+    assert_eq!(
+        voipsec_sip_sanity_check(hops.0, ptr::null_mut(), ptr::null_mut(), 0, ptr::null_mut()),
+        VOIPSEC_ERR_NULL_POINTER
+    );
+}
+
+#[test]
+fn normalize_writes_the_canonical_form_or_reports_the_needed_size() {
+    let m = parse(INVITE).unwrap();
+    let mut n = 0;
+    assert_eq!(
+        voipsec_sip_normalize(m.0, ptr::null_mut(), 0, &mut n),
+        VOIPSEC_ERR_BUFFER_TOO_SMALL
+    );
+    let mut out = vec![0u8; n];
+    let needed = n;
+    assert_eq!(
+        voipsec_sip_normalize(m.0, out.as_mut_ptr(), out.len(), &mut n),
+        VOIPSEC_OK
+    );
+    assert_eq!(n, needed);
+    let text = String::from_utf8(out).unwrap();
+    assert!(
+        text.contains("\r\nVia: SIP/2.0/UDP pc33.example.com;branch=z9hG4bK776asdhds\r\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\r\nCall-ID: a84b4c76e66710@pc33.example.com\r\n"),
+        "{text}"
+    );
+    assert!(text.ends_with("Content-Length: 4\r\n\r\nv=0\n"), "{text}");
+    // Normalizing is idempotent.
+    let again = parse(text.as_bytes()).unwrap();
+    let mut twice = vec![0u8; n];
+    assert_eq!(
+        voipsec_sip_normalize(again.0, twice.as_mut_ptr(), twice.len(), &mut n),
+        VOIPSEC_OK
+    );
+    assert_eq!(twice, text.as_bytes());
+    assert_eq!(
+        voipsec_sip_normalize(ptr::null(), twice.as_mut_ptr(), 1, &mut n),
+        VOIPSEC_ERR_NULL_POINTER
+    );
+    assert_eq!(
+        voipsec_sip_normalize(m.0, twice.as_mut_ptr(), 1, ptr::null_mut()),
+        VOIPSEC_ERR_NULL_POINTER
+    );
+}

@@ -23,6 +23,7 @@
 
 mod boundary;
 mod digest;
+mod guard;
 mod ratelimit;
 mod sip;
 mod slice;
@@ -30,6 +31,7 @@ mod srtp;
 mod status;
 
 pub use digest::*;
+pub use guard::*;
 pub use ratelimit::*;
 pub use sip::*;
 pub use slice::voipsec_slice;

@@ -347,3 +347,114 @@ pub extern "C" fn voipsec_sip_message_validate(msg: *const voipsec_sip_message) 
         Ok(handle.message().validate()?)
     })
 }
+
+/// Writes `text` C-string style into `buf` (`cap` bytes): at most `cap - 1`
+/// bytes and a NUL when `cap > 0`, like `snprintf`; returns the full length.
+fn write_truncated(text: &str, buf: &mut [u8]) -> usize {
+    if let Some(room) = buf.len().checked_sub(1) {
+        let n = text.len().min(room);
+        if let (Some(dst), Some(src)) = (buf.get_mut(..n), text.as_bytes().get(..n)) {
+            dst.copy_from_slice(src);
+        }
+        if let Some(nul) = buf.get_mut(n) {
+            *nul = 0;
+        }
+    }
+    text.len()
+}
+
+/// Runs the sanity checks an SBC applies before trusting a message (the
+/// default profile: grammar, mandatory and duplicate headers, Max-Forwards,
+/// Request-URI scheme, Require/Proxy-Require option tags, control
+/// characters, Via addresses...).
+///
+/// Returns `VOIPSEC_OK` when the message passes (then `*sip_status` is 0),
+/// or `VOIPSEC_ERR_REJECTED` with the status code to answer with in
+/// `*sip_status` (400, 415, 416, 420, 483, 505, 513...) and an English
+/// reason written into `reason` like `snprintf` does: at most
+/// `reason_cap - 1` bytes plus a NUL, the full length in `*reason_len`.
+/// `reason` may be NULL with `reason_cap` 0; `reason_len` may be NULL.
+/// Errors: `VOIPSEC_ERR_NULL_POINTER`.
+#[unsafe(no_mangle)]
+pub extern "C" fn voipsec_sip_sanity_check(
+    msg: *const voipsec_sip_message,
+    sip_status: *mut u16,
+    reason: *mut u8,
+    reason_cap: usize,
+    reason_len: *mut usize,
+) -> voipsec_status {
+    catch(|| {
+        if sip_status.is_null() {
+            return Err(voipsec_status::VOIPSEC_ERR_NULL_POINTER);
+        }
+        // SAFETY: a non-NULL `msg` comes from voipsec_sip_message_parse and
+        // is not being freed concurrently (the handle's contract).
+        let handle = unsafe { boundary::handle(msg) }?;
+        // SAFETY: the caller passes `reason_cap` writable bytes at `reason`.
+        let buf = unsafe { boundary::bytes_mut(reason, reason_cap) }?;
+        let verdict = crate::sip::sanity::Sanity::default().check(handle.message());
+        let (code, text, status) = match verdict {
+            Ok(()) => (0, String::new(), Ok(())),
+            Err(rejection) => (
+                rejection.status,
+                rejection.to_string(),
+                Err(voipsec_status::VOIPSEC_ERR_REJECTED),
+            ),
+        };
+        let full = write_truncated(&text, buf);
+        // SAFETY: `sip_status` is non-NULL and valid for a write.
+        unsafe { boundary::write_out(sip_status, code) }?;
+        if !reason_len.is_null() {
+            // SAFETY: non-NULL and valid for a write (header contract).
+            unsafe { boundary::write_out(reason_len, full) }?;
+        }
+        status
+    })
+}
+
+/// Writes the canonical form of the message into `buf` (`cap` bytes):
+/// long header names, no folding, single spaces, Request-URI headers
+/// (`?...`) dropped, exact Content-Length, body unchanged; `*out_len`
+/// receives its length, or the needed capacity with
+/// `VOIPSEC_ERR_BUFFER_TOO_SMALL` (nothing useful is written then).
+/// Proxies that forward the normalized form close the parser-disagreement
+/// holes (smuggling) that the original spelling may open downstream.
+///
+/// Errors: `VOIPSEC_ERR_NULL_POINTER`, `VOIPSEC_ERR_BUFFER_TOO_SMALL`,
+/// `VOIPSEC_ERR_PARSE` / `VOIPSEC_ERR_LIMIT` (the Request-URI does not parse,
+/// or the canonical form would break a limit).
+#[unsafe(no_mangle)]
+pub extern "C" fn voipsec_sip_normalize(
+    msg: *const voipsec_sip_message,
+    buf: *mut u8,
+    cap: usize,
+    out_len: *mut usize,
+) -> voipsec_status {
+    catch(|| {
+        if out_len.is_null() {
+            return Err(voipsec_status::VOIPSEC_ERR_NULL_POINTER);
+        }
+        // SAFETY: a non-NULL `msg` comes from voipsec_sip_message_parse and
+        // is not being freed concurrently (the handle's contract).
+        let handle = unsafe { boundary::handle(msg) }?;
+        // SAFETY: the caller passes `cap` writable bytes at `buf`.
+        let buf = unsafe { boundary::bytes_mut(buf, cap) }?;
+        let message = handle.message();
+        let mut canonical = bytes::BytesMut::with_capacity(message.as_bytes().len() + 64);
+        crate::sip::normalize(
+            message,
+            &crate::sip::NormalizeConfig::default(),
+            &mut canonical,
+        )
+        .map_err(|e| match e {
+            crate::sip::EditError::Sip(e) => e.into(),
+            _ => voipsec_status::VOIPSEC_ERR_PARSE,
+        })?;
+        let fits = buf
+            .get_mut(..canonical.len())
+            .map(|dst| dst.copy_from_slice(&canonical));
+        // SAFETY: `out_len` is non-NULL and valid for a write (header contract).
+        unsafe { boundary::write_out(out_len, canonical.len()) }?;
+        fits.ok_or(voipsec_status::VOIPSEC_ERR_BUFFER_TOO_SMALL)
+    })
+}
