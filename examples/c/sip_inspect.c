@@ -8,6 +8,7 @@
  */
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <voipsec.h>
 
@@ -78,6 +79,25 @@ int main(int argc, char **argv) {
   if (voipsec_sip_body(msg, &body) == VOIPSEC_OK) printf("body       %zu bytes\n", body.len);
   st = voipsec_sip_message_validate(msg);
   printf("grammar    %s\n", voipsec_status_str(st));
+
+  /* What an SBC answers, and the canonical form it would forward. */
+  uint16_t answer = 0;
+  char why[128];
+  size_t why_len = 0;
+  voipsec_status sane = voipsec_sip_sanity_check(msg, &answer, (uint8_t *)why, sizeof why, &why_len);
+  if (sane == VOIPSEC_OK)
+    printf("sanity     ok\n");
+  else
+    printf("sanity     %s: answer %u (%s%s)\n", voipsec_status_str(sane), (unsigned)answer, why,
+           why_len >= sizeof why ? "..." : "");
+  size_t needed = 0;
+  if (voipsec_sip_normalize(msg, NULL, 0, &needed) == VOIPSEC_ERR_BUFFER_TOO_SMALL) {
+    uint8_t *canonical = malloc(needed);
+    size_t n = 0;
+    if (canonical != NULL && voipsec_sip_normalize(msg, canonical, needed, &n) == VOIPSEC_OK)
+      printf("normalized %zu bytes (from %zu)\n", n, len);
+    free(canonical);
+  }
   voipsec_sip_message_free(msg);
-  return st == VOIPSEC_OK ? 0 : 2;
+  return st == VOIPSEC_OK && sane == VOIPSEC_OK ? 0 : 2;
 }
