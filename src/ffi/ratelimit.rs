@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use super::boundary::{self, catch};
 use super::status::voipsec_status;
-use crate::ratelimit::{Decision, IpLimiter, KeyedConfig, KeyedLimiter, SlidingWindow};
+use crate::ratelimit::{
+    Decision, IpLimiter, KeyedConfig, KeyedLimiter, MonotonicClock, SlidingWindow,
+};
 
 /// IPv6 sources are limited per /64: one subscriber usually holds a whole
 /// /64, so per-address limits would be trivially evaded.
@@ -20,8 +22,11 @@ const IPV6_PREFIX_LEN: u8 = 64;
 /// threads may check keys on one limiter at the same time; only
 /// `voipsec_ratelimit_free` needs exclusive access.
 pub struct voipsec_ratelimit {
-    by_bytes: KeyedLimiter<Vec<u8>, SlidingWindow>,
-    by_address: IpLimiter<SlidingWindow>,
+    // MonotonicClock, not the default CoarseClock: the coarse clock runs a
+    // process-wide ticker thread, and a C library must not start threads
+    // behind its host's back (nor leave one running at exit).
+    by_bytes: KeyedLimiter<Vec<u8>, SlidingWindow, MonotonicClock>,
+    by_address: IpLimiter<SlidingWindow, MonotonicClock>,
 }
 
 /// The outcome of a check.
@@ -68,9 +73,11 @@ pub extern "C" fn voipsec_ratelimit_new(
         let window =
             SlidingWindow::new(limit, Duration::from_millis(window_ms)).map_err(invalid)?;
         let config = KeyedConfig::with_max_keys(max_keys);
+        let clock = MonotonicClock::new();
         let limiter = voipsec_ratelimit {
-            by_bytes: KeyedLimiter::new(window, config).map_err(invalid)?,
-            by_address: IpLimiter::new(window, config, IPV6_PREFIX_LEN).map_err(invalid)?,
+            by_bytes: KeyedLimiter::with_clock(window, config, clock).map_err(invalid)?,
+            by_address: IpLimiter::with_clock(window, config, IPV6_PREFIX_LEN, clock)
+                .map_err(invalid)?,
         };
         // SAFETY: `out` is non-NULL and valid for a write (header contract).
         unsafe { boundary::give(out, limiter) }
