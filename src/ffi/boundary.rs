@@ -122,3 +122,62 @@ pub(crate) unsafe fn take_and_drop<T>(ptr: *mut T) {
         drop(unsafe { Box::from_raw(ptr) });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use voipsec_status::*;
+
+    #[test]
+    fn a_panic_becomes_a_status_and_errors_pass_through() {
+        assert_eq!(catch(|| panic!("bug")), VOIPSEC_ERR_PANIC);
+        assert_eq!(catch(|| Err(VOIPSEC_ERR_PARSE)), VOIPSEC_ERR_PARSE);
+        assert_eq!(catch(|| Ok(())), VOIPSEC_OK);
+    }
+
+    #[test]
+    fn null_is_only_an_empty_buffer_and_huge_lengths_are_refused() {
+        // SAFETY: NULL is never dereferenced; the lengths are only checked.
+        unsafe {
+            assert_eq!(bytes(std::ptr::null(), 0), Ok(&[][..]));
+            assert_eq!(bytes(std::ptr::null(), 1), Err(VOIPSEC_ERR_NULL_POINTER));
+            assert!(bytes_mut(std::ptr::null_mut(), 0).is_ok());
+            assert_eq!(
+                bytes_mut(std::ptr::null_mut(), 1).err(),
+                Some(VOIPSEC_ERR_NULL_POINTER)
+            );
+            let one = [0u8; 1];
+            assert_eq!(
+                bytes(one.as_ptr(), usize::MAX),
+                Err(VOIPSEC_ERR_INVALID_ARGUMENT)
+            );
+            assert_eq!(
+                handle::<u8>(std::ptr::null()).err(),
+                Some(VOIPSEC_ERR_NULL_POINTER)
+            );
+            assert_eq!(
+                write_out::<u8>(std::ptr::null_mut(), 1),
+                Err(VOIPSEC_ERR_NULL_POINTER)
+            );
+            assert_eq!(
+                give::<u8>(std::ptr::null_mut(), 1),
+                Err(VOIPSEC_ERR_NULL_POINTER)
+            );
+        }
+    }
+
+    #[test]
+    fn a_handle_given_to_c_comes_back_and_is_dropped_once() {
+        let marker = std::rc::Rc::new(());
+        let mut out: *mut std::rc::Rc<()> = std::ptr::null_mut();
+        // SAFETY: `out` is a valid out-pointer; the handle is taken back once.
+        unsafe {
+            assert_eq!(give(&mut out, marker.clone()), Ok(()));
+            assert_eq!(std::rc::Rc::strong_count(&marker), 2);
+            assert!(handle(out).is_ok());
+            take_and_drop(out);
+            take_and_drop::<std::rc::Rc<()>>(std::ptr::null_mut());
+        }
+        assert_eq!(std::rc::Rc::strong_count(&marker), 1);
+    }
+}
