@@ -17,8 +17,10 @@ fn generate_header() {
     let out_dir = std::env::var("OUT_DIR").expect("cargo sets OUT_DIR");
     let config = cbindgen::Config::from_file(format!("{crate_dir}/cbindgen.toml"))
         .expect("cbindgen.toml is valid");
+    // Only src/ffi is the C API: parsing the whole crate would export every
+    // other module's public constants and repr enums into the header.
     cbindgen::Builder::new()
-        .with_crate(&crate_dir)
+        .with_src(format!("{crate_dir}/src/ffi/mod.rs"))
         .with_config(config)
         .generate()
         .expect("cbindgen can read src/ffi")

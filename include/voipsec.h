@@ -16,6 +16,10 @@
 #include <stddef.h>
 #include <stdbool.h>
 
+// Most bytes protecting adds to a packet (SRTCP index 4 + tag 16 + MKI 128):
+// a buffer with `len + VOIPSEC_SRTP_MAX_TRAILER_LEN` capacity always fits.
+#define VOIPSEC_SRTP_MAX_TRAILER_LEN 148
+
 // Result of a C API call. `VOIPSEC_OK` (0) is success; every other value
 // names one failure, and [`voipsec_status_str`] describes it.
 typedef enum {
@@ -49,9 +53,613 @@ typedef enum {
   VOIPSEC_ERR_PANIC = 99,
 } voipsec_status;
 
+// A digest verifier: realm, algorithms, nonce secret and a bounded
+// nonce-count store (replays are refused).
+//
+// Thread safety: fully thread-safe. Any number of threads may call
+// `voipsec_digest_challenge` and `voipsec_digest_verify` on one verifier at
+// the same time; only `voipsec_digest_verifier_free` needs exclusive access.
+typedef struct voipsec_digest_verifier voipsec_digest_verifier;
+
+// The policy engine: per-source flood limits, parse and sanity checks,
+// ACLs, scanner fingerprints, enumeration, challenges and escalating bans.
+// Memory is reserved at creation and bounded by the configuration.
+//
+// Thread safety: not thread-safe. Use one guard per thread, or serialise
+// every call on it with a lock; the event callback runs on the calling
+// thread.
+typedef struct voipsec_guard voipsec_guard;
+
+// A keyed limiter: at most `limit` checks per `window` for each key, with
+// at most `max_keys` keys tracked (memory stays bounded whatever keys
+// arrive; an evicted key never gets a fresh quota).
+//
+// Thread safety: fully thread-safe (sharded locks inside). Any number of
+// threads may check keys on one limiter at the same time; only
+// `voipsec_ratelimit_free` needs exclusive access.
+typedef struct voipsec_ratelimit voipsec_ratelimit;
+
+// A parsed SIP message. It owns a copy of the bytes it was parsed from, so
+// the caller's buffer may be reused as soon as `voipsec_sip_message_parse`
+// returns; every `voipsec_slice` read from the message points into that
+// copy and stays valid until `voipsec_sip_message_free`.
+//
+// Thread safety: read-only after parsing; any number of threads may call
+// the accessors on one message at the same time. Freeing needs exclusive
+// access (no accessor running, no slice used afterwards).
+typedef struct voipsec_sip_message voipsec_sip_message;
+
+// An SRTP/SRTCP context: one direction of one master key, tracking every
+// SSRC it sees (at most 1024), like a libsrtp session with an
+// `ssrc_any_outbound` or `ssrc_any_inbound` policy.
+//
+// The direction is fixed by the first packet call: `voipsec_srtp_protect` /
+// `voipsec_srtcp_protect` make it a sending context, `voipsec_srtp_unprotect`
+// / `voipsec_srtcp_unprotect` a receiving one; a call of the other direction
+// afterwards returns `VOIPSEC_ERR_STATE` (one key must never serve both ways:
+// that would reuse keystream).
+//
+// Thread safety: a context may be moved to another thread, but every call
+// taking it needs exclusive access: serialise calls on one context (one
+// context per direction per call leg is the usual layout). Distinct contexts
+// are independent.
+typedef struct voipsec_srtp voipsec_srtp;
+
+// Why a verification ended as it did: one of the `VOIPSEC_DIGEST_REASON_*`
+// constants. For the server's counters and logs only: a client must only
+// ever see a new challenge (or 403), never the reason.
+typedef uint32_t voipsec_digest_reason;
+
+// Bit set of digest algorithms a verifier offers and accepts (the `-sess`
+// variants are not offered).
+typedef uint32_t voipsec_digest_algorithms;
+
+// Which challenge header to write: one of the `VOIPSEC_DIGEST_*_AUTHENTICATE`
+// constants.
+typedef uint32_t voipsec_digest_challenge_kind;
+
+// What the caller's secret is: one of the `VOIPSEC_DIGEST_SECRET_*` constants.
+typedef uint32_t voipsec_digest_secret_kind;
+
+// Receives each security event as one JSON object ending in `\n` (`len`
+// bytes at `json`, valid only during the call), with the `userdata` given
+// to `voipsec_guard_new`. Called on the thread feeding the guard; it must
+// not call back into the same guard.
+typedef void (*voipsec_guard_event_cb)(void *userdata, const uint8_t *json, size_t len);
+
+// What to do with a message: one of the `VOIPSEC_GUARD_*` action constants.
+typedef uint32_t voipsec_guard_action;
+
+// A borrowed byte string: `len` bytes at `ptr`, not NUL-terminated (print
+// it with `printf("%.*s", (int)s.len, (const char *)s.ptr)`). `ptr` may be
+// NULL only when `len` is 0. Who owns the bytes, and for how long they stay
+// valid, is stated by the function that returns the slice.
+typedef struct {
+  // First byte.
+  const uint8_t *ptr;
+  // Number of bytes.
+  size_t len;
+} voipsec_slice;
+
+// A decision about one datagram.
+typedef struct {
+  // What to do (`VOIPSEC_GUARD_*`).
+  voipsec_guard_action action;
+  // For THROTTLE the retry-after, for BLOCK the block length, in
+  // milliseconds; 0 otherwise.
+  uint64_t duration_ms;
+  // The rule that fired, a stable machine name (e.g.
+  // `scanner.user_agent`); static, valid for the program's life.
+  voipsec_slice rule;
+  // A short human sentence; static, valid for the program's life.
+  voipsec_slice reason;
+  // What was counted (0 where nothing is).
+  uint64_t observed;
+  // The limit it was compared with (0 where there is none).
+  uint64_t limit;
+  // When the datagram failed parsing or the sanity checks: the status
+  // code a UAS would answer a request with (400, 416, 420, 483, 513...);
+  // 0 when it parsed and passed.
+  uint16_t sip_status;
+} voipsec_guard_decision;
+
+// The outcome of a check.
+typedef struct {
+  // Whether the request is admitted (and was counted).
+  bool allowed;
+  // Checks still admissible in the current window.
+  uint32_t remaining;
+  // Milliseconds to wait before retrying (0 when admitted); a SIP
+  // `Retry-After` carries it rounded up to seconds.
+  uint64_t retry_after_ms;
+} voipsec_ratelimit_decision;
+
+// The first line of a message: a Request-Line or a Status-Line.
+typedef struct {
+  // True for a request (method and request_uri set), false for a
+  // response (status_code and reason set).
+  bool is_request;
+  // The method, e.g. `INVITE` (requests).
+  voipsec_slice method;
+  // The Request-URI as sent (requests).
+  voipsec_slice request_uri;
+  // The status code, 100..=699 (responses; 0 for requests).
+  uint16_t status_code;
+  // The reason phrase, possibly empty (responses).
+  voipsec_slice reason;
+} voipsec_sip_start_line;
+
+// An SRTP protection profile: one of the `VOIPSEC_SRTP_*` constants.
+//
+// An integer typedef rather than a C enum, the rustls-ffi way: any value a C
+// caller passes is defined behaviour on the Rust side, and a value that
+// names no profile is refused with `VOIPSEC_ERR_INVALID_ARGUMENT`.
+typedef uint32_t voipsec_srtp_profile;
+
+// `MD5` (RFC 2617): what most deployed SIP phones speak.
+#define VOIPSEC_DIGEST_MD5 1
+
+// `SHA-256` (RFC 7616, RFC 8760).
+#define VOIPSEC_DIGEST_SHA256 2
+
+// `SHA-512-256` (RFC 7616, RFC 8760).
+#define VOIPSEC_DIGEST_SHA512_256 4
+
+// `WWW-Authenticate` (send in a 401; the client answers with `Authorization`).
+#define VOIPSEC_DIGEST_WWW_AUTHENTICATE 1
+
+// `Proxy-Authenticate` (send in a 407; answered with `Proxy-Authorization`).
+#define VOIPSEC_DIGEST_PROXY_AUTHENTICATE 2
+
+// A clear-text password.
+#define VOIPSEC_DIGEST_SECRET_PASSWORD 1
+
+// An HA1, `H(username ":" realm ":" password)` in hex, for the algorithm the
+// credentials use (32 digits for MD5, 64 for SHA-256 and SHA-512-256).
+#define VOIPSEC_DIGEST_SECRET_HA1 2
+
+// The credentials are valid.
+#define VOIPSEC_DIGEST_REASON_AUTHENTICATED 0
+
+// The scheme is not `Digest`.
+#define VOIPSEC_DIGEST_REASON_UNSUPPORTED_SCHEME 1
+
+// The header does not parse, or a parameter is missing or out of range.
+#define VOIPSEC_DIGEST_REASON_MALFORMED 2
+
+// `realm` is not the verifier's.
+#define VOIPSEC_DIGEST_REASON_REALM_MISMATCH 3
+
+// `algorithm` unknown or not enabled.
+#define VOIPSEC_DIGEST_REASON_ALGORITHM_NOT_ALLOWED 4
+
+// `qop` missing, unknown or not enabled.
+#define VOIPSEC_DIGEST_REASON_QOP_NOT_ALLOWED 5
+
+// `userhash=true` is not enabled.
+#define VOIPSEC_DIGEST_REASON_USERHASH_NOT_ALLOWED 6
+
+// `uri` does not match the Request-URI.
+#define VOIPSEC_DIGEST_REASON_URI_MISMATCH 7
+
+// The nonce was not issued by this verifier (or its secret).
+#define VOIPSEC_DIGEST_REASON_INVALID_NONCE 8
+
+// The username is not the one the caller gave the secret for.
+#define VOIPSEC_DIGEST_REASON_UNKNOWN_USER 9
+
+// Wrong response: a wrong password, or a guess.
+#define VOIPSEC_DIGEST_REASON_WRONG_RESPONSE 10
+
+// Right response, expired nonce: challenge again with `stale=true`.
+#define VOIPSEC_DIGEST_REASON_STALE_NONCE 11
+
+// Right response, but its nonce-count was already used: a replay.
+#define VOIPSEC_DIGEST_REASON_REPLAYED_NONCE_COUNT 12
+
+// The nonce-count store failed (fail closed).
+#define VOIPSEC_DIGEST_REASON_STORE_UNAVAILABLE 13
+
+// Let it through.
+#define VOIPSEC_GUARD_ALLOW 0
+
+// Let it through and raise the event to an operator.
+#define VOIPSEC_GUARD_ALERT 1
+
+// Answer with a digest challenge (401/407).
+#define VOIPSEC_GUARD_CHALLENGE 2
+
+// Answer 503 with `Retry-After` (`duration_ms`, rounded up to seconds).
+#define VOIPSEC_GUARD_THROTTLE 3
+
+// Answer 403 Forbidden.
+#define VOIPSEC_GUARD_REJECT 4
+
+// Send nothing back.
+#define VOIPSEC_GUARD_DROP 5
+
+// Drop this and everything from the source for `duration_ms`.
+#define VOIPSEC_GUARD_BLOCK 6
+
+// AES-128 counter mode, HMAC-SHA1 80-bit tag (RFC 3711). Key 16, salt 14.
+#define VOIPSEC_SRTP_AES_CM_128_HMAC_SHA1_80 1
+
+// AES-128 counter mode, HMAC-SHA1 32-bit RTP tag (RFC 3711). Key 16, salt 14.
+#define VOIPSEC_SRTP_AES_CM_128_HMAC_SHA1_32 2
+
+// AES-192 counter mode, HMAC-SHA1 80-bit tag (RFC 6188). Key 24, salt 14.
+#define VOIPSEC_SRTP_AES_192_CM_HMAC_SHA1_80 3
+
+// AES-192 counter mode, HMAC-SHA1 32-bit RTP tag (RFC 6188). Key 24, salt 14.
+#define VOIPSEC_SRTP_AES_192_CM_HMAC_SHA1_32 4
+
+// AES-256 counter mode, HMAC-SHA1 80-bit tag (RFC 6188). Key 32, salt 14.
+#define VOIPSEC_SRTP_AES_256_CM_HMAC_SHA1_80 5
+
+// AES-256 counter mode, HMAC-SHA1 32-bit RTP tag (RFC 6188). Key 32, salt 14.
+#define VOIPSEC_SRTP_AES_256_CM_HMAC_SHA1_32 6
+
+// AES-128-GCM AEAD, 16-byte tag (RFC 7714). Key 16, salt 12.
+#define VOIPSEC_SRTP_AEAD_AES_128_GCM 7
+
+// AES-256-GCM AEAD, 16-byte tag (RFC 7714). Key 32, salt 12.
+#define VOIPSEC_SRTP_AEAD_AES_256_GCM 8
+
+// No encryption, HMAC-SHA1 80-bit tag. Key 16, salt 14.
+#define VOIPSEC_SRTP_NULL_HMAC_SHA1_80 9
+
+// No encryption, HMAC-SHA1 32-bit RTP tag. Key 16, salt 14.
+#define VOIPSEC_SRTP_NULL_HMAC_SHA1_32 10
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+// A static, NUL-terminated label for `reason` (the Rust `Verdict::reason`
+// labels, e.g. `"wrong_response"`; `"unknown"` for any other value).
+// Never NULL; must not be freed.
+const char *voipsec_digest_reason_str(voipsec_digest_reason reason);
+
+// Creates a verifier for `realm` (UTF-8, `realm_len` bytes).
+//
+// `secret` signs the stateless nonces: exactly 32 bytes, the same on every
+// node that must accept the others' nonces; or NULL with `secret_len` 0 for
+// a random per-process secret. `algorithms` is a set of `VOIPSEC_DIGEST_*`
+// bits, or 0 for the default (SHA-256 and MD5). Defaults otherwise: qop
+// `auth`, 300 s nonces, Request-URI host check, nonce-counts tracked.
+//
+// Errors: `VOIPSEC_ERR_NULL_POINTER`; `VOIPSEC_ERR_INVALID_ARGUMENT` (realm
+// not UTF-8 or empty, secret not 32 bytes, unknown algorithm bits).
+voipsec_status voipsec_digest_verifier_new(const uint8_t *realm,
+                                           size_t realm_len,
+                                           const uint8_t *secret,
+                                           size_t secret_len,
+                                           voipsec_digest_algorithms algorithms,
+                                           voipsec_digest_verifier **out);
+
+// Frees a verifier. `voipsec_digest_verifier_free(NULL)` is a no-op.
+void voipsec_digest_verifier_free(voipsec_digest_verifier *verifier);
+
+// Writes the challenge header lines for a 401 or 407 into `buf` (`cap`
+// bytes): one `WWW-Authenticate:` / `Proxy-Authenticate:` line per
+// algorithm, strongest first, each ending in CRLF, with one fresh nonce;
+// not NUL-terminated. `*out_len` receives the length, or the needed
+// capacity with `VOIPSEC_ERR_BUFFER_TOO_SMALL` (512 bytes always suffice
+// for realms up to 100 bytes). Pass `stale` true after a
+// `VOIPSEC_DIGEST_REASON_STALE_NONCE` verdict.
+voipsec_status voipsec_digest_challenge(const voipsec_digest_verifier *verifier,
+                                        voipsec_digest_challenge_kind kind,
+                                        bool stale,
+                                        uint8_t *buf,
+                                        size_t cap,
+                                        size_t *out_len);
+
+// Copies the (unescaped) `username` parameter of an `Authorization` /
+// `Proxy-Authorization` header value into `buf` (`cap` bytes), so the
+// caller can look up that user's password or HA1 before
+// `voipsec_digest_verify`. `*out_len` receives the length, or the needed
+// capacity with `VOIPSEC_ERR_BUFFER_TOO_SMALL`.
+//
+// Errors: `VOIPSEC_ERR_PARSE` (not a digest header), `VOIPSEC_ERR_NOT_FOUND`
+// (no `username`, e.g. only RFC 7616 `username*`), `VOIPSEC_ERR_NULL_POINTER`.
+voipsec_status voipsec_digest_username(const uint8_t *authorization,
+                                       size_t authorization_len,
+                                       uint8_t *buf,
+                                       size_t cap,
+                                       size_t *out_len);
+
+// Verifies an `Authorization` / `Proxy-Authorization` header value
+// (`authorization`, without the header name) for a request with `method`
+// and Request-URI `uri`, at the current time, with the secret the caller
+// looked up for `username` (see `voipsec_digest_username`): a password or an
+// HA1 (`secret_kind`).
+//
+// Returns `VOIPSEC_OK` when authenticated and `VOIPSEC_ERR_AUTH_FAILED`
+// when refused; either way `*reason` (may be NULL) says why. Credentials
+// for another username than `username` are refused as
+// `VOIPSEC_DIGEST_REASON_UNKNOWN_USER`. Other errors:
+// `VOIPSEC_ERR_NULL_POINTER`, `VOIPSEC_ERR_INVALID_ARGUMENT` (unknown
+// `secret_kind`, HA1 not 32/64 hex digits, password over 255 bytes,
+// username over 256 bytes).
+voipsec_status voipsec_digest_verify(const voipsec_digest_verifier *verifier,
+                                     const uint8_t *authorization,
+                                     size_t authorization_len,
+                                     const uint8_t *method,
+                                     size_t method_len,
+                                     const uint8_t *uri,
+                                     size_t uri_len,
+                                     const uint8_t *username,
+                                     size_t username_len,
+                                     voipsec_digest_secret_kind secret_kind,
+                                     const uint8_t *secret,
+                                     size_t secret_len,
+                                     voipsec_digest_reason *reason);
+
+// Creates a guard. `config` (`config_len` bytes of UTF-8) is the guard's
+// text configuration (`key = value` lines, see the Rust `EngineConfig`);
+// NULL with 0 for the defaults. `on_event` (may be NULL) receives every
+// security event as a JSON line, with `userdata`.
+//
+// Errors: `VOIPSEC_ERR_NULL_POINTER`; `VOIPSEC_ERR_PARSE` (configuration
+// text invalid); `VOIPSEC_ERR_INVALID_ARGUMENT` (a setting out of range).
+voipsec_status voipsec_guard_new(const uint8_t *config,
+                                 size_t config_len,
+                                 voipsec_guard_event_cb on_event,
+                                 void *userdata,
+                                 voipsec_guard **out);
+
+// Frees a guard. `voipsec_guard_free(NULL)` is a no-op.
+void voipsec_guard_free(voipsec_guard *guard);
+
+// Screens one UDP datagram (`len` bytes) received from the source address
+// `addr` (4 bytes IPv4 or 16 bytes IPv6, network order) at `now_ms`
+// (monotonic milliseconds, any origin: every window uses it) and `wall_ms`
+// (Unix milliseconds, for events): source blocks and floods first, then
+// parsing and sanity checks, then the policies. Writes the decision to
+// `*decision` and returns `VOIPSEC_OK` whatever the decision is.
+//
+// Errors: `VOIPSEC_ERR_NULL_POINTER`, `VOIPSEC_ERR_INVALID_ARGUMENT`
+// (`addr_len` neither 4 nor 16).
+voipsec_status voipsec_guard_on_datagram(voipsec_guard *guard,
+                                         const uint8_t *addr,
+                                         size_t addr_len,
+                                         const uint8_t *datagram,
+                                         size_t len,
+                                         uint64_t now_ms,
+                                         uint64_t wall_ms,
+                                         voipsec_guard_decision *decision);
+
+// Creates a limiter admitting `limit` (≥ 1) checks per `window_ms`
+// milliseconds (1 ms to 10 years) for each key, tracking at most
+// `max_keys` (≥ 1) byte keys and as many address keys.
+// Errors: `VOIPSEC_ERR_NULL_POINTER`, `VOIPSEC_ERR_INVALID_ARGUMENT`.
+voipsec_status voipsec_ratelimit_new(uint32_t limit,
+                                     uint64_t window_ms,
+                                     size_t max_keys,
+                                     voipsec_ratelimit **out);
+
+// Frees a limiter. `voipsec_ratelimit_free(NULL)` is a no-op.
+void voipsec_ratelimit_free(voipsec_ratelimit *limiter);
+
+// Checks and counts one request for the byte key `key` (`key_len` bytes,
+// e.g. an account name; empty is a valid key) and writes the outcome to
+// `*decision`. Returns `VOIPSEC_OK` whether or not the request is allowed:
+// read `decision->allowed`. Errors: `VOIPSEC_ERR_NULL_POINTER`.
+voipsec_status voipsec_ratelimit_check(const voipsec_ratelimit *limiter,
+                                       const uint8_t *key,
+                                       size_t key_len,
+                                       voipsec_ratelimit_decision *decision);
+
+// Checks and counts one request from the source address `addr`: 4 bytes
+// (IPv4) or 16 bytes (IPv6, limited per /64), network byte order, as in
+// `struct in_addr` / `struct in6_addr`. Returns as
+// `voipsec_ratelimit_check`. Errors: `VOIPSEC_ERR_NULL_POINTER`,
+// `VOIPSEC_ERR_INVALID_ARGUMENT` (`addr_len` neither 4 nor 16).
+voipsec_status voipsec_ratelimit_check_ip(const voipsec_ratelimit *limiter,
+                                          const uint8_t *addr,
+                                          size_t addr_len,
+                                          voipsec_ratelimit_decision *decision);
+
+// Parses the SIP message in `buf[0..len]` (one UDP datagram, or one frame
+// from a stream) into `*out`: framing, start line and header index, with
+// the default limits (64 KiB, 128 headers, 8 KiB lines). The header
+// grammar is checked lazily by the accessors.
+//
+// `error_offset` may be NULL; otherwise it receives the byte offset of a
+// parse error (`SIZE_MAX` when the error has none, 0 on success).
+//
+// Errors: `VOIPSEC_ERR_NULL_POINTER`, `VOIPSEC_ERR_PARSE` (malformed),
+// `VOIPSEC_ERR_LIMIT` (a limit exceeded).
+voipsec_status voipsec_sip_message_parse(const uint8_t *buf,
+                                         size_t len,
+                                         voipsec_sip_message **out,
+                                         size_t *error_offset);
+
+// Frees a message. `voipsec_sip_message_free(NULL)` is a no-op; slices
+// read from the message are invalid afterwards.
+void voipsec_sip_message_free(voipsec_sip_message *msg);
+
+// Reads the start line into `*out`.
+voipsec_status voipsec_sip_start_line_get(const voipsec_sip_message *msg,
+                                          voipsec_sip_start_line *out);
+
+// Reads into `*value` the value of the `index`-th (from 0) header field
+// called `name` (`name_len` bytes): case-insensitive, compact and long
+// forms equal (`"i"`, `"call-id"` and `"Call-ID"` all find Call-ID). The
+// value is raw: surrounding white space removed, folding kept.
+//
+// Errors: `VOIPSEC_ERR_NULL_POINTER`; `VOIPSEC_ERR_NOT_FOUND` when there is
+// no such field (iterate with index 0, 1, ... until this);
+// `VOIPSEC_ERR_INVALID_ARGUMENT` when `name` is not UTF-8.
+voipsec_status voipsec_sip_header_get(const voipsec_sip_message *msg,
+                                      const uint8_t *name,
+                                      size_t name_len,
+                                      size_t index,
+                                      voipsec_slice *value);
+
+// The number of header fields (physical header lines; folded continuation
+// lines belong to their field).
+voipsec_status voipsec_sip_header_count(const voipsec_sip_message *msg, size_t *count);
+
+// Reads the name (as sent) and raw value of the `index`-th header field,
+// in message order. Errors: `VOIPSEC_ERR_NULL_POINTER`,
+// `VOIPSEC_ERR_NOT_FOUND` past the last field.
+voipsec_status voipsec_sip_header_at(const voipsec_sip_message *msg,
+                                     size_t index,
+                                     voipsec_slice *name,
+                                     voipsec_slice *value);
+
+// Reads the `branch` parameter of the topmost Via.
+// Errors: `VOIPSEC_ERR_NOT_FOUND` (no Via, or no branch),
+// `VOIPSEC_ERR_PARSE` (malformed Via), `VOIPSEC_ERR_NULL_POINTER`.
+voipsec_status voipsec_sip_via_branch(const voipsec_sip_message *msg, voipsec_slice *branch);
+
+// Reads the `tag` parameter of From. Errors as `voipsec_sip_via_branch`.
+voipsec_status voipsec_sip_from_tag(const voipsec_sip_message *msg, voipsec_slice *tag);
+
+// Reads the `tag` parameter of To (absent in an out-of-dialog request:
+// `VOIPSEC_ERR_NOT_FOUND`). Errors as `voipsec_sip_via_branch`.
+voipsec_status voipsec_sip_to_tag(const voipsec_sip_message *msg, voipsec_slice *tag);
+
+// Reads the Call-ID (checked to be `word[@word]`).
+// Errors: `VOIPSEC_ERR_NOT_FOUND`, `VOIPSEC_ERR_PARSE`, `VOIPSEC_ERR_NULL_POINTER`.
+voipsec_status voipsec_sip_call_id(const voipsec_sip_message *msg, voipsec_slice *call_id);
+
+// Reads the CSeq: its number into `*number` and its method into `*method`.
+// Errors: `VOIPSEC_ERR_NOT_FOUND`, `VOIPSEC_ERR_PARSE`, `VOIPSEC_ERR_NULL_POINTER`.
+voipsec_status voipsec_sip_cseq(const voipsec_sip_message *msg,
+                                uint32_t *number,
+                                voipsec_slice *method);
+
+// Reads the body (possibly empty).
+voipsec_status voipsec_sip_body(const voipsec_sip_message *msg, voipsec_slice *body);
+
+// Checks the grammar of every known header field (RFC 3261 §25): run it
+// on untrusted input before trusting typed values.
+// Errors: `VOIPSEC_ERR_PARSE` / `VOIPSEC_ERR_LIMIT` with the first
+// violation, `VOIPSEC_ERR_NULL_POINTER`.
+voipsec_status voipsec_sip_message_validate(const voipsec_sip_message *msg);
+
+// Runs the sanity checks an SBC applies before trusting a message (the
+// default profile: grammar, mandatory and duplicate headers, Max-Forwards,
+// Request-URI scheme, Require/Proxy-Require option tags, control
+// characters, Via addresses...).
+//
+// Returns `VOIPSEC_OK` when the message passes (then `*sip_status` is 0),
+// or `VOIPSEC_ERR_REJECTED` with the status code to answer with in
+// `*sip_status` (400, 415, 416, 420, 483, 505, 513...) and an English
+// reason written into `reason` like `snprintf` does: at most
+// `reason_cap - 1` bytes plus a NUL, the full length in `*reason_len`.
+// `reason` may be NULL with `reason_cap` 0; `reason_len` may be NULL.
+// Errors: `VOIPSEC_ERR_NULL_POINTER`.
+voipsec_status voipsec_sip_sanity_check(const voipsec_sip_message *msg,
+                                        uint16_t *sip_status,
+                                        uint8_t *reason,
+                                        size_t reason_cap,
+                                        size_t *reason_len);
+
+// Writes the canonical form of the message into `buf` (`cap` bytes):
+// long header names, no folding, single spaces, Request-URI headers
+// (`?...`) dropped, exact Content-Length, body unchanged; `*out_len`
+// receives its length, or the needed capacity with
+// `VOIPSEC_ERR_BUFFER_TOO_SMALL` (nothing useful is written then).
+// Proxies that forward the normalized form close the parser-disagreement
+// holes (smuggling) that the original spelling may open downstream.
+//
+// Errors: `VOIPSEC_ERR_NULL_POINTER`, `VOIPSEC_ERR_BUFFER_TOO_SMALL`,
+// `VOIPSEC_ERR_PARSE` / `VOIPSEC_ERR_LIMIT` (the Request-URI does not parse,
+// or the canonical form would break a limit).
+voipsec_status voipsec_sip_normalize(const voipsec_sip_message *msg,
+                                     uint8_t *buf,
+                                     size_t cap,
+                                     size_t *out_len);
+
+// Creates a context for `profile` keyed with `master_key` (`key_len` bytes)
+// and `master_salt` (`salt_len` bytes), without MKI, and stores it in
+// `*out` (left untouched on error). Free it with `voipsec_srtp_free`.
+//
+// Errors: `VOIPSEC_ERR_NULL_POINTER`; `VOIPSEC_ERR_INVALID_ARGUMENT` for an
+// unknown profile or a key/salt length the profile does not use.
+voipsec_status voipsec_srtp_new(voipsec_srtp_profile profile,
+                                const uint8_t *master_key,
+                                size_t key_len,
+                                const uint8_t *master_salt,
+                                size_t salt_len,
+                                voipsec_srtp **out);
+
+// Creates a context from an SDES `a=crypto` attribute (RFC 4568), with or
+// without the leading `a=crypto:` and trailing CRLF: `attribute_len` bytes
+// at `attribute`. Its suite, key, salt, MKI, lifetime, KDR and
+// `UNENCRYPTED_SRTCP` are applied. Stores the context in `*out`.
+//
+// Errors: `VOIPSEC_ERR_NULL_POINTER`; `VOIPSEC_ERR_PARSE` when the attribute
+// is malformed (or not UTF-8); `VOIPSEC_ERR_INVALID_ARGUMENT` when its
+// parameters are out of range.
+voipsec_status voipsec_srtp_new_from_sdes(const uint8_t *attribute,
+                                          size_t attribute_len,
+                                          voipsec_srtp **out);
+
+// Protects the RTP packet in `buf[0..len]` in place; `buf` holds `cap`
+// bytes. On success `*out_len` is the SRTP length. When `cap` is too small,
+// returns `VOIPSEC_ERR_BUFFER_TOO_SMALL` with the needed capacity in
+// `*out_len` (`len + VOIPSEC_SRTP_MAX_TRAILER_LEN` always suffices).
+//
+// Like libsrtp's `srtp_protect`. Errors: `VOIPSEC_ERR_NULL_POINTER`,
+// `VOIPSEC_ERR_INVALID_ARGUMENT` (`len > cap`), `VOIPSEC_ERR_PARSE` (not
+// RTP), `VOIPSEC_ERR_REPLAY` (sequence number already protected: keystream
+// reuse refused), `VOIPSEC_ERR_KEY_EXPIRED`, `VOIPSEC_ERR_LIMIT` (too many
+// SSRCs), `VOIPSEC_ERR_STATE` (a receiving context).
+voipsec_status voipsec_srtp_protect(voipsec_srtp *ctx,
+                                    uint8_t *buf,
+                                    size_t len,
+                                    size_t cap,
+                                    size_t *out_len);
+
+// Verifies and decrypts the SRTP packet in `buf[0..len]` in place; on
+// success `*out_len` is the RTP length. A failed packet changes nothing
+// (ROC, replay window, streams). `cap` is the buffer size (≥ `len`).
+//
+// Like libsrtp's `srtp_unprotect`. Errors, distinct so a PBX can count
+// attacks: `VOIPSEC_ERR_AUTH_FAILED` (tag mismatch), `VOIPSEC_ERR_REPLAY`,
+// `VOIPSEC_ERR_REPLAY_TOO_OLD`, `VOIPSEC_ERR_KEY_EXPIRED`,
+// `VOIPSEC_ERR_PARSE` (truncated or not SRTP), `VOIPSEC_ERR_NOT_FOUND`
+// (unknown MKI), `VOIPSEC_ERR_LIMIT`, `VOIPSEC_ERR_STATE` (a sending
+// context), `VOIPSEC_ERR_NULL_POINTER`, `VOIPSEC_ERR_INVALID_ARGUMENT`.
+voipsec_status voipsec_srtp_unprotect(voipsec_srtp *ctx,
+                                      uint8_t *buf,
+                                      size_t len,
+                                      size_t cap,
+                                      size_t *out_len);
+
+// Protects the compound RTCP packet in `buf[0..len]` in place with the
+// stream's next SRTCP index; as `voipsec_srtp_protect` otherwise.
+voipsec_status voipsec_srtcp_protect(voipsec_srtp *ctx,
+                                     uint8_t *buf,
+                                     size_t len,
+                                     size_t cap,
+                                     size_t *out_len);
+
+// Verifies and (when its E flag is set) decrypts the SRTCP packet in
+// `buf[0..len]` in place; as `voipsec_srtp_unprotect` otherwise.
+voipsec_status voipsec_srtcp_unprotect(voipsec_srtp *ctx,
+                                       uint8_t *buf,
+                                       size_t len,
+                                       size_t cap,
+                                       size_t *out_len);
+
+// Sets the rollover counter of `ssrc` (RFC 3711 §3.3.1), e.g. when joining a
+// stream in progress; creates the stream if needed and restarts its replay
+// window. Errors: `VOIPSEC_ERR_NULL_POINTER`, `VOIPSEC_ERR_LIMIT`.
+voipsec_status voipsec_srtp_set_roc(voipsec_srtp *ctx, uint32_t ssrc, uint32_t roc);
+
+// Reads the rollover counter of `ssrc` into `*roc`.
+// Errors: `VOIPSEC_ERR_NULL_POINTER`; `VOIPSEC_ERR_NOT_FOUND` when the
+// context tracks no such SSRC.
+voipsec_status voipsec_srtp_get_roc(const voipsec_srtp *ctx, uint32_t ssrc, uint32_t *roc);
+
+// Frees a context and zeroizes its keys. `voipsec_srtp_free(NULL)` is a
+// no-op; `ctx` must not be used afterwards.
+void voipsec_srtp_free(voipsec_srtp *ctx);
 
 // A static, NUL-terminated English description of `status`. Never NULL; the
 // string lives for the whole program and must not be freed.
