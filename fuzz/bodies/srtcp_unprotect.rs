@@ -9,8 +9,12 @@
 mod srtp_body;
 
 pub fn run(data: &[u8]) {
-    let Some((&selector, packet)) = data.split_first() else { return };
-    let Some((_, mut rx)) = srtp_body::contexts(selector) else { return };
+    let Some((&selector, packet)) = data.split_first() else {
+        return;
+    };
+    let Some((_, mut rx)) = srtp_body::contexts(selector) else {
+        return;
+    };
 
     let mut buf = packet.to_vec();
     if let Ok(n) = rx.unprotect_rtcp(&mut buf) {
@@ -22,11 +26,15 @@ pub fn run(data: &[u8]) {
         assert_eq!(rx.stream_count(), 0, "failed packet created a stream");
     }
 
-    let Some((mut tx, mut rx2)) = srtp_body::contexts(selector) else { return };
+    let Some((mut tx, mut rx2)) = srtp_body::contexts(selector) else {
+        return;
+    };
     let mut buf = packet.to_vec();
     buf.resize(packet.len() + tx.rtcp_overhead(), 0);
     if let Ok(n) = tx.protect_rtcp(&mut buf, packet.len()) {
-        let m = rx2.unprotect_rtcp(&mut buf[..n]).expect("own packet must verify");
+        let m = rx2
+            .unprotect_rtcp(&mut buf[..n])
+            .expect("own packet must verify");
         assert_eq!(&buf[..m], packet);
     }
 }
