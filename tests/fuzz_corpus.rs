@@ -33,7 +33,9 @@ fn replay(target: &str, body: fn(&[u8])) {
 //         replay("sip_message", sip_message::run);
 //     }
 
-// srtp
+// srtp (the srtcp body includes the srtp body for its shared key table, so
+// that file is compiled twice, once per target, exactly as the fuzzer does)
+#[allow(clippy::duplicate_mod)]
 #[path = "../fuzz/bodies/srtp_unprotect.rs"]
 mod srtp_unprotect;
 #[test]

@@ -116,6 +116,24 @@ mod tests {
     }
 
     #[test]
+    fn window_not_a_power_of_two() {
+        // 192 packets of window in a 256-bit ring.
+        let mut w = ReplayWindow::new(150);
+        w.accept(1000);
+        assert!(w.check(1000 - 191).is_ok());
+        assert_eq!(w.check(1000 - 192), Err(Error::TooOld { index: 808 }));
+        w.accept(809);
+        w.accept(1100); // 809 leaves the window; its bit is cleared on reuse
+        assert_eq!(w.check(909), Ok(()));
+        w.accept(1300);
+        assert_eq!(
+            w.check(1300 - 256),
+            Ok(()).and(Err(Error::TooOld { index: 1044 }))
+        );
+        assert!(w.check(1299).is_ok());
+    }
+
+    #[test]
     fn large_window_tracks_reordering() {
         let mut w = ReplayWindow::new(1024);
         w.accept(2000);
