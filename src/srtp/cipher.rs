@@ -365,7 +365,8 @@ impl SessionKeys {
     }
 
     /// Verifies and decrypts `pkt` (an SRTP packet) in place; returns the RTP
-    /// length. Nothing is written unless the tag verifies.
+    /// length. AES-CM/NULL: nothing is written unless the tag verifies;
+    /// GCM: a packet that fails has its payload zeroed (see `gcm_open`).
     pub(crate) fn open_rtp(
         &self,
         pkt: &mut [u8],
@@ -481,7 +482,8 @@ impl SessionKeys {
     }
 
     /// Verifies and (if E is set) decrypts an SRTCP packet in place; returns
-    /// the RTCP length. On failure the packet is left as it was.
+    /// the RTCP length. On failure the packet is left as it was, except a
+    /// GCM payload (E=1), which is zeroed.
     pub(crate) fn open_rtcp(&self, pkt: &mut [u8], mki_len: usize, ssrc: u32) -> Result<usize> {
         let (len, word) = self.rtcp_trailer(pkt, mki_len)?;
         let index = word & !SRTCP_E_BIT;

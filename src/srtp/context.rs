@@ -153,7 +153,7 @@ type StreamMap = HashMap<u32, Stream, BuildHasherDefault<SsrcHasher>>;
 /// Protection works in place: [`protect_rtp`](Self::protect_rtp) takes a
 /// buffer holding the RTP packet in its first `len` bytes with room for the
 /// tag (and MKI) behind it, and returns the SRTP length. Unprotection
-/// verifies the tag before anything is decrypted or any state changes;
+/// changes no state unless the packet authenticates (see the module docs);
 /// a new SSRC gets a stream only once its first packet authenticates.
 ///
 /// ```
@@ -550,7 +550,10 @@ impl SrtpContext {
     ///
     /// Order (RFC 3711 §3.3): estimate the index, reject replays cheaply,
     /// verify the tag, decrypt, then — only now — update ROC, replay window
-    /// and stream table. Any error leaves the context unchanged.
+    /// and stream table. Any error leaves the context unchanged. The buffer
+    /// is untouched on error too, except that a GCM packet failing
+    /// authentication gets its payload zeroed (`ring` decrypts while it
+    /// authenticates and wipes what it decrypted).
     pub fn unprotect_rtp(&mut self, pkt: &mut [u8]) -> Result<usize> {
         self.expect(Direction::Inbound)?;
         let overhead = self.rtp_overhead();
