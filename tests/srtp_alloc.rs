@@ -11,16 +11,28 @@ struct Counting;
 
 static ALLOCS: AtomicUsize = AtomicUsize::new(0);
 
+thread_local! {
+    /// Count only this test thread's allocations: the libtest harness
+    /// allocates on its own threads at unpredictable moments.
+    static COUNTING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+fn note_alloc() {
+    if COUNTING.try_with(|c| c.get()).unwrap_or(false) {
+        ALLOCS.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::SeqCst);
+        note_alloc();
         unsafe { System.alloc(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         unsafe { System.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::SeqCst);
+        note_alloc();
         unsafe { System.realloc(ptr, layout, new_size) }
     }
 }
@@ -49,6 +61,15 @@ fn rtcp_into(buf: &mut [u8], ssrc: u32) -> usize {
 
 #[test]
 fn protect_and_unprotect_allocate_nothing_per_packet() {
+    // The counter itself works: a Vec on this thread is seen.
+    COUNTING.with(|c| c.set(true));
+    let seen = ALLOCS.load(Ordering::SeqCst);
+    std::hint::black_box(vec![0u8; 32]);
+    assert!(
+        ALLOCS.load(Ordering::SeqCst) > seen,
+        "counting allocator not active"
+    );
+    COUNTING.with(|c| c.set(false));
     for profile in Profile::ALL {
         for kdr in [0u64, 1 << 4] {
             let k = &[9u8; 32][..profile.master_key_len()];
@@ -70,6 +91,7 @@ fn protect_and_unprotect_allocate_nothing_per_packet() {
                 let n = tx.protect_rtcp(&mut buf, n).unwrap();
                 rx.unprotect_rtcp(&mut buf[..n]).unwrap();
             }
+            COUNTING.with(|c| c.set(true));
             let before = ALLOCS.load(Ordering::SeqCst);
             for i in 1..=200u16 {
                 for &ssrc in &ssrcs {
@@ -91,6 +113,7 @@ fn protect_and_unprotect_allocate_nothing_per_packet() {
                 }
             }
             let after = ALLOCS.load(Ordering::SeqCst);
+            COUNTING.with(|c| c.set(false));
             assert_eq!(
                 after - before,
                 0,

@@ -136,6 +136,7 @@ struct Lib {
     // Keep the key material the policy points at alive for the session.
     _keys: Vec<Vec<u8>>,
     _mkis: Vec<Vec<u8>>,
+    #[allow(clippy::vec_box)] // boxes keep the addresses libsrtp was given stable
     _structs: Vec<Box<MasterKeyT>>,
 }
 

@@ -153,7 +153,7 @@ type StreamMap = HashMap<u32, Stream, BuildHasherDefault<SsrcHasher>>;
 /// Protection works in place: [`protect_rtp`](Self::protect_rtp) takes a
 /// buffer holding the RTP packet in its first `len` bytes with room for the
 /// tag (and MKI) behind it, and returns the SRTP length. Unprotection
-/// verifies the tag before anything is decrypted or any state changes;
+/// changes no state unless the packet authenticates (see the module docs);
 /// a new SSRC gets a stream only once its first packet authenticates.
 ///
 /// ```
@@ -515,17 +515,10 @@ impl SrtpContext {
         if !policy.allow_repeat_tx {
             checked?;
         }
-        let keys = if policy.kdr == 0 {
-            &slot.rtp
-        } else {
-            rekeyed(
-                &mut stream.rtp_rekeyed,
-                *profile,
-                *active,
-                slot,
-                false,
-                index / policy.kdr,
-            )
+        // `r = index DIV kdr`; KDR 0 means the keys derived once at setup.
+        let keys = match index.checked_div(policy.kdr) {
+            None => &slot.rtp,
+            Some(r) => rekeyed(&mut stream.rtp_rekeyed, *profile, *active, slot, false, r),
         };
         let n = keys.seal_rtp(buf, hdr.len, len, &slot.mki, hdr.ssrc, index)?;
         stream.accept_rtp(index);
@@ -557,7 +550,10 @@ impl SrtpContext {
     ///
     /// Order (RFC 3711 §3.3): estimate the index, reject replays cheaply,
     /// verify the tag, decrypt, then — only now — update ROC, replay window
-    /// and stream table. Any error leaves the context unchanged.
+    /// and stream table. Any error leaves the context unchanged. The buffer
+    /// is untouched on error too, except that a GCM packet failing
+    /// authentication gets its payload zeroed (`ring` decrypts while it
+    /// authenticates and wipes what it decrypted).
     pub fn unprotect_rtp(&mut self, pkt: &mut [u8]) -> Result<usize> {
         self.expect(Direction::Inbound)?;
         let overhead = self.rtp_overhead();
@@ -589,17 +585,9 @@ impl SrtpContext {
             Some(stream) => {
                 let index = stream.estimate_index(hdr.seq)?;
                 stream.rtp_replay.check(index)?;
-                let keys = if kdr == 0 {
-                    &slot.rtp
-                } else {
-                    rekeyed(
-                        &mut stream.rtp_rekeyed,
-                        profile,
-                        slot_idx,
-                        slot,
-                        false,
-                        index / kdr,
-                    )
+                let keys = match index.checked_div(kdr) {
+                    None => &slot.rtp,
+                    Some(r) => rekeyed(&mut stream.rtp_rekeyed, profile, slot_idx, slot, false, r),
                 };
                 let n = keys.open_rtp(pkt, hdr.len, self.mki_len, hdr.ssrc, index)?;
                 stream.accept_rtp(index);
@@ -612,24 +600,24 @@ impl SrtpContext {
                     return Err(Error::TooManyStreams(max));
                 }
                 let index = u64::from(hdr.seq);
-                let (n, cache) = if kdr == 0 {
-                    (
+                let (n, cache) = match index.checked_div(kdr) {
+                    None => (
                         slot.rtp
                             .open_rtp(pkt, hdr.len, self.mki_len, hdr.ssrc, index)?,
                         None,
-                    )
-                } else {
-                    let r = index / kdr;
-                    let keys = SessionKeys::derive(profile, &slot.master, false, r);
-                    let n = keys.open_rtp(pkt, hdr.len, self.mki_len, hdr.ssrc, index)?;
-                    (
-                        n,
-                        Some(RekeyedKeys {
-                            slot: slot_idx,
-                            r,
-                            keys,
-                        }),
-                    )
+                    ),
+                    Some(r) => {
+                        let keys = SessionKeys::derive(profile, &slot.master, false, r);
+                        let n = keys.open_rtp(pkt, hdr.len, self.mki_len, hdr.ssrc, index)?;
+                        (
+                            n,
+                            Some(RekeyedKeys {
+                                slot: slot_idx,
+                                r,
+                                keys,
+                            }),
+                        )
+                    }
                 };
                 // Authenticated: only now allocate the stream.
                 let mut stream = Stream::new(window);
@@ -673,17 +661,9 @@ impl SrtpContext {
         }
         let stream = stream_or_insert(streams, ssrc, policy)?;
         let index = stream.next_rtcp_index()?;
-        let keys = if policy.kdr == 0 {
-            &slot.rtcp
-        } else {
-            rekeyed(
-                &mut stream.rtcp_rekeyed,
-                *profile,
-                *active,
-                slot,
-                true,
-                u64::from(index) / policy.kdr,
-            )
+        let keys = match u64::from(index).checked_div(policy.kdr) {
+            None => &slot.rtcp,
+            Some(r) => rekeyed(&mut stream.rtcp_rekeyed, *profile, *active, slot, true, r),
         };
         let n = keys.seal_rtcp(buf, len, &slot.mki, ssrc, index, policy.encrypt_rtcp)?;
         stream.commit_rtcp_index(index);
@@ -723,14 +703,13 @@ impl SrtpContext {
         }
         let (_, word) = slot.rtcp.rtcp_trailer(pkt, mki_len)?;
         let index = word & !super::cipher::SRTCP_E_BIT;
-        let r = if kdr == 0 { 0 } else { u64::from(index) / kdr };
+        let r = u64::from(index).checked_div(kdr);
         match self.streams.get_mut(&ssrc) {
             Some(stream) => {
                 stream.rtcp_replay.check(u64::from(index))?;
-                let keys = if kdr == 0 {
-                    &slot.rtcp
-                } else {
-                    rekeyed(&mut stream.rtcp_rekeyed, profile, slot_idx, slot, true, r)
+                let keys = match r {
+                    None => &slot.rtcp,
+                    Some(r) => rekeyed(&mut stream.rtcp_rekeyed, profile, slot_idx, slot, true, r),
                 };
                 let n = keys.open_rtcp(pkt, mki_len, ssrc)?;
                 stream.rtcp_replay.accept(u64::from(index));
@@ -741,19 +720,20 @@ impl SrtpContext {
                 if stream_count >= max {
                     return Err(Error::TooManyStreams(max));
                 }
-                let (n, cache) = if kdr == 0 {
-                    (slot.rtcp.open_rtcp(pkt, mki_len, ssrc)?, None)
-                } else {
-                    let keys = SessionKeys::derive(profile, &slot.master, true, r);
-                    let n = keys.open_rtcp(pkt, mki_len, ssrc)?;
-                    (
-                        n,
-                        Some(RekeyedKeys {
-                            slot: slot_idx,
-                            r,
-                            keys,
-                        }),
-                    )
+                let (n, cache) = match r {
+                    None => (slot.rtcp.open_rtcp(pkt, mki_len, ssrc)?, None),
+                    Some(r) => {
+                        let keys = SessionKeys::derive(profile, &slot.master, true, r);
+                        let n = keys.open_rtcp(pkt, mki_len, ssrc)?;
+                        (
+                            n,
+                            Some(RekeyedKeys {
+                                slot: slot_idx,
+                                r,
+                                keys,
+                            }),
+                        )
+                    }
                 };
                 // Authenticated: only now allocate the stream.
                 let mut stream = Stream::new(window);

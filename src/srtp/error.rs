@@ -5,6 +5,15 @@
 /// Variants are distinct so that a caller (or the guard) can tell an attack
 /// (`AuthenticationFailed`, `Replayed`) from a stale packet (`TooOld`) or an
 /// operational problem (`KeyExpired`, `BufferTooSmall`).
+///
+/// ```
+/// use voipsec::srtp::{Error, Policy, Profile, SrtpContext};
+/// let mut rx = SrtpContext::new(Profile::Aes128CmHmacSha1_80, &[1; 16], &[2; 14], Policy::inbound())?;
+/// let mut junk = [0x80, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 9, 0xab, 0xcd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+/// assert_eq!(rx.unprotect_rtp(&mut junk), Err(Error::AuthenticationFailed));
+/// assert_eq!(rx.stream_count(), 0); // no state for unauthenticated packets
+/// # Ok::<(), Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {

@@ -1,10 +1,8 @@
 //! RFC 3711 §4.3 key derivation (AES-CM PRF), with RFC 6188 (AES-192/256)
 //! and RFC 7714 §11 (12-byte GCM master salt) variants.
 
-use aes::cipher::{KeyInit, StreamCipherCore};
-use aes::{Aes128, Aes192, Aes256};
-use ctr::CtrCore;
-use ctr::cipher::InnerIvInit;
+use aes08::{Aes128, Aes192, Aes256};
+use ctr09::cipher::{BlockCipher, BlockEncrypt, BlockSizeUser, KeyInit, consts::U16};
 use zeroize::Zeroize;
 
 use super::error::{Error, Result};
@@ -108,15 +106,12 @@ impl MasterKey {
 /// XORs the AES-CTR keystream for `iv` into `out` (which the caller zeroed).
 fn keystream<C>(key: &[u8], iv: &[u8; 16], out: &mut [u8])
 where
-    C: KeyInit
-        + aes::cipher::BlockCipherEncrypt
-        + aes::cipher::BlockSizeUser<BlockSize = aes::cipher::consts::U16>,
+    C: KeyInit + BlockCipher + BlockEncrypt + BlockSizeUser<BlockSize = U16>,
 {
     // Key lengths were checked in `MasterKey::new`, so this cannot fail;
     // if it ever did, `out` stays zero and every tag check fails closed.
     if let Ok(cipher) = C::new_from_slice(key) {
-        CtrCore::<C, ctr::flavors::Ctr128BE>::inner_iv_init(cipher, iv.into())
-            .apply_keystream_partial(out.into());
+        super::cipher::ctr_xor(&cipher, iv, out);
     }
 }
 

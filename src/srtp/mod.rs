@@ -11,7 +11,9 @@
 //!
 //! ## Security contract
 //!
-//! * Unprotect verifies the tag (in constant time) before it decrypts, and
+//! * Unprotect releases nothing unauthenticated: AES-CM/NULL verify the tag
+//!   (in constant time) before decrypting; GCM decrypts while it
+//!   authenticates and zeroes the payload of a packet that fails. It
 //!   changes no state — ROC, replay window, stream table — unless the packet
 //!   authenticates. A new SSRC gets a stream only after its first packet
 //!   authenticates, and the number of streams is bounded

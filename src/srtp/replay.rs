@@ -19,6 +19,9 @@ pub(crate) struct ReplayWindow {
     empty: bool,
     /// Window size in packets, a multiple of 64.
     size: u64,
+    /// Ring length in bits − 1: the ring is the next power of two ≥ `size`,
+    /// so a bit position is a mask, not a 64-bit division, per packet.
+    mask: u64,
     bits: Box<[u64]>,
 }
 
@@ -26,16 +29,18 @@ impl ReplayWindow {
     /// `size` is rounded up to a multiple of 64 (the caller checked bounds).
     pub(crate) fn new(size: usize) -> Self {
         let words = size.div_ceil(64).max(1);
+        let ring_words = words.next_power_of_two();
         ReplayWindow {
             top: 0,
             empty: true,
             size: (words * 64) as u64,
-            bits: vec![0; words].into_boxed_slice(),
+            mask: (ring_words * 64 - 1) as u64,
+            bits: vec![0; ring_words].into_boxed_slice(),
         }
     }
 
     fn bit(&self, index: u64) -> (usize, u64) {
-        let pos = index % self.size;
+        let pos = index & self.mask;
         ((pos / 64) as usize, 1u64 << (pos % 64))
     }
 
@@ -61,7 +66,7 @@ impl ReplayWindow {
             self.top = index;
         } else if index > self.top {
             let advance = index - self.top;
-            if advance >= self.size {
+            if advance > self.mask {
                 self.bits.fill(0);
             } else {
                 for i in self.top + 1..index {
@@ -108,6 +113,24 @@ mod tests {
         assert!(w.check(4999).is_ok());
         assert_eq!(w.check(5000), Err(Error::Replayed { index: 5000 }));
         assert_eq!(w.check(1009), Err(Error::TooOld { index: 1009 }));
+    }
+
+    #[test]
+    fn window_not_a_power_of_two() {
+        // 192 packets of window in a 256-bit ring.
+        let mut w = ReplayWindow::new(150);
+        w.accept(1000);
+        assert!(w.check(1000 - 191).is_ok());
+        assert_eq!(w.check(1000 - 192), Err(Error::TooOld { index: 808 }));
+        w.accept(809);
+        w.accept(1100); // 809 leaves the window; its bit is cleared on reuse
+        assert_eq!(w.check(909), Ok(()));
+        w.accept(1300);
+        assert_eq!(
+            w.check(1300 - 256),
+            Ok(()).and(Err(Error::TooOld { index: 1044 }))
+        );
+        assert!(w.check(1299).is_ok());
     }
 
     #[test]
