@@ -2,6 +2,10 @@
 //! same body the libFuzzer target runs (`fuzz/bodies/TARGET.rs`), so that
 //! plain `cargo test` re-checks every seed and every past crash.
 
+// The srtcp body includes the srtp body for its shared key table, so that
+// file is compiled twice, once per target, exactly as the fuzzer does.
+#![allow(clippy::duplicate_mod)]
+
 use std::path::Path;
 
 /// Feeds every file of `fuzz/corpus/<target>/` to `body`, and fails if the
