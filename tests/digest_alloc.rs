@@ -4,40 +4,15 @@
 
 mod digest_support;
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
+#[path = "support/counting_alloc.rs"]
+mod counting_alloc;
+use counting_alloc::allocations_during;
 
 use digest_support::Client;
 use voipsec::digest::{
     Algorithm, Credentials, DigestConfig, DigestRequest, InMemoryCredentials, InMemoryNonceCounts,
     NonceSecret, Verdict, Verifier,
 };
-
-struct Counting;
-
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: delegates to the system allocator unchanged; only counts.
-#[allow(unsafe_code)]
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: same contract as the caller's.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: same contract as the caller's.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: same contract as the caller's.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
 
 #[test]
 fn parse_and_verify_allocate_nothing() {
@@ -73,22 +48,23 @@ fn parse_and_verify_allocate_nothing() {
     wrong.qop = Some("auth-int");
     let wrong = wrong.authorization(&v.issue_nonce(None, 1_000), 1, "REGISTER", b"");
 
-    let before = ALLOCATIONS.load(Ordering::SeqCst);
-    let mut authenticated = 0;
-    for (alg, header) in &headers {
-        let creds = Credentials::parse(header.as_bytes()).expect("parses");
-        assert!(creds.username().is_some());
+    let (allocations, authenticated) = allocations_during(|| {
+        let mut authenticated = 0;
+        for (alg, header) in &headers {
+            let creds = Credentials::parse(header.as_bytes()).expect("parses");
+            assert!(creds.username().is_some());
+            assert_eq!(
+                v.verify(header.as_bytes(), &req, 1_001),
+                Verdict::Authenticated { algorithm: *alg }
+            );
+            authenticated += 1;
+        }
         assert_eq!(
-            v.verify(header.as_bytes(), &req, 1_001),
-            Verdict::Authenticated { algorithm: *alg }
+            v.verify(wrong.as_bytes(), &req, 1_001),
+            Verdict::WrongResponse
         );
-        authenticated += 1;
-    }
-    assert_eq!(
-        v.verify(wrong.as_bytes(), &req, 1_001),
-        Verdict::WrongResponse
-    );
-    let after = ALLOCATIONS.load(Ordering::SeqCst);
+        authenticated
+    });
     assert_eq!(authenticated, 60);
-    assert_eq!(after - before, 0, "allocations on the verify path");
+    assert_eq!(allocations, 0, "allocations on the verify path");
 }

@@ -6,8 +6,10 @@
 //! A counting global allocator needs `unsafe impl GlobalAlloc`; it only
 //! forwards to the system allocator.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
+#[path = "support/counting_alloc.rs"]
+mod counting_alloc;
+use counting_alloc::count_allocations;
+
 use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::Duration;
@@ -16,49 +18,6 @@ use voipsec::guard::{
     Action, BanList, BruteForceDetector, Decision, EnumerationDetector, Event, EventSink,
     GuardConfig, JsonLinesSink, ProbingDetector, Reason, Rule,
 };
-
-struct Counting;
-
-thread_local! {
-    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
-}
-
-fn count() {
-    let _ = ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
-}
-
-// SAFETY: forwards every call unchanged to the system allocator; the
-// thread-local counter is const-initialised and never allocates.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        count();
-        // SAFETY: same contract as the caller's.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        count();
-        // SAFETY: same contract as the caller's.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        count();
-        // SAFETY: same contract as the caller's.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: same contract as the caller's.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
-
-fn allocations_during(f: impl FnOnce()) -> usize {
-    let before = ALLOCATIONS.with(Cell::get);
-    f();
-    ALLOCATIONS.with(Cell::get) - before
-}
 
 const CONFIG: &str = "\
 acl allow 203.0.113.0/24 method INVITE account trunk
@@ -87,7 +46,7 @@ fn source(n: u32) -> IpAddr {
 #[test]
 fn per_message_paths_do_not_allocate() {
     // The counter itself works.
-    assert!(allocations_during(|| drop(std::hint::black_box(Vec::<u8>::with_capacity(8)))) >= 1);
+    assert!(count_allocations(|| drop(std::hint::black_box(Vec::<u8>::with_capacity(8)))) >= 1);
     let config = GuardConfig::parse(CONFIG).unwrap();
     let mut enumeration = EnumerationDetector::new(config.enumeration).unwrap();
     let mut brute_force = BruteForceDetector::new(config.brute_force).unwrap();
@@ -162,7 +121,7 @@ fn per_message_paths_do_not_allocate() {
     let warm = exercise(1_000);
     assert!(warm > 0);
     let mut checksum = 0;
-    let allocations = allocations_during(|| checksum = exercise(20_000));
+    let allocations = count_allocations(|| checksum = exercise(20_000));
     assert!(checksum > 0);
     assert_eq!(allocations, 0, "per-message guard paths allocated");
 }

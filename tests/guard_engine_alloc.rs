@@ -7,54 +7,13 @@
 //! A counting global allocator needs `unsafe impl GlobalAlloc`; it only
 //! forwards to the system allocator.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
+#[path = "support/counting_alloc.rs"]
+mod counting_alloc;
+use counting_alloc::count_allocations;
+
 use std::net::{IpAddr, Ipv4Addr};
 
 use voipsec::guard::{Action, Engine, EngineConfig, JsonLinesSink};
-
-struct Counting;
-
-thread_local! {
-    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
-}
-
-fn count() {
-    let _ = ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
-}
-
-// SAFETY: forwards every call unchanged to the system allocator; the
-// thread-local counter is const-initialised and never allocates.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        count();
-        // SAFETY: same contract as the caller's.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        count();
-        // SAFETY: same contract as the caller's.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        count();
-        // SAFETY: same contract as the caller's.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: same contract as the caller's.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
-
-fn allocations_during(f: impl FnOnce()) -> usize {
-    let before = ALLOCATIONS.with(Cell::get);
-    f();
-    ALLOCATIONS.with(Cell::get) - before
-}
 
 const REGISTER: &[u8] = b"REGISTER sip:guard.test SIP/2.0\r\n\
 Via: SIP/2.0/UDP 10.0.0.10:5060;branch=z9hG4bK-reg1;rport\r\n\
@@ -83,7 +42,7 @@ Content-Length: 4\r\n\r\nv=0\n";
 
 #[test]
 fn allow_path_does_not_allocate() {
-    assert!(allocations_during(|| drop(std::hint::black_box(Vec::<u8>::with_capacity(8)))) >= 1);
+    assert!(count_allocations(|| drop(std::hint::black_box(Vec::<u8>::with_capacity(8)))) >= 1);
     let config = EngineConfig::parse(
         "flood.requests_per_second = 1000000\nflood.burst = 1000000\ncalls.rate = 1000000\n",
     )
@@ -114,7 +73,7 @@ fn allow_path_does_not_allocate() {
     };
     assert_eq!(run(2_000, 0), 8_000, "warm-up: everything passes");
     let mut passed = 0;
-    let allocations = allocations_during(|| passed = run(20_000, 2_000));
+    let allocations = count_allocations(|| passed = run(20_000, 2_000));
     assert_eq!(passed, 80_000);
     assert_eq!(allocations, 0, "the engine's allow path allocated");
 }
@@ -155,7 +114,7 @@ Call-ID: o@x\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nUser-Agent: friendly-scan
         "warm-up: scanners and garbage refused"
     );
     let mut refused = 0;
-    let allocations = allocations_during(|| refused = flood(20_000, 40_000));
+    let allocations = count_allocations(|| refused = flood(20_000, 40_000));
     assert!(refused >= 20_000);
     assert_eq!(allocations, 0, "a flood of new sources allocated");
 }

@@ -2,8 +2,10 @@
 //! and taking and releasing a permit of a key that already holds one.
 //! Counted with a global allocator in this test binary of its own.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
+#[path = "support/counting_alloc.rs"]
+mod counting_alloc;
+use counting_alloc::count_allocations;
+
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::Duration;
 
@@ -11,38 +13,6 @@ use voipsec::ratelimit::{
     ConcurrencyLimiter, Gcra, IpLimiter, KeyedConfig, KeyedLimiter, Limiter, SlidingLog,
     SlidingWindow,
 };
-
-struct Counting;
-
-thread_local! {
-    // Per thread, so the test harness's own threads do not interfere.
-    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
-}
-
-// SAFETY: forwards to the system allocator unchanged; only counts calls.
-#[allow(unsafe_code)]
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let _ = ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let _ = ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
-
-fn allocations_during(f: impl FnOnce()) -> u64 {
-    let before = ALLOCATIONS.with(Cell::get);
-    f();
-    ALLOCATIONS.with(Cell::get) - before
-}
 
 #[test]
 fn checks_of_tracked_keys_allocate_nothing() {
@@ -70,7 +40,7 @@ fn checks_of_tracked_keys_allocate_nothing() {
         by_ip.check(v4(i));
         by_ip.check(v6(i));
     }
-    let n = allocations_during(|| {
+    let n = count_allocations(|| {
         for round in 0..20u32 {
             for i in 0..1_000u32 {
                 assert!(keyed.check(&i).allowed);
@@ -91,7 +61,7 @@ fn checks_of_tracked_keys_allocate_nothing() {
 fn permits_of_an_active_key_allocate_nothing() {
     let calls = ConcurrencyLimiter::new(10, KeyedConfig::default()).unwrap();
     let held = calls.try_acquire(&42u64).unwrap();
-    let n = allocations_during(|| {
+    let n = count_allocations(|| {
         for _ in 0..10_000 {
             let permit = calls.try_acquire(&42u64).unwrap();
             assert_eq!(calls.in_use(&42), 2);

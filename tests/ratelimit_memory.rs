@@ -2,55 +2,14 @@
 //! through limiters bounded at 100,000 keys, measured with a counting global
 //! allocator (its own test binary, so nothing else allocates concurrently).
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
+#[path = "support/counting_alloc.rs"]
+mod counting_alloc;
+use counting_alloc::{live_bytes, peak_bytes, set_peak_bytes};
+
 use std::sync::Mutex;
 use std::time::Duration;
 
 use voipsec::ratelimit::{Gcra, IpLimiter, KeyedConfig, KeyedLimiter, ManualClock, SlidingWindow};
-
-struct Counting;
-
-thread_local! {
-    // Per thread: the limiter allocates and frees only on the test's thread,
-    // and the harness's own threads then cannot disturb the figures.
-    static LIVE_CELL: Cell<usize> = const { Cell::new(0) };
-    static PEAK_CELL: Cell<usize> = const { Cell::new(0) };
-}
-
-/// Bytes allocated and not yet freed by this thread.
-fn live() -> usize {
-    LIVE_CELL.with(Cell::get)
-}
-
-/// The highest `live()` since the last `set_peak`.
-fn peak() -> usize {
-    PEAK_CELL.with(Cell::get)
-}
-
-fn set_peak(bytes: usize) {
-    PEAK_CELL.with(|c| c.set(bytes));
-}
-
-// SAFETY: forwards to the system allocator unchanged; only counts bytes.
-#[allow(unsafe_code)]
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let _ = LIVE_CELL.try_with(|live| {
-            let now = live.get().wrapping_add(layout.size());
-            live.set(now);
-            let _ = PEAK_CELL.try_with(|peak| peak.set(peak.get().max(now)));
-        });
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        let _ = LIVE_CELL.try_with(|live| live.set(live.get().wrapping_sub(layout.size())));
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
 
 /// Run the tests one at a time so their working sets do not overlap.
 static SERIAL: Mutex<()> = Mutex::new(());
@@ -75,7 +34,7 @@ fn report(name: &str, bytes: usize, tracked: usize) -> f64 {
 fn sliding_window_ipv4_million_keys_stay_bounded() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let clock = ManualClock::starting_at(Duration::from_secs(10));
-    let before = live();
+    let before = live_bytes();
     let limiter = KeyedLimiter::with_clock(
         SlidingWindow::new(10, Duration::from_secs(1)).unwrap(),
         KeyedConfig::with_max_keys(BOUND),
@@ -89,7 +48,7 @@ fn sliding_window_ipv4_million_keys_stay_bounded() {
             clock.advance(Duration::from_micros(100));
         }
     }
-    let bytes = live() - before;
+    let bytes = live_bytes() - before;
     let stats = limiter.stats();
     assert!(stats.tracked <= BOUND, "{stats:?}");
     assert!(
@@ -101,13 +60,13 @@ fn sliding_window_ipv4_million_keys_stay_bounded() {
     assert!(per_key <= MAX_BYTES_PER_KEY, "{per_key:.2} bytes per key");
     // A second million keys of churn (tombstones, rebuilds) must not grow it.
     // (Snapshot after printing: captured output allocates on this thread.)
-    let settled = live();
-    set_peak(settled);
+    let settled = live_bytes();
+    set_peak_bytes(settled);
     for i in KEYS..2 * KEYS {
         limiter.check(&spoofed(i));
     }
-    assert_eq!(live(), settled, "churn changed the limiter's memory");
-    let transient = peak() - settled;
+    assert_eq!(live_bytes(), settled, "churn changed the limiter's memory");
+    let transient = peak_bytes() - settled;
     println!("churn of 1,000,000 more keys: transient peak +{transient} bytes");
     // A rebuild briefly holds two copies of one shard, never more.
     assert!(transient <= bytes / 32, "transient {transient}");
@@ -117,7 +76,7 @@ fn sliding_window_ipv4_million_keys_stay_bounded() {
 fn gcra_and_ip_limiter_stay_bounded() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let clock = ManualClock::starting_at(Duration::from_secs(10));
-    let before = live();
+    let before = live_bytes();
     let gcra = KeyedLimiter::with_clock(
         Gcra::new(10, Duration::from_secs(1), 5).unwrap(),
         KeyedConfig::with_max_keys(BOUND),
@@ -127,7 +86,7 @@ fn gcra_and_ip_limiter_stay_bounded() {
     for i in 0..KEYS {
         gcra.check(&spoofed(i));
     }
-    let bytes = live() - before;
+    let bytes = live_bytes() - before;
     let tracked = gcra.len();
     assert!(tracked <= BOUND);
     let per_key = report("Gcra<u32>", bytes, tracked);
@@ -135,7 +94,7 @@ fn gcra_and_ip_limiter_stay_bounded() {
     drop(gcra);
 
     // IPv6 /64 prefixes: u64 keys, 24-byte slots; stated bound 40 bytes/key.
-    let before = live();
+    let before = live_bytes();
     let by_ip = IpLimiter::with_clock(
         SlidingWindow::new(10, Duration::from_secs(1)).unwrap(),
         KeyedConfig::with_max_keys(BOUND),
@@ -147,7 +106,7 @@ fn gcra_and_ip_limiter_stay_bounded() {
         let prefix = (u128::from(spoofed(i)) << 96) | (u128::from(i) << 64) | 1;
         by_ip.check(std::net::IpAddr::V6(prefix.into()));
     }
-    let bytes = live() - before;
+    let bytes = live_bytes() - before;
     let (v4, v6) = by_ip.stats();
     assert_eq!(v4.tracked, 0);
     assert!(v6.tracked <= BOUND);

@@ -4,56 +4,12 @@
 //! `unsafe` here is only the `GlobalAlloc` impl, which cannot be written
 //! without it; it forwards every call to the system allocator unchanged.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-use std::sync::atomic::{AtomicUsize, Ordering};
+#[path = "support/counting_alloc.rs"]
+mod counting_alloc;
+use counting_alloc::allocations_during;
 
 use voipsec::sip::sanity::Sanity;
 use voipsec::sip::{Contact, Message, NormalizeConfig, normalize};
-
-struct Counting;
-
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-thread_local! {
-    /// Only this thread's allocations while measuring count (the test
-    /// harness allocates on other threads).
-    static MEASURING: Cell<bool> = const { Cell::new(false) };
-}
-
-#[allow(unsafe_code)]
-// SAFETY: every method forwards to `System` with the caller's arguments.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if MEASURING.with(Cell::get) {
-            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        }
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        if MEASURING.with(Cell::get) {
-            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        }
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
-
-const INVITE: &[u8] = include_bytes!("data/sip/bench-invite.sip");
-const REGISTER: &[u8] = include_bytes!("data/sip/bench-register.sip");
-
-fn allocations_during(f: impl FnOnce() -> usize) -> (usize, usize) {
-    ALLOCATIONS.store(0, Ordering::SeqCst);
-    MEASURING.with(|m| m.set(true));
-    let out = f();
-    MEASURING.with(|m| m.set(false));
-    (ALLOCATIONS.load(Ordering::SeqCst), out)
-}
 
 /// What the benchmark reads, plus validate and the list accessors.
 fn proxy_work(raw: &[u8]) -> usize {
@@ -75,6 +31,9 @@ fn proxy_work(raw: &[u8]) -> usize {
     n += msg.user_agent().unwrap().len();
     n
 }
+
+const INVITE: &[u8] = include_bytes!("data/sip/bench-invite.sip");
+const REGISTER: &[u8] = include_bytes!("data/sip/bench-register.sip");
 
 #[test]
 fn parsing_allocates_nothing() {

@@ -2,43 +2,11 @@
 //! streams created by their first packets), protect and unprotect of RTP and
 //! RTCP run under a counting global allocator with zero allocations.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
+#[path = "support/counting_alloc.rs"]
+mod counting_alloc;
+use counting_alloc::allocations_during;
 
 use voipsec::srtp::{Policy, Profile, SrtpContext};
-
-struct Counting;
-
-static ALLOCS: AtomicUsize = AtomicUsize::new(0);
-
-thread_local! {
-    /// Count only this test thread's allocations: the libtest harness
-    /// allocates on its own threads at unpredictable moments.
-    static COUNTING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
-fn note_alloc() {
-    if COUNTING.try_with(|c| c.get()).unwrap_or(false) {
-        ALLOCS.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        note_alloc();
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        note_alloc();
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
 
 fn rtp_into(buf: &mut [u8], ssrc: u32, seq: u16, payload: usize) -> usize {
     buf[..12].copy_from_slice(&[0x90, 0x60, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0]);
@@ -62,14 +30,8 @@ fn rtcp_into(buf: &mut [u8], ssrc: u32) -> usize {
 #[test]
 fn protect_and_unprotect_allocate_nothing_per_packet() {
     // The counter itself works: a Vec on this thread is seen.
-    COUNTING.with(|c| c.set(true));
-    let seen = ALLOCS.load(Ordering::SeqCst);
-    std::hint::black_box(vec![0u8; 32]);
-    assert!(
-        ALLOCS.load(Ordering::SeqCst) > seen,
-        "counting allocator not active"
-    );
-    COUNTING.with(|c| c.set(false));
+    let (seen, _) = allocations_during(|| std::hint::black_box(vec![0u8; 32]));
+    assert!(seen > 0, "counting allocator not active");
     for profile in Profile::ALL {
         for kdr in [0u64, 1 << 4] {
             let k = &[9u8; 32][..profile.master_key_len()];
@@ -91,32 +53,29 @@ fn protect_and_unprotect_allocate_nothing_per_packet() {
                 let n = tx.protect_rtcp(&mut buf, n).unwrap();
                 rx.unprotect_rtcp(&mut buf[..n]).unwrap();
             }
-            COUNTING.with(|c| c.set(true));
-            let before = ALLOCS.load(Ordering::SeqCst);
-            for i in 1..=200u16 {
-                for &ssrc in &ssrcs {
-                    let seq = 65_530u16.wrapping_add(i); // wraps the ROC
-                    let n = rtp_into(&mut buf, ssrc, seq, if i % 2 == 0 { 160 } else { 1200 });
-                    let n = tx.protect_rtp(&mut buf, n).unwrap();
-                    rx.unprotect_rtp(&mut buf[..n]).unwrap();
-                    let n = rtcp_into(&mut buf, ssrc);
-                    let n = tx.protect_rtcp(&mut buf, n).unwrap();
-                    rx.unprotect_rtcp(&mut buf[..n]).unwrap();
-                    // Rejected packets do not allocate either.
-                    let n = rtp_into(&mut buf, ssrc, seq, 160);
-                    buf[n..n + 12].fill(0);
-                    assert!(rx.unprotect_rtp(&mut buf[..n + 12]).is_err());
-                    // Junk from unknown SSRCs creates (allocates) nothing.
-                    let n = rtp_into(&mut buf, ssrc ^ u32::from(i) ^ 0x8000_0000, seq, 160);
-                    buf[n..n + 12].fill(0);
-                    assert!(rx.unprotect_rtp(&mut buf[..n + 12]).is_err());
+            let (allocations, ()) = allocations_during(|| {
+                for i in 1..=200u16 {
+                    for &ssrc in &ssrcs {
+                        let seq = 65_530u16.wrapping_add(i); // wraps the ROC
+                        let n = rtp_into(&mut buf, ssrc, seq, if i % 2 == 0 { 160 } else { 1200 });
+                        let n = tx.protect_rtp(&mut buf, n).unwrap();
+                        rx.unprotect_rtp(&mut buf[..n]).unwrap();
+                        let n = rtcp_into(&mut buf, ssrc);
+                        let n = tx.protect_rtcp(&mut buf, n).unwrap();
+                        rx.unprotect_rtcp(&mut buf[..n]).unwrap();
+                        // Rejected packets do not allocate either.
+                        let n = rtp_into(&mut buf, ssrc, seq, 160);
+                        buf[n..n + 12].fill(0);
+                        assert!(rx.unprotect_rtp(&mut buf[..n + 12]).is_err());
+                        // Junk from unknown SSRCs creates (allocates) nothing.
+                        let n = rtp_into(&mut buf, ssrc ^ u32::from(i) ^ 0x8000_0000, seq, 160);
+                        buf[n..n + 12].fill(0);
+                        assert!(rx.unprotect_rtp(&mut buf[..n + 12]).is_err());
+                    }
                 }
-            }
-            let after = ALLOCS.load(Ordering::SeqCst);
-            COUNTING.with(|c| c.set(false));
+            });
             assert_eq!(
-                after - before,
-                0,
+                allocations, 0,
                 "{profile:?} kdr {kdr}: allocations on the hot path"
             );
         }
