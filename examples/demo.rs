@@ -179,7 +179,162 @@ fn guard_section() {
     }
 }
 
+/// SRTP: an SDES-keyed call, one packet protected and unprotected, then the
+/// attacks an SRTP receiver sees: a flipped bit, a replay, junk from an
+/// unknown SSRC (which must not create state).
+fn srtp_section() {
+    use voipsec::srtp::{Error, Policy, Profile, SdesCrypto};
+
+    println!("\n== srtp ==");
+    let offer = SdesCrypto::generate(1, Profile::Aes128CmHmacSha1_80);
+    let line = offer.to_string();
+    println!("  SDES offer     a=crypto:{}…", &line[..line.len().min(40)]);
+    let mut tx = offer.context(Policy::outbound()).expect("sender");
+    let mut rx = SdesCrypto::parse(&line)
+        .expect("our own attribute parses")
+        .context(Policy::inbound())
+        .expect("receiver");
+    // Two 160-byte voice packets, sequence numbers 1 and 2.
+    let packet = |seq: u8| {
+        let mut rtp = [0u8; 12 + 160 + 16];
+        rtp[..12].copy_from_slice(&[0x80, 0, 0, seq, 0, 0, 0, 160, 0xca, 0xfe, 0xba, 0xbe]);
+        rtp[12..172].fill(0x55);
+        rtp
+    };
+    let (mut first, mut second) = (packet(1), packet(2));
+    let n = tx.protect_rtp(&mut first, 172).expect("protect");
+    tx.protect_rtp(&mut second, 172).expect("protect");
+    let wire = first;
+    println!("  protected      172 -> {n} bytes (80-bit tag)");
+    let plain = rx.unprotect_rtp(&mut first[..n]).expect("authentic packet");
+    println!(
+        "  unprotected    {plain} bytes, payload intact: {}",
+        first[12..plain].iter().all(|&b| b == 0x55)
+    );
+    let verdict = |r: Result<usize, Error>| match r {
+        Ok(n) => format!("accepted ({n} bytes)"),
+        Err(e) => format!("rejected: {e}"),
+    };
+    second[40] ^= 1;
+    println!(
+        "  one bit flipped  -> {}",
+        verdict(rx.unprotect_rtp(&mut second[..n]))
+    );
+    let mut replay = wire;
+    println!(
+        "  replayed packet  -> {}",
+        verdict(rx.unprotect_rtp(&mut replay[..n]))
+    );
+    let mut junk = wire;
+    junk[8..12].copy_from_slice(&[1, 2, 3, 4]);
+    println!(
+        "  unknown SSRC     -> {} (streams tracked: {})",
+        verdict(rx.unprotect_rtp(&mut junk[..n])),
+        rx.stream_count()
+    );
+}
+
+/// Digest: a challenge, a correct answer, and the failures a guard counts
+/// (the client never learns which one it hit).
+fn digest_section() {
+    use voipsec::digest::{
+        ChallengeKind, DigestConfig, DigestRequest, InMemoryCredentials, InMemoryNonceCounts,
+        NonceSecret, Verifier, unix_now,
+    };
+
+    println!("\n== digest ==");
+    let realm = "pbx.example";
+    let mut users = InMemoryCredentials::new();
+    users.insert_password(b"1001", realm.as_bytes(), b"s3cret");
+    let verifier = Verifier::new(
+        DigestConfig::new(realm),
+        NonceSecret::generate(),
+        users,
+        InMemoryNonceCounts::default(),
+    );
+    let now = unix_now();
+    let mut challenge = String::new();
+    verifier.write_challenges(
+        ChallengeKind::WwwAuthenticate,
+        None,
+        now,
+        false,
+        &mut challenge,
+    );
+    for line in challenge.lines() {
+        let algorithm = line
+            .split("algorithm=")
+            .nth(1)
+            .and_then(|r| r.split(',').next());
+        println!(
+            "  401 carries    WWW-Authenticate: Digest … algorithm={}",
+            algorithm.unwrap_or("MD5")
+        );
+    }
+    let request = DigestRequest {
+        method: b"REGISTER",
+        uri: b"sip:pbx.example",
+        body: b"",
+        client: None,
+    };
+    let nonce = verifier.issue_nonce(None, now);
+    let forged = format!(
+        "Digest username=\"1001\", realm=\"{realm}\", nonce=\"{nonce}\", uri=\"sip:pbx.example\", \
+         response=\"00000000000000000000000000000000\", algorithm=MD5, qop=auth, \
+         nc=00000001, cnonce=\"0a4f113b\""
+    );
+    let verdict = verifier.verify(forged.as_bytes(), &request, now);
+    println!(
+        "  guessed response -> {} (counts as brute force: {})",
+        verdict.reason(),
+        verdict.is_credential_failure()
+    );
+    let other_realm = forged.replace(realm, "evil.example");
+    println!(
+        "  foreign realm    -> {}",
+        verifier
+            .verify(other_realm.as_bytes(), &request, now)
+            .reason()
+    );
+}
+
+/// Rate limiting: a per-source REGISTER limit under a spray of spoofed
+/// addresses stays within its key bound.
+fn ratelimit_section() {
+    use std::time::Duration;
+    use voipsec::ratelimit::{IpLimiter, KeyedConfig, SlidingWindow};
+
+    println!("\n== ratelimit ==");
+    let per_source = IpLimiter::new(
+        SlidingWindow::new(5, Duration::from_secs(10)).expect("valid window"),
+        KeyedConfig::with_max_keys(10_000),
+        64,
+    )
+    .expect("valid limiter");
+    let attacker = "203.0.113.9".parse().expect("address");
+    for n in 1..=6 {
+        let d = per_source.check(attacker);
+        println!(
+            "  REGISTER #{n} from 203.0.113.9 -> {} (remaining {}, retry after {:?})",
+            if d.is_allowed() { "allow" } else { "throttle" },
+            d.remaining,
+            d.retry_after
+        );
+    }
+    for i in 0..100_000u32 {
+        per_source.check(std::net::IpAddr::from(i.to_be_bytes()));
+    }
+    println!(
+        "  after 100,000 spoofed sources: {} keys tracked (bound 10,000); 203.0.113.9 still throttled: {}",
+        per_source.stats().0.tracked,
+        !per_source.check(attacker).is_allowed()
+    );
+}
+
 fn main() {
     sip_section();
+    srtp_section();
+    digest_section();
+    ratelimit_section();
     guard_section();
 }
