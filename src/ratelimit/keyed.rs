@@ -295,13 +295,32 @@ impl<K: Hash + Eq, A: Algorithm, C: Clock> KeyedLimiter<K, A, C> {
         if let Some(entry) = shard.table.find_mut(hash, |e| e.key.borrow() == key) {
             return self.algorithm.check(&mut entry.state, now, cost);
         }
+        self.check_new(&mut shard, hash, key, now, cost)
+    }
+
+    /// The first check of a key not tracked: count it on a fresh state and
+    /// track it, evicting or overflowing when the shard is full. Out of line
+    /// so the tracked-key path stays small.
+    #[inline(never)]
+    fn check_new<Q>(
+        &self,
+        shard: &mut Shard<K, A::State>,
+        hash: u64,
+        key: &Q,
+        now: u64,
+        cost: u32,
+    ) -> Decision
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
+    {
         let mut state = A::State::default();
         let decision = self.algorithm.check(&mut state, now, cost);
         if self.algorithm.usage(&state, now) == Usage::Idle {
             // Nothing counted (a refused or zero-cost request): nothing to keep.
             return decision;
         }
-        if shard.table.len() >= shard.cap && !self.evict_one(&mut shard, now) {
+        if shard.table.len() >= shard.cap && !self.evict_one(shard, now) {
             shard.overflowed += 1;
             return match self.overflow {
                 Overflow::Allow => decision,

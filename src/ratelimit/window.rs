@@ -142,6 +142,15 @@ impl SlidingWindow {
         u64::try_from(e_min).unwrap_or(u64::MAX).max(from)
     }
 
+    /// The refusal path, kept out of line so the admitting path inlines.
+    #[cold]
+    #[inline(never)]
+    fn deny(&self, s: &WindowState, estimate: u64, elapsed: u64, cost: u32) -> Decision {
+        let remaining = u64::from(self.limit).saturating_sub(estimate);
+        let remaining = u32::try_from(remaining).unwrap_or(0);
+        Decision::denied(remaining, self.retry_after(s, elapsed, cost))
+    }
+
     fn retry_after(&self, s: &WindowState, elapsed: u64, cost: u32) -> Duration {
         let limit = u64::from(self.limit);
         let cost = u64::from(cost);
@@ -199,8 +208,7 @@ impl Algorithm for SlidingWindow {
             s.current = s.current.saturating_add(cost);
             Decision::allowed(u32::try_from(limit - after).unwrap_or(0))
         } else {
-            let remaining = u32::try_from(limit.saturating_sub(estimate)).unwrap_or(0);
-            Decision::denied(remaining, self.retry_after(s, elapsed, cost))
+            self.deny(s, estimate, elapsed, cost)
         }
     }
 
