@@ -30,3 +30,10 @@ fn replay(target: &str, body: fn(&[u8])) {
 //     fn sip_message_corpus() {
 //         replay("sip_message", sip_message::run);
 //     }
+
+#[path = "../fuzz/bodies/ratelimit_ops.rs"]
+mod ratelimit_ops;
+#[test]
+fn ratelimit_ops_corpus() {
+    replay("ratelimit_ops", ratelimit_ops::run);
+}
