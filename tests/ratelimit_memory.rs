@@ -113,6 +113,27 @@ fn sliding_window_ipv4_million_keys_stay_bounded() {
     assert!(transient <= bytes / 32, "transient {transient}");
 }
 
+/// The same spray through governor's keyed limiter (no bound: it keeps every
+/// key), measured the same way, for the ratio in the report.
+#[test]
+fn governor_keeps_every_key_and_more_bytes_per_key() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let before = live();
+    let quota = governor::Quota::per_second(std::num::NonZeroU32::new(10).unwrap());
+    let governor: governor::DefaultKeyedRateLimiter<u32> = governor::RateLimiter::keyed(quota);
+    for i in 0..KEYS {
+        let _ = governor.check_key(&spoofed(i));
+    }
+    let bytes = live() - before;
+    assert_eq!(governor.len(), KEYS as usize, "governor has no bound");
+    let per_key = report(
+        "governor DefaultKeyedRateLimiter<u32>",
+        bytes,
+        governor.len(),
+    );
+    assert!(per_key > MAX_BYTES_PER_KEY, "{per_key:.2}");
+}
+
 #[test]
 fn gcra_and_ip_limiter_stay_bounded() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());

@@ -308,6 +308,18 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #[test]
+        fn divisor_matches_hardware_division(x: u64, d in 1u64..) {
+            proptest::prop_assert_eq!(Divisor::new(d).div_rem(x), (x / d, x % d));
+        }
+
+        #[test]
+        fn divisor_matches_for_small_divisors(x: u64, d in 1u64..100_000) {
+            proptest::prop_assert_eq!(Divisor::new(d).div_rem(x), (x / d, x % d));
+        }
+    }
+
     #[test]
     fn mul_div_matches_u128() {
         let div = Divisor::new(600_000_000_000);
