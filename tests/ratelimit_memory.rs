@@ -18,7 +18,8 @@ thread_local! {
     static PEAK_CELL: Cell<usize> = const { Cell::new(0) };
 }
 
-/// Bytes allocated and not yet freed by this thread.
+/// Bytes allocated and not yet freed by this thread, modulo 2^64 (the thread
+/// may free memory another allocated first): only differences are meaningful.
 fn live() -> usize {
     LIVE_CELL.with(Cell::get)
 }
@@ -89,7 +90,7 @@ fn sliding_window_ipv4_million_keys_stay_bounded() {
             clock.advance(Duration::from_micros(100));
         }
     }
-    let bytes = live() - before;
+    let bytes = live().wrapping_sub(before);
     let stats = limiter.stats();
     assert!(stats.tracked <= BOUND, "{stats:?}");
     assert!(
@@ -107,7 +108,7 @@ fn sliding_window_ipv4_million_keys_stay_bounded() {
         limiter.check(&spoofed(i));
     }
     assert_eq!(live(), settled, "churn changed the limiter's memory");
-    let transient = peak() - settled;
+    let transient = peak().wrapping_sub(settled);
     println!("churn of 1,000,000 more keys: transient peak +{transient} bytes");
     // A rebuild briefly holds two copies of one shard, never more.
     assert!(transient <= bytes / 32, "transient {transient}");
@@ -124,7 +125,7 @@ fn governor_keeps_every_key_and_more_bytes_per_key() {
     for i in 0..KEYS {
         let _ = governor.check_key(&spoofed(i));
     }
-    let bytes = live() - before;
+    let bytes = live().wrapping_sub(before);
     assert_eq!(governor.len(), KEYS as usize, "governor has no bound");
     let per_key = report(
         "governor DefaultKeyedRateLimiter<u32>",
@@ -148,7 +149,7 @@ fn gcra_and_ip_limiter_stay_bounded() {
     for i in 0..KEYS {
         gcra.check(&spoofed(i));
     }
-    let bytes = live() - before;
+    let bytes = live().wrapping_sub(before);
     let tracked = gcra.len();
     assert!(tracked <= BOUND);
     let per_key = report("Gcra<u32>", bytes, tracked);
@@ -168,7 +169,7 @@ fn gcra_and_ip_limiter_stay_bounded() {
         let prefix = (u128::from(spoofed(i)) << 96) | (u128::from(i) << 64) | 1;
         by_ip.check(std::net::IpAddr::V6(prefix.into()));
     }
-    let bytes = live() - before;
+    let bytes = live().wrapping_sub(before);
     let (v4, v6) = by_ip.stats();
     assert_eq!(v4.tracked, 0);
     assert!(v6.tracked <= BOUND);

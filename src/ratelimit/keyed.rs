@@ -149,9 +149,11 @@ fn full_capacity(buckets: usize) -> usize {
 }
 
 /// Inserts `value` (not yet in `table`) while keeping the table at the size
-/// `cap` entries need: once it has that size and no free slot is left
-/// (removals leave tombstones), hashbrown would double it, so rebuild it at
-/// the same size instead. The caller keeps `table.len() < cap`.
+/// `cap` entries need. Removals leave tombstones; once no free slot is left
+/// hashbrown would double a table that is this full, so rebuild it at the
+/// same size instead. The table is sized for `cap + cap/8` entries so that a
+/// rebuild (O(cap)) comes at most once per `cap/8` insertions: constant
+/// amortised cost whatever `cap` is. The caller keeps `table.len() < cap`.
 pub(crate) fn insert_bounded<T>(
     table: &mut HashTable<T>,
     cap: usize,
@@ -159,9 +161,10 @@ pub(crate) fn insert_bounded<T>(
     value: T,
     hasher: impl Fn(&T) -> u64,
 ) {
-    let at_final_size = full_capacity(table.num_buckets()) >= cap;
+    let target = cap.saturating_add(cap / 8).saturating_add(1);
+    let at_final_size = full_capacity(table.num_buckets()) >= target;
     if at_final_size && table.capacity() == table.len() {
-        let mut rebuilt = HashTable::with_capacity(cap);
+        let mut rebuilt = HashTable::with_capacity(target);
         for entry in table.drain() {
             rebuilt.insert_unique(hasher(&entry), entry, &hasher);
         }
