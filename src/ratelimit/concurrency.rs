@@ -37,14 +37,13 @@ struct Shard<K> {
 struct Inner<K> {
     hasher: SeedableRandomState,
     shards: Box<[Padded<Mutex<Shard<K>>>]>,
-    mask: usize,
     max_per_key: u32,
 }
 
 impl<K: Hash + Eq> Inner<K> {
     fn lock(&self, hash: u64) -> std::sync::MutexGuard<'_, Shard<K>> {
-        // shard_of masks the index, and there are mask + 1 shards.
-        let shard = &self.shards[shard_of(hash, self.mask)];
+        // shard_of returns an index below the shard count.
+        let shard = &self.shards[shard_of(hash, self.shards.len())];
         shard.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
@@ -104,7 +103,6 @@ impl<K: Hash + Eq + Clone> ConcurrencyLimiter<K> {
             inner: Arc::new(Inner {
                 hasher: keyed_hasher(),
                 shards,
-                mask: count - 1,
                 max_per_key,
             }),
         })
