@@ -85,9 +85,14 @@ fn precise_since_process_epoch() -> u64 {
 ///
 /// ```
 /// use voipsec::ratelimit::{Clock, CoarseClock};
+/// use std::time::{Duration, Instant};
 /// let clock = CoarseClock::new();
 /// let a = clock.now();
-/// std::thread::sleep(std::time::Duration::from_millis(5));
+/// // The ticker moves it within about a millisecond (longer on a loaded host).
+/// let start = Instant::now();
+/// while clock.now() == a && start.elapsed() < Duration::from_secs(10) {
+///     std::thread::sleep(Duration::from_millis(1));
+/// }
 /// assert!(clock.now() > a);
 /// ```
 #[derive(Clone, Copy, Debug)]

@@ -201,7 +201,7 @@ fn entries_per_table(buckets: usize) -> usize {
     while c > 0 && c + c / 8 + 1 > full {
         c -= 1;
     }
-    while (c + 1) + (c + 1) / 8 + 1 <= full {
+    while (c + 1) + (c + 1) / 8 < full {
         c += 1;
     }
     c
