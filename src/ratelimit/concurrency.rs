@@ -26,14 +26,12 @@ pub enum AcquireError {
     TooManyKeys,
 }
 
-#[derive(Debug)]
 struct Shard<K> {
     /// Keys with at least one open permit, and how many.
     table: HashTable<(K, u32)>,
     cap: usize,
 }
 
-#[derive(Debug)]
 struct Inner<K> {
     hasher: SeedableRandomState,
     shards: Box<[Padded<Mutex<Shard<K>>>]>,
@@ -64,9 +62,18 @@ impl<K: Hash + Eq> Inner<K> {
 /// # drop(second);
 /// # Ok::<(), voipsec::ratelimit::Error>(())
 /// ```
-#[derive(Debug)]
 pub struct ConcurrencyLimiter<K: Hash + Eq> {
     inner: Arc<Inner<K>>,
+}
+
+/// Shows the configuration only: never the hash key nor the tracked keys.
+impl<K: Hash + Eq> std::fmt::Debug for ConcurrencyLimiter<K> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConcurrencyLimiter")
+            .field("max_per_key", &self.inner.max_per_key)
+            .field("shards", &self.inner.shards.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl<K: Hash + Eq> Clone for ConcurrencyLimiter<K> {
@@ -165,12 +172,19 @@ impl<K: Hash + Eq + Clone> ConcurrencyLimiter<K> {
 }
 
 /// One open session of a key; dropping it releases the slot.
-#[derive(Debug)]
 #[must_use = "dropping a permit releases it at once"]
 pub struct Permit<K: Hash + Eq> {
     inner: Arc<Inner<K>>,
     key: K,
     hash: u64,
+}
+
+impl<K: Hash + Eq + std::fmt::Debug> std::fmt::Debug for Permit<K> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Permit")
+            .field("key", &self.key)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<K: Hash + Eq> Permit<K> {

@@ -285,7 +285,6 @@ pub(crate) fn shard_of(hash: u64, shards: usize) -> usize {
 /// assert!(limiter.check(&"bob").is_allowed());
 /// # Ok::<(), voipsec::ratelimit::Error>(())
 /// ```
-#[derive(Debug)]
 pub struct KeyedLimiter<K, A: Algorithm, C: Clock = CoarseClock> {
     algorithm: A,
     clock: C,
@@ -294,6 +293,20 @@ pub struct KeyedLimiter<K, A: Algorithm, C: Clock = CoarseClock> {
     sample: usize,
     overflow: Overflow,
     max_keys: usize,
+}
+
+/// Shows the configuration only: never the hash key (it is what keeps shard
+/// and bucket placement unpredictable) nor the tracked keys.
+impl<K, A: Algorithm + std::fmt::Debug, C: Clock> std::fmt::Debug for KeyedLimiter<K, A, C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyedLimiter")
+            .field("algorithm", &self.algorithm)
+            .field("shards", &self.shards.len())
+            .field("max_keys", &self.max_keys)
+            .field("eviction_sample", &self.sample)
+            .field("overflow", &self.overflow)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<K: Hash + Eq, A: Algorithm> KeyedLimiter<K, A, CoarseClock> {
