@@ -9,7 +9,7 @@
 //! | [`sip`] | zero-copy SIP parser, TCP/TLS stream framer |
 //! | [`srtp`] | RFC 3711 SRTP/SRTCP, bit-exact with libsrtp |
 //! | [`digest`] | SIP digest authentication (RFC 2617, 7616, 8760) |
-//! | [`ratelimit`] | sliding-window and GCRA limiters, keyed and bounded |
+//! | [`ratelimit`] | sliding-window, exact-log and GCRA limiters, keyed, sharded and bounded; concurrency permits; Redis backend |
 //! | [`guard`] | policy layer: ACLs, scanners, brute force, toll fraud |
 //!
 //! ## Security contract

@@ -1,41 +1,5 @@
-//! The keyed limiter: one algorithm state per key, sharded, capped, evicting.
-//!
-//! # Concurrency
-//!
-//! Keys are spread over shards (at least [`KeyedConfig::shards`]), each a
-//! `Mutex` around a `hashbrown` table padded to its own cache lines, so
-//! threads contend only when they touch the same shard. One hash (foldhash,
-//! keyed per limiter from the OS CSPRNG so an attacker cannot aim addresses
-//! at one shard or one probe chain) picks the shard from bits 24–55 and the
-//! bucket from the low bits.
-//!
-//! # Memory
-//!
-//! Each shard's table is sized once for its share of `max_keys` plus 1/8
-//! slack (so that clearing eviction tombstones costs O(1) amortised), and the
-//! shard count is chosen so those tables are about 7/9 full: a tracked key
-//! costs its entry plus one control byte over 7/9, i.e. ≈ 22 bytes for an
-//! IPv4 key with the sliding window or GCRA (16-byte entry), ≈ 32 bytes for
-//! an IPv6 /64 prefix (24-byte entry).
-//!
-//! # Memory bound and eviction: the trade-off
-//!
-//! The limiter never tracks more than [`KeyedConfig::max_keys`] keys: each
-//! shard has a fixed share of the bound and its table never grows past the
-//! size that share needs. When a new key arrives at a full shard, the shard
-//! samples [`KeyedConfig::eviction_sample`] occupied buckets from a rotating
-//! hand (bucket order is hash order, so this is a random sample) and evicts
-//! the one with the lowest [`Usage`]: an idle key at once (forgetting it
-//! loses nothing), otherwise the least-used. **A key whose quota is exhausted
-//! is never evicted**: it stays until its window decays, so the only way for
-//! an over-limit key to get a fresh state is to wait, exactly as if memory
-//! were unbounded. The price: a key partly used can be forgotten under a
-//! flood of new keys and regain the part it had used (at most one limit's
-//! worth, and only after the flood has pushed the hand past it); and when
-//! every sampled key is exhausted the newcomer is not tracked and falls under
-//! the [`Overflow`] policy — by default all such newcomers of a shard share
-//! one state under the same limit, so a spray of fresh addresses can neither
-//! evict offenders nor pass unlimited.
+//! The keyed limiter: one algorithm state per key, sharded, capped, evicting;
+//! its contract is documented on [`KeyedLimiter`].
 
 use std::borrow::Borrow;
 use std::hash::{BuildHasher, Hash};
@@ -265,6 +229,43 @@ pub(crate) fn shard_of(hash: u64, shards: usize) -> usize {
 /// A rate limiter with one state per key, for any `Hash + Eq` key; lookups
 /// take any borrowed form (`&str` for `String` keys, `&[u8]` for `Vec<u8>`),
 /// and only a new key is converted to an owned one.
+///
+/// # Concurrency
+///
+/// Keys are spread over shards (at least [`KeyedConfig::shards`]), each a
+/// `Mutex` around a `hashbrown` table padded to its own cache lines, so
+/// threads contend only when they touch the same shard. One hash (foldhash,
+/// keyed per limiter from the OS CSPRNG so an attacker cannot aim addresses
+/// at one shard or one probe chain) picks the shard from bits 24–55 and the
+/// bucket from the low bits.
+///
+/// # Memory
+///
+/// Each shard's table is sized once for its share of `max_keys` plus 1/8
+/// slack (so that clearing eviction tombstones costs O(1) amortised), and the
+/// shard count is chosen so those tables are about 7/9 full: a tracked key
+/// costs its entry plus one control byte over 7/9, i.e. ≈ 22 bytes for an
+/// IPv4 key with the sliding window or GCRA (16-byte entry), ≈ 32 bytes for
+/// an IPv6 /64 prefix (24-byte entry).
+///
+/// # Memory bound and eviction: the trade-off
+///
+/// The limiter never tracks more than [`KeyedConfig::max_keys`] keys: each
+/// shard has a fixed share of the bound and its table never grows past the
+/// size that share needs. When a new key arrives at a full shard, the shard
+/// samples [`KeyedConfig::eviction_sample`] occupied buckets from a rotating
+/// hand (bucket order is hash order, so this is a random sample) and evicts
+/// the one with the lowest [`Usage`]: an idle key at once (forgetting it
+/// loses nothing), otherwise the least-used. **A key whose quota is exhausted
+/// is never evicted**: it stays until its window decays, so the only way for
+/// an over-limit key to get a fresh state is to wait, exactly as if memory
+/// were unbounded. The price: a key partly used can be forgotten under a
+/// flood of new keys and regain the part it had used (at most one limit's
+/// worth, and only after the flood has pushed the hand past it); and when
+/// every sampled key is exhausted the newcomer is not tracked and falls under
+/// the [`Overflow`] policy — by default all such newcomers of a shard share
+/// one state under the same limit, so a spray of fresh addresses can neither
+/// evict offenders nor pass unlimited.
 ///
 /// ```
 /// use std::time::Duration;
