@@ -1,1 +1,152 @@
-fn main() {}
+//! Check-and-count cost of the keyed limiters beside governor's keyed
+//! limiter (`DefaultKeyedRateLimiter`: dashmap + quanta clock), in the same
+//! criterion groups so the ratios come from one run.
+//!
+//! Cases: one hot key, and 1,000,000 distinct IPv4 keys visited in a
+//! scattered order, each on one thread and on two threads (wall time per
+//! check over both threads, so perfect scaling halves it). Every library
+//! uses its default clock. Limits are high enough that checks admit, so both
+//! sides do the full update.
+//!
+//! Run: `cargo bench --bench ratelimit -- --warm-up-time 1 --measurement-time 3`
+
+use std::hint::black_box;
+use std::num::NonZeroU32;
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use voipsec::ratelimit::{Gcra, KeyedConfig, KeyedLimiter, SlidingWindow};
+
+const KEYS: usize = 1_000_000;
+const HIGH_LIMIT: u32 = 1_000_000_000;
+
+type Window = KeyedLimiter<u32, SlidingWindow>;
+type Pacer = KeyedLimiter<u32, Gcra>;
+type Governor = DefaultKeyedRateLimiter<u32>;
+
+fn window_limiter() -> Window {
+    let config = KeyedConfig::with_max_keys(1 << 20);
+    KeyedLimiter::new(
+        SlidingWindow::new(HIGH_LIMIT, Duration::from_secs(1)).unwrap(),
+        config,
+    )
+    .unwrap()
+}
+
+fn gcra_limiter() -> Pacer {
+    let config = KeyedConfig::with_max_keys(1 << 20);
+    KeyedLimiter::new(
+        Gcra::new(HIGH_LIMIT, Duration::from_secs(1), 1_000_000).unwrap(),
+        config,
+    )
+    .unwrap()
+}
+
+fn governor_limiter() -> Governor {
+    let rate = NonZeroU32::new(HIGH_LIMIT).unwrap();
+    let burst = NonZeroU32::new(1_000_000).unwrap();
+    RateLimiter::keyed(Quota::per_second(rate).allow_burst(burst))
+}
+
+/// 1,000,000 distinct IPv4 addresses in a scattered order.
+fn ipv4_keys() -> Vec<u32> {
+    (0..KEYS as u32)
+        .map(|i| i.wrapping_mul(0x9e37_79b9) ^ 0x0a00_0000)
+        .collect()
+}
+
+/// Runs `per_check` `iters` times split over `threads` threads and returns
+/// the wall time, so the figure is wall time per check.
+fn spread<F: Fn(u64) + Sync>(iters: u64, threads: u64, per_check: F) -> Duration {
+    let start = Instant::now();
+    std::thread::scope(|s| {
+        for t in 0..threads {
+            let per_check = &per_check;
+            s.spawn(move || {
+                let share = iters / threads + u64::from(t < iters % threads);
+                // Threads walk different parts of the key space.
+                let offset = t * 500_009;
+                for i in 0..share {
+                    per_check(i + offset);
+                }
+            });
+        }
+    });
+    start.elapsed()
+}
+
+fn hot_key(c: &mut Criterion) {
+    let window = window_limiter();
+    let gcra = gcra_limiter();
+    let governor = governor_limiter();
+    let key = 0xc000_0201u32;
+    for threads in [1u64, 2] {
+        let mut group = c.benchmark_group(format!("ratelimit/hot_key/{threads}_thread"));
+        group.bench_function("voipsec_sliding_window", |b| {
+            b.iter_custom(|iters| {
+                spread(iters, threads, |_| {
+                    black_box(window.check(black_box(&key)));
+                })
+            })
+        });
+        group.bench_function("voipsec_gcra", |b| {
+            b.iter_custom(|iters| {
+                spread(iters, threads, |_| {
+                    black_box(gcra.check(black_box(&key)));
+                })
+            })
+        });
+        group.bench_function("governor_keyed", |b| {
+            b.iter_custom(|iters| {
+                spread(iters, threads, |_| {
+                    let _ = black_box(governor.check_key(black_box(&key)));
+                })
+            })
+        });
+        group.finish();
+    }
+}
+
+fn million_keys(c: &mut Criterion) {
+    let keys = ipv4_keys();
+    let window = window_limiter();
+    let gcra = gcra_limiter();
+    let governor = governor_limiter();
+    // Track every key first: the benchmark measures checks of known keys.
+    for k in &keys {
+        window.check(k);
+        gcra.check(k);
+        let _ = governor.check_key(k);
+    }
+    assert_eq!(window.stats().evictions, 0, "the bench must not evict");
+    let key = |i: u64| &keys[(i % KEYS as u64) as usize];
+    for threads in [1u64, 2] {
+        let mut group = c.benchmark_group(format!("ratelimit/1M_ipv4_keys/{threads}_thread"));
+        group.bench_function("voipsec_sliding_window", |b| {
+            b.iter_custom(|iters| {
+                spread(iters, threads, |i| {
+                    black_box(window.check(key(i)));
+                })
+            })
+        });
+        group.bench_function("voipsec_gcra", |b| {
+            b.iter_custom(|iters| {
+                spread(iters, threads, |i| {
+                    black_box(gcra.check(key(i)));
+                })
+            })
+        });
+        group.bench_function("governor_keyed", |b| {
+            b.iter_custom(|iters| {
+                spread(iters, threads, |i| {
+                    let _ = black_box(governor.check_key(key(i)));
+                })
+            })
+        });
+        group.finish();
+    }
+}
+
+criterion_group!(benches, hot_key, million_keys);
+criterion_main!(benches);

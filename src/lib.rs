@@ -6,12 +6,12 @@
 //!
 //! | module | what it does |
 //! |---|---|
-//! | [`sip`] | zero-copy SIP parser, TCP/TLS stream framer |
+//! | [`sip`] | zero-copy SIP parser, TCP/TLS stream framer, sanity checks, normalizer, editor, topology hiding |
 //! | [`srtp`] | RFC 3711 SRTP/SRTCP, bit-exact with libsrtp |
 //! | [`digest`] | SIP digest authentication (RFC 2617, 7616, 8760) |
-//! | [`ratelimit`] | sliding-window and GCRA limiters, keyed and bounded |
-//! | `ffi` | the C API (feature `capi`, header `include/voipsec.h`) |
+//! | [`ratelimit`] | sliding-window, exact-log and GCRA limiters, keyed, sharded and bounded; concurrency permits; Redis backend |
 //! | [`guard`] | policy engine over `sip`, `digest` and `ratelimit`: ACLs, scanners, brute force, toll fraud, floods |
+//! | `ffi` | the C API (feature `capi`, header `include/voipsec.h`) |
 //!
 //! ## Security contract
 //!

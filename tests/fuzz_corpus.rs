@@ -65,6 +65,13 @@ fn guard_lookup_corpus() {
     replay("guard_lookup", guard_lookup::run);
 }
 
+#[path = "../fuzz/bodies/ratelimit_ops.rs"]
+mod ratelimit_ops;
+#[test]
+fn ratelimit_ops_corpus() {
+    replay("ratelimit_ops", ratelimit_ops::run);
+}
+
 #[path = "../fuzz/bodies/sip_framer.rs"]
 mod sip_framer;
 #[test]

@@ -739,3 +739,28 @@ fn decision_retry_after_rounds_up() {
     );
     assert_eq!(Decision::allowed(4).retry_after_secs(), 0);
 }
+
+#[test]
+fn debug_output_shows_neither_keys_nor_hash_seeds() {
+    let clock = ManualClock::new();
+    let limiter = KeyedLimiter::with_clock(
+        SlidingWindow::new(5, Duration::from_secs(1)).unwrap(),
+        KeyedConfig::default(),
+        clock,
+    )
+    .unwrap();
+    limiter.check("alice-secret-account");
+    let shown = format!("{limiter:?}");
+    assert!(shown.contains("max_keys"));
+    assert!(
+        !shown.contains("alice") && !shown.to_lowercase().contains("seed"),
+        "{shown}"
+    );
+    let calls = ConcurrencyLimiter::new(2, KeyedConfig::default()).unwrap();
+    let _permit = calls.try_acquire(&"bob-secret".to_string()).unwrap();
+    let shown = format!("{calls:?}");
+    assert!(
+        !shown.contains("bob") && !shown.to_lowercase().contains("seed"),
+        "{shown}"
+    );
+}

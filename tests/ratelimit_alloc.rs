@@ -57,6 +57,38 @@ fn checks_of_tracked_keys_allocate_nothing() {
     assert_eq!(n, 0, "{n} allocations on the hot path");
 }
 
+/// A flood of new keys through a full shard evicts and inserts; the table
+/// must be rebuilt (its only allocation) rarely, whatever the bound — here a
+/// bound equal to a table's exact capacity, the worst case for tombstones.
+#[test]
+fn churn_through_a_full_shard_rebuilds_rarely() {
+    for max_keys in [1_792usize, 1_000, 100] {
+        let config = KeyedConfig {
+            max_keys,
+            shards: 1,
+            ..KeyedConfig::default()
+        };
+        let window = SlidingWindow::new(10, Duration::from_secs(1)).unwrap();
+        let limiter = KeyedLimiter::new(window, config).unwrap();
+        for key in 0..max_keys as u32 {
+            limiter.check(&key);
+        }
+        let inserts = 200_000u32;
+        let n = allocations_during(|| {
+            for key in 1_000_000..1_000_000 + inserts {
+                limiter.check(&key);
+            }
+        });
+        assert!(limiter.len() <= max_keys);
+        // At most one rebuild per max_keys/8 insertions.
+        let bound = u64::from(inserts) / (max_keys as u64 / 8) + 1;
+        assert!(
+            n <= bound,
+            "{n} allocations for {inserts} inserts at max_keys {max_keys}"
+        );
+    }
+}
+
 #[test]
 fn permits_of_an_active_key_allocate_nothing() {
     let calls = ConcurrencyLimiter::new(10, KeyedConfig::default()).unwrap();

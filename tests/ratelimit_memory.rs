@@ -48,7 +48,7 @@ fn sliding_window_ipv4_million_keys_stay_bounded() {
             clock.advance(Duration::from_micros(100));
         }
     }
-    let bytes = live_bytes() - before;
+    let bytes = live_bytes().wrapping_sub(before);
     let stats = limiter.stats();
     assert!(stats.tracked <= BOUND, "{stats:?}");
     assert!(
@@ -66,10 +66,31 @@ fn sliding_window_ipv4_million_keys_stay_bounded() {
         limiter.check(&spoofed(i));
     }
     assert_eq!(live_bytes(), settled, "churn changed the limiter's memory");
-    let transient = peak_bytes() - settled;
+    let transient = peak_bytes().wrapping_sub(settled);
     println!("churn of 1,000,000 more keys: transient peak +{transient} bytes");
     // A rebuild briefly holds two copies of one shard, never more.
     assert!(transient <= bytes / 32, "transient {transient}");
+}
+
+/// The same spray through governor's keyed limiter (no bound: it keeps every
+/// key), measured the same way, for the ratio in the report.
+#[test]
+fn governor_keeps_every_key_and_more_bytes_per_key() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let before = live_bytes();
+    let quota = governor::Quota::per_second(std::num::NonZeroU32::new(10).unwrap());
+    let governor: governor::DefaultKeyedRateLimiter<u32> = governor::RateLimiter::keyed(quota);
+    for i in 0..KEYS {
+        let _ = governor.check_key(&spoofed(i));
+    }
+    let bytes = live_bytes().wrapping_sub(before);
+    assert_eq!(governor.len(), KEYS as usize, "governor has no bound");
+    let per_key = report(
+        "governor DefaultKeyedRateLimiter<u32>",
+        bytes,
+        governor.len(),
+    );
+    assert!(per_key > MAX_BYTES_PER_KEY, "{per_key:.2}");
 }
 
 #[test]
@@ -86,7 +107,7 @@ fn gcra_and_ip_limiter_stay_bounded() {
     for i in 0..KEYS {
         gcra.check(&spoofed(i));
     }
-    let bytes = live_bytes() - before;
+    let bytes = live_bytes().wrapping_sub(before);
     let tracked = gcra.len();
     assert!(tracked <= BOUND);
     let per_key = report("Gcra<u32>", bytes, tracked);
@@ -106,7 +127,7 @@ fn gcra_and_ip_limiter_stay_bounded() {
         let prefix = (u128::from(spoofed(i)) << 96) | (u128::from(i) << 64) | 1;
         by_ip.check(std::net::IpAddr::V6(prefix.into()));
     }
-    let bytes = live_bytes() - before;
+    let bytes = live_bytes().wrapping_sub(before);
     let (v4, v6) = by_ip.stats();
     assert_eq!(v4.tracked, 0);
     assert!(v6.tracked <= BOUND);

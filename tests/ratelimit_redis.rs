@@ -29,6 +29,10 @@ fn node(window: SlidingWindow, prefix: &str, clock: &ManualClock) -> RedisLimite
     let mut config = RedisConfig::new(server_url());
     config.key_prefix = prefix.to_owned();
     config.fallback = RedisFallback::FailClosed;
+    // Generous timeouts: a loaded CI machine can stall the server for more
+    // than the 50 ms production default, and these tests want Redis answers.
+    config.io_timeout = Duration::from_secs(5);
+    config.connect_timeout = Duration::from_secs(5);
     RedisLimiter::with_clock(window, config, clock.clone()).unwrap()
 }
 

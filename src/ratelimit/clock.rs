@@ -85,9 +85,14 @@ fn precise_since_process_epoch() -> u64 {
 ///
 /// ```
 /// use voipsec::ratelimit::{Clock, CoarseClock};
+/// use std::time::{Duration, Instant};
 /// let clock = CoarseClock::new();
 /// let a = clock.now();
-/// std::thread::sleep(std::time::Duration::from_millis(5));
+/// // The ticker moves it within about a millisecond (longer on a loaded host).
+/// let start = Instant::now();
+/// while clock.now() == a && start.elapsed() < Duration::from_secs(10) {
+///     std::thread::sleep(Duration::from_millis(1));
+/// }
 /// assert!(clock.now() > a);
 /// ```
 #[derive(Clone, Copy, Debug)]
@@ -219,14 +224,13 @@ impl<C: Clock + ?Sized> Clock for Arc<C> {
 }
 
 /// Exact division by a divisor fixed at construction, without a hardware
-/// `div` (10–18 cycles on current x86) on the hot path: a floating-point
-/// reciprocal gives a quotient within a few units, and integer fix-ups make
-/// it exact. Quotients on our paths are below 2^45, where the estimate is off
-/// by at most one.
+/// `div` (10–18 cycles on current x86) on the hot path: with the reciprocal
+/// `m = ⌊(2^64 − 1) / d⌋`, the high half of `x × m` is `⌊x/d⌋` or one less
+/// (`x·m/2^64 > x/d − 1`), so one compare makes it exact.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Divisor {
     divisor: u64,
-    reciprocal: f64,
+    reciprocal: u64,
 }
 
 impl Divisor {
@@ -235,7 +239,7 @@ impl Divisor {
         let divisor = divisor.max(1);
         Self {
             divisor,
-            reciprocal: 1.0 / divisor as f64,
+            reciprocal: u64::MAX / divisor,
         }
     }
 
@@ -246,14 +250,10 @@ impl Divisor {
     /// `(x / divisor, x % divisor)`, exact.
     #[inline]
     pub(crate) fn div_rem(self, x: u64) -> (u64, u64) {
-        // `as` saturates for out-of-range floats, so the estimate is a u64.
-        let mut q = (x as f64 * self.reciprocal) as u64;
-        while q > 0 && q.checked_mul(self.divisor).is_none_or(|p| p > x) {
-            q -= 1;
-        }
-        // q * divisor <= x now holds; step up while another divisor fits.
+        let mut q = ((u128::from(x) * u128::from(self.reciprocal)) >> 64) as u64;
+        // q ≤ ⌊x/d⌋, so q × d ≤ x and neither operation overflows.
         let mut r = x - q * self.divisor;
-        while r >= self.divisor {
+        if r >= self.divisor {
             q += 1;
             r -= self.divisor;
         }
@@ -310,6 +310,18 @@ mod tests {
             ] {
                 assert_eq!(div.div_rem(x), (x / d, x % d), "x={x} d={d}");
             }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn divisor_matches_hardware_division(x: u64, d in 1u64..) {
+            proptest::prop_assert_eq!(Divisor::new(d).div_rem(x), (x / d, x % d));
+        }
+
+        #[test]
+        fn divisor_matches_for_small_divisors(x: u64, d in 1u64..100_000) {
+            proptest::prop_assert_eq!(Divisor::new(d).div_rem(x), (x / d, x % d));
         }
     }
 

@@ -26,25 +26,22 @@ pub enum AcquireError {
     TooManyKeys,
 }
 
-#[derive(Debug)]
 struct Shard<K> {
     /// Keys with at least one open permit, and how many.
     table: HashTable<(K, u32)>,
     cap: usize,
 }
 
-#[derive(Debug)]
 struct Inner<K> {
     hasher: SeedableRandomState,
     shards: Box<[Padded<Mutex<Shard<K>>>]>,
-    mask: usize,
     max_per_key: u32,
 }
 
 impl<K: Hash + Eq> Inner<K> {
     fn lock(&self, hash: u64) -> std::sync::MutexGuard<'_, Shard<K>> {
-        // shard_of masks the index, and there are mask + 1 shards.
-        let shard = &self.shards[shard_of(hash, self.mask)];
+        // shard_of returns an index below the shard count.
+        let shard = &self.shards[shard_of(hash, self.shards.len())];
         shard.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
@@ -65,9 +62,18 @@ impl<K: Hash + Eq> Inner<K> {
 /// # drop(second);
 /// # Ok::<(), voipsec::ratelimit::Error>(())
 /// ```
-#[derive(Debug)]
 pub struct ConcurrencyLimiter<K: Hash + Eq> {
     inner: Arc<Inner<K>>,
+}
+
+/// Shows the configuration only: never the hash key nor the tracked keys.
+impl<K: Hash + Eq> std::fmt::Debug for ConcurrencyLimiter<K> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConcurrencyLimiter")
+            .field("max_per_key", &self.inner.max_per_key)
+            .field("shards", &self.inner.shards.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl<K: Hash + Eq> Clone for ConcurrencyLimiter<K> {
@@ -104,7 +110,6 @@ impl<K: Hash + Eq + Clone> ConcurrencyLimiter<K> {
             inner: Arc::new(Inner {
                 hasher: keyed_hasher(),
                 shards,
-                mask: count - 1,
                 max_per_key,
             }),
         })
@@ -167,12 +172,19 @@ impl<K: Hash + Eq + Clone> ConcurrencyLimiter<K> {
 }
 
 /// One open session of a key; dropping it releases the slot.
-#[derive(Debug)]
 #[must_use = "dropping a permit releases it at once"]
 pub struct Permit<K: Hash + Eq> {
     inner: Arc<Inner<K>>,
     key: K,
     hash: u64,
+}
+
+impl<K: Hash + Eq + std::fmt::Debug> std::fmt::Debug for Permit<K> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Permit")
+            .field("key", &self.key)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<K: Hash + Eq> Permit<K> {

@@ -89,6 +89,20 @@ impl Gcra {
     }
 }
 
+impl Gcra {
+    /// The refusal path, kept out of line so the admitting path inlines.
+    #[cold]
+    #[inline(never)]
+    fn deny(&self, tat: u64, new_tat: u64, horizon: u64, now: u64, cost: u32) -> Decision {
+        let wait = if cost > self.burst {
+            Duration::MAX
+        } else {
+            Duration::from_nanos(new_tat - horizon)
+        };
+        Decision::denied(self.room(tat, now), wait)
+    }
+}
+
 impl Algorithm for Gcra {
     type State = GcraState;
 
@@ -105,10 +119,8 @@ impl Algorithm for Gcra {
         if new_tat <= horizon {
             s.tat = new_tat;
             Decision::allowed(self.room(new_tat, now))
-        } else if cost > self.burst {
-            Decision::denied(self.room(tat, now), Duration::MAX)
         } else {
-            Decision::denied(self.room(tat, now), Duration::from_nanos(new_tat - horizon))
+            self.deny(tat, new_tat, horizon, now, cost)
         }
     }
 

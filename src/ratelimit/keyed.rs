@@ -1,31 +1,5 @@
-//! The keyed limiter: one algorithm state per key, sharded, capped, evicting.
-//!
-//! # Concurrency
-//!
-//! Keys are spread over a power-of-two number of shards, each a `Mutex` around
-//! a `hashbrown` table padded to its own cache lines, so threads contend only
-//! when they touch the same shard. One hash (foldhash, keyed per limiter from
-//! the OS CSPRNG so an attacker cannot aim addresses at one shard or one probe
-//! chain) picks the shard from bits 40–55 and the bucket from the low bits.
-//!
-//! # Memory bound and eviction: the trade-off
-//!
-//! The limiter never tracks more than [`KeyedConfig::max_keys`] keys: each
-//! shard has a fixed share of the bound and its table never grows past the
-//! size that share needs. When a new key arrives at a full shard, the shard
-//! samples [`KeyedConfig::eviction_sample`] occupied buckets from a rotating
-//! hand (bucket order is hash order, so this is a random sample) and evicts
-//! the one with the lowest [`Usage`]: an idle key at once (forgetting it
-//! loses nothing), otherwise the least-used. **A key whose quota is exhausted
-//! is never evicted**: it stays until its window decays, so the only way for
-//! an over-limit key to get a fresh state is to wait, exactly as if memory
-//! were unbounded. The price: a key partly used can be forgotten under a
-//! flood of new keys and regain the part it had used (at most one limit's
-//! worth, and only after the flood has pushed the hand past it); and when
-//! every sampled key is exhausted the newcomer is not tracked and falls under
-//! the [`Overflow`] policy — by default all such newcomers of a shard share
-//! one state under the same limit, so a spray of fresh addresses can neither
-//! evict offenders nor pass unlimited.
+//! The keyed limiter: one algorithm state per key, sharded, capped, evicting;
+//! its contract is documented on [`KeyedLimiter`].
 
 use std::borrow::Borrow;
 use std::hash::{BuildHasher, Hash};
@@ -57,8 +31,9 @@ pub enum Overflow {
 pub struct KeyedConfig {
     /// Most keys tracked at once (≥ 1). Default 100,000.
     pub max_keys: usize,
-    /// Number of shards, rounded up to a power of two, at most 65,536 and at
-    /// most `max_keys`. Default 64.
+    /// Minimum number of shards (at most 65,536 and at most `max_keys`);
+    /// the limiter may use more so that each shard's table is well filled.
+    /// Default 64.
     pub shards: usize,
     /// Occupied buckets examined per eviction (≥ 1). Default 8.
     pub eviction_sample: usize,
@@ -149,9 +124,11 @@ fn full_capacity(buckets: usize) -> usize {
 }
 
 /// Inserts `value` (not yet in `table`) while keeping the table at the size
-/// `cap` entries need: once it has that size and no free slot is left
-/// (removals leave tombstones), hashbrown would double it, so rebuild it at
-/// the same size instead. The caller keeps `table.len() < cap`.
+/// `cap` entries need. Removals leave tombstones; once no free slot is left
+/// hashbrown would double a table that is this full, so rebuild it at the
+/// same size instead. The table is sized for `cap + cap/8` entries so that a
+/// rebuild (O(cap)) comes at most once per `cap/8` insertions: constant
+/// amortised cost whatever `cap` is. The caller keeps `table.len() < cap`.
 pub(crate) fn insert_bounded<T>(
     table: &mut HashTable<T>,
     cap: usize,
@@ -159,9 +136,10 @@ pub(crate) fn insert_bounded<T>(
     value: T,
     hasher: impl Fn(&T) -> u64,
 ) {
-    let at_final_size = full_capacity(table.num_buckets()) >= cap;
+    let target = cap.saturating_add(cap / 8).saturating_add(1);
+    let at_final_size = full_capacity(table.num_buckets()) >= target;
     if at_final_size && table.capacity() == table.len() {
-        let mut rebuilt = HashTable::with_capacity(cap);
+        let mut rebuilt = HashTable::with_capacity(target);
         for entry in table.drain() {
             rebuilt.insert_unique(hasher(&entry), entry, &hasher);
         }
@@ -178,17 +156,60 @@ pub(crate) fn keyed_hasher() -> SeedableRandomState {
     SeedableRandomState::with_seed(rand::random::<u64>(), shared)
 }
 
-/// Shard count for a configuration: a power of two, ≤ 65,536, ≤ max_keys.
+/// Entries a table of `buckets` buckets holds while keeping the rebuild
+/// slack of [`insert_bounded`]: the largest `c` with `c + c/8 + 1 ≤` its
+/// usable capacity.
+fn entries_per_table(buckets: usize) -> usize {
+    let full = full_capacity(buckets);
+    let mut c = full.saturating_sub(1) * 8 / 9;
+    while c > 0 && c + c / 8 + 1 > full {
+        c -= 1;
+    }
+    while (c + 1) + (c + 1) / 8 < full {
+        c += 1;
+    }
+    c
+}
+
+/// Shard count for a configuration: at least `config.shards` (for
+/// concurrency) where `max_keys` allows, then adjusted so that every shard's
+/// share fills its power-of-two table as far as the rebuild slack allows —
+/// about 7/9 of the buckets used whatever `max_keys` is, instead of anywhere
+/// between 3/8 and 7/8.
 pub(crate) fn shard_count(config: &KeyedConfig) -> Result<usize, Error> {
     if config.max_keys == 0 || config.shards == 0 || config.eviction_sample == 0 {
         return Err(Error::InvalidConfig {
             what: "max_keys, shards and eviction_sample must be at least 1",
         });
     }
-    let wanted = config.shards.min(1 << 16).next_power_of_two();
-    // The largest power of two not above max_keys, so every shard holds ≥ 1.
-    let fits = 1usize << (usize::BITS - 1 - config.max_keys.leading_zeros());
-    Ok(wanted.min(fits))
+    const MAX_SHARDS: usize = 1 << 16;
+    let max_keys = config.max_keys;
+    let min_shards = config.shards.min(MAX_SHARDS).min(max_keys);
+    let share = max_keys.div_ceil(min_shards);
+    let target = share + share / 8 + 1;
+    if target < 64 {
+        // Small tables: hashbrown's minimum sizes dominate; keep it simple.
+        return Ok(min_shards);
+    }
+    let buckets = (target * 8 / 7 + 1).next_power_of_two();
+    // The table size that fits `share` and the next smaller one: whichever
+    // needs fewer buckets in total (more shards on a tie).
+    let mut best: Option<(usize, usize)> = None;
+    for b in [buckets, buckets / 2] {
+        let per_table = entries_per_table(b);
+        if per_table == 0 {
+            continue;
+        }
+        let shards = max_keys.div_ceil(per_table);
+        if !(min_shards..=MAX_SHARDS).contains(&shards) {
+            continue;
+        }
+        let total = shards.saturating_mul(b);
+        if best.is_none_or(|(t, s)| total < t || (total == t && shards > s)) {
+            best = Some((total, shards));
+        }
+    }
+    Ok(best.map_or(min_shards, |(_, shards)| shards))
 }
 
 /// Splits `max_keys` over `shards` so the shares sum to exactly `max_keys`.
@@ -196,16 +217,55 @@ pub(crate) fn shard_cap(max_keys: usize, shards: usize, index: usize) -> usize {
     max_keys / shards + usize::from(index < max_keys % shards)
 }
 
-/// Shard index of a hash: bits 40 and up, clear of the low bits hashbrown
-/// uses for the bucket and the top 7 it uses as the tag.
+/// Shard index of a hash, in `0..shards`: bits 24–55 scaled to the count
+/// (multiply-high, no division), clear of the low bits hashbrown uses for the
+/// bucket and of the top 7 it uses as the tag.
 #[inline]
-pub(crate) fn shard_of(hash: u64, mask: usize) -> usize {
-    (hash >> 40) as usize & mask
+pub(crate) fn shard_of(hash: u64, shards: usize) -> usize {
+    let bits = (hash >> 24) & 0xffff_ffff;
+    ((bits * shards as u64) >> 32) as usize
 }
 
 /// A rate limiter with one state per key, for any `Hash + Eq` key; lookups
 /// take any borrowed form (`&str` for `String` keys, `&[u8]` for `Vec<u8>`),
 /// and only a new key is converted to an owned one.
+///
+/// # Concurrency
+///
+/// Keys are spread over shards (at least [`KeyedConfig::shards`]), each a
+/// `Mutex` around a `hashbrown` table padded to its own cache lines, so
+/// threads contend only when they touch the same shard. One hash (foldhash,
+/// keyed per limiter from the OS CSPRNG so an attacker cannot aim addresses
+/// at one shard or one probe chain) picks the shard from bits 24–55 and the
+/// bucket from the low bits.
+///
+/// # Memory
+///
+/// Each shard's table is sized once for its share of `max_keys` plus 1/8
+/// slack (so that clearing eviction tombstones costs O(1) amortised), and the
+/// shard count is chosen so those tables are about 7/9 full: a tracked key
+/// costs its entry plus one control byte over 7/9, i.e. ≈ 22 bytes for an
+/// IPv4 key with the sliding window or GCRA (16-byte entry), ≈ 32 bytes for
+/// an IPv6 /64 prefix (24-byte entry).
+///
+/// # Memory bound and eviction: the trade-off
+///
+/// The limiter never tracks more than [`KeyedConfig::max_keys`] keys: each
+/// shard has a fixed share of the bound and its table never grows past the
+/// size that share needs. When a new key arrives at a full shard, the shard
+/// samples [`KeyedConfig::eviction_sample`] occupied buckets from a rotating
+/// hand (bucket order is hash order, so this is a random sample) and evicts
+/// the one with the lowest [`Usage`]: an idle key at once (forgetting it
+/// loses nothing), otherwise the least-used. **A key whose quota is exhausted
+/// is never evicted**: it stays until its window decays, so the only way for
+/// an over-limit key to get a fresh state is to wait, exactly as if memory
+/// were unbounded. The price: a key partly used can be forgotten under a
+/// flood of new keys and regain the part it had used (at most one limit's
+/// worth, and only after the flood has pushed the hand past it); and when
+/// every sampled key is exhausted the newcomer is not tracked and falls under
+/// the [`Overflow`] policy — by default all such newcomers of a shard share
+/// one state under the same limit, so a spray of fresh addresses can neither
+/// evict offenders nor pass unlimited.
 ///
 /// ```
 /// use std::time::Duration;
@@ -226,16 +286,28 @@ pub(crate) fn shard_of(hash: u64, mask: usize) -> usize {
 /// assert!(limiter.check(&"bob").is_allowed());
 /// # Ok::<(), voipsec::ratelimit::Error>(())
 /// ```
-#[derive(Debug)]
 pub struct KeyedLimiter<K, A: Algorithm, C: Clock = CoarseClock> {
     algorithm: A,
     clock: C,
     hasher: SeedableRandomState,
     shards: Box<[LockedShard<K, A::State>]>,
-    mask: usize,
     sample: usize,
     overflow: Overflow,
     max_keys: usize,
+}
+
+/// Shows the configuration only: never the hash key (it is what keeps shard
+/// and bucket placement unpredictable) nor the tracked keys.
+impl<K, A: Algorithm + std::fmt::Debug, C: Clock> std::fmt::Debug for KeyedLimiter<K, A, C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyedLimiter")
+            .field("algorithm", &self.algorithm)
+            .field("shards", &self.shards.len())
+            .field("max_keys", &self.max_keys)
+            .field("eviction_sample", &self.sample)
+            .field("overflow", &self.overflow)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<K: Hash + Eq, A: Algorithm> KeyedLimiter<K, A, CoarseClock> {
@@ -266,7 +338,6 @@ impl<K: Hash + Eq, A: Algorithm, C: Clock> KeyedLimiter<K, A, C> {
             clock,
             hasher: keyed_hasher(),
             shards,
-            mask: count - 1,
             sample: config.eviction_sample,
             overflow: config.overflow,
             max_keys: config.max_keys,
@@ -295,13 +366,32 @@ impl<K: Hash + Eq, A: Algorithm, C: Clock> KeyedLimiter<K, A, C> {
         if let Some(entry) = shard.table.find_mut(hash, |e| e.key.borrow() == key) {
             return self.algorithm.check(&mut entry.state, now, cost);
         }
+        self.check_new(&mut shard, hash, key, now, cost)
+    }
+
+    /// The first check of a key not tracked: count it on a fresh state and
+    /// track it, evicting or overflowing when the shard is full. Out of line
+    /// so the tracked-key path stays small.
+    #[inline(never)]
+    fn check_new<Q>(
+        &self,
+        shard: &mut Shard<K, A::State>,
+        hash: u64,
+        key: &Q,
+        now: u64,
+        cost: u32,
+    ) -> Decision
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
+    {
         let mut state = A::State::default();
         let decision = self.algorithm.check(&mut state, now, cost);
         if self.algorithm.usage(&state, now) == Usage::Idle {
             // Nothing counted (a refused or zero-cost request): nothing to keep.
             return decision;
         }
-        if shard.table.len() >= shard.cap && !self.evict_one(&mut shard, now) {
+        if shard.table.len() >= shard.cap && !self.evict_one(shard, now) {
             shard.overflowed += 1;
             return match self.overflow {
                 Overflow::Allow => decision,
@@ -386,8 +476,8 @@ impl<K: Hash + Eq, A: Algorithm, C: Clock> KeyedLimiter<K, A, C> {
 
     #[inline]
     fn lock(&self, hash: u64) -> std::sync::MutexGuard<'_, Shard<K, A::State>> {
-        // shard_of masks the index, and there are mask + 1 shards.
-        let shard = &self.shards[shard_of(hash, self.mask)];
+        // shard_of returns an index below the shard count.
+        let shard = &self.shards[shard_of(hash, self.shards.len())];
         // A panic while holding a shard lock leaves at worst one key's
         // counters half-updated; keep serving rather than poison every check.
         shard.lock().unwrap_or_else(PoisonError::into_inner)
@@ -430,6 +520,50 @@ impl<K: Hash + Eq, A: Algorithm, C: Clock> KeyedLimiter<K, A, C> {
                 true
             }
             _ => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shard_index_is_in_range() {
+        for shards in [1usize, 2, 63, 64, 127, 1 << 16] {
+            for hash in [
+                0u64,
+                u64::MAX,
+                1 << 24,
+                (1 << 56) - 1,
+                0xdead_beef_cafe_f00d,
+            ] {
+                assert!(shard_of(hash, shards) < shards);
+            }
+        }
+    }
+
+    #[test]
+    fn shard_layout_fills_tables_and_respects_the_minimum() {
+        for max_keys in [1usize, 7, 100, 1_000, 100_000, 123_457, 1 << 20, 10_000_000] {
+            let config = KeyedConfig::with_max_keys(max_keys);
+            let shards = shard_count(&config).unwrap();
+            assert!(
+                shards >= config.shards.min(max_keys),
+                "{max_keys}: {shards}"
+            );
+            assert!(shards <= (1 << 16).min(max_keys));
+            let share = max_keys.div_ceil(shards);
+            let target = share + share / 8 + 1;
+            let buckets = HashTable::<u64>::with_capacity(target).num_buckets();
+            if target >= 64 {
+                // Tables at least 70 % full once every shard holds its share.
+                let fill = max_keys as f64 / (shards * buckets) as f64;
+                assert!(
+                    fill >= 0.70,
+                    "{max_keys}: {shards} × {buckets} is {fill:.2} full"
+                );
+            }
         }
     }
 }

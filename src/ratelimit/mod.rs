@@ -21,7 +21,7 @@
 //! * Memory is bounded by configuration, whatever keys arrive: a keyed
 //!   limiter tracks at most `max_keys` keys, a few tens of bytes each.
 //! * Eviction never hands an exhausted key a fresh quota (see
-//!   [`KeyedLimiter`]'s module docs for the trade-off).
+//!   [`KeyedLimiter`] for the trade-off).
 //! * Keys are hashed with a per-limiter key from the OS CSPRNG.
 //! * Checking a tracked key allocates nothing.
 //!

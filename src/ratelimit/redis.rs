@@ -1,17 +1,4 @@
-//! The sliding-window counter shared by several nodes through Redis
-//! (feature `redis`).
-//!
-//! One Lua script rolls, estimates and counts atomically on the server, so
-//! every node sees the same counts. Times are the nodes' own clocks
-//! ([`SystemClock`] by default: keep nodes NTP-synchronised; a node whose
-//! clock is ahead moves a key to the next window early and the others then
-//! count into that window, never resetting it). Semantics are those of
-//! [`SlidingWindow`] at microsecond resolution, and the decision (remaining,
-//! retry-after) is computed by the same code from the state the script saw.
-//!
-//! When Redis cannot be reached or answers late, the limiter applies its
-//! [`RedisFallback`] and does not try Redis again for `retry_interval`, so a
-//! dead server costs one timeout per interval, not one per packet.
+//! The sliding window on Redis (feature `redis`); see [`RedisLimiter`].
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
@@ -119,6 +106,20 @@ impl std::fmt::Debug for RedisConfig {
 
 /// A sliding-window limiter whose counts live in Redis, shared by every node
 /// that uses the same server, prefix, limit and window.
+///
+/// (feature `redis`).
+///
+/// One Lua script rolls, estimates and counts atomically on the server, so
+/// every node sees the same counts. Times are the nodes' own clocks
+/// ([`SystemClock`] by default: keep nodes NTP-synchronised; a node whose
+/// clock is ahead moves a key to the next window early and the others then
+/// count into that window, never resetting it). Semantics are those of
+/// [`SlidingWindow`] at microsecond resolution, and the decision (remaining,
+/// retry-after) is computed by the same code from the state the script saw.
+///
+/// When Redis cannot be reached or answers late, the limiter applies its
+/// [`RedisFallback`] and does not try Redis again for `retry_interval`, so a
+/// dead server costs one timeout per interval, not one per packet.
 ///
 /// ```no_run
 /// use std::time::Duration;

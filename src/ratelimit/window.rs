@@ -1,20 +1,5 @@
-//! Sliding-window counter: two fixed windows, the previous one weighted by
-//! how much of it still overlaps the sliding window — the approximation large
-//! CDNs run at scale (12 bytes per key, O(1) per check).
-//!
-//! # Approximation bound
-//!
-//! With `P` units counted in the previous fixed window, `C` in the current
-//! one and `e` nanoseconds elapsed in it, the estimate is
-//! `E = C + floor(P × (len − e) / len)`, which assumes the previous window's
-//! units arrived evenly. The exact count `X` of admitted units in the last
-//! `len` nanoseconds is `C` plus the previous-window units newer than
-//! `now − len`, so **`|E − X| ≤ P ≤ limit`** at every instant. Consequences:
-//! each fixed window admits at most `limit`, any sliding window of length
-//! `len` admits at most `2 × limit` (the worst case needs all of `P` packed at
-//! the end of the previous window), and under steady traffic the error is a
-//! small fraction of `P`. Use [`SlidingLog`](super::SlidingLog) where the
-//! limit must be exact.
+//! Sliding-window counter; its approximation bound is documented on
+//! [`SlidingWindow`].
 
 use std::time::Duration;
 
@@ -24,6 +9,23 @@ use super::decision::{Decision, Usage};
 use super::error::Error;
 
 /// Sliding-window counter over `limit` units per `window`.
+///
+/// how much of it still overlaps the sliding window — the approximation large
+/// CDNs run at scale (12 bytes per key, O(1) per check).
+///
+/// # Approximation bound
+///
+/// With `P` units counted in the previous fixed window, `C` in the current
+/// one and `e` nanoseconds elapsed in it, the estimate is
+/// `E = C + floor(P × (len − e) / len)`, which assumes the previous window's
+/// units arrived evenly. The exact count `X` of admitted units in the last
+/// `len` nanoseconds is `C` plus the previous-window units newer than
+/// `now − len`, so **`|E − X| ≤ P ≤ limit`** at every instant. Consequences:
+/// each fixed window admits at most `limit`, any sliding window of length
+/// `len` admits at most `2 × limit` (the worst case needs all of `P` packed at
+/// the end of the previous window), and under steady traffic the error is a
+/// small fraction of `P`. Use [`SlidingLog`](super::SlidingLog) where the
+/// limit must be exact.
 ///
 /// ```
 /// use std::time::Duration;
@@ -142,6 +144,15 @@ impl SlidingWindow {
         u64::try_from(e_min).unwrap_or(u64::MAX).max(from)
     }
 
+    /// The refusal path, kept out of line so the admitting path inlines.
+    #[cold]
+    #[inline(never)]
+    fn deny(&self, s: &WindowState, estimate: u64, elapsed: u64, cost: u32) -> Decision {
+        let remaining = u64::from(self.limit).saturating_sub(estimate);
+        let remaining = u32::try_from(remaining).unwrap_or(0);
+        Decision::denied(remaining, self.retry_after(s, elapsed, cost))
+    }
+
     fn retry_after(&self, s: &WindowState, elapsed: u64, cost: u32) -> Duration {
         let limit = u64::from(self.limit);
         let cost = u64::from(cost);
@@ -199,8 +210,7 @@ impl Algorithm for SlidingWindow {
             s.current = s.current.saturating_add(cost);
             Decision::allowed(u32::try_from(limit - after).unwrap_or(0))
         } else {
-            let remaining = u32::try_from(limit.saturating_sub(estimate)).unwrap_or(0);
-            Decision::denied(remaining, self.retry_after(s, elapsed, cost))
+            self.deny(s, estimate, elapsed, cost)
         }
     }
 
