@@ -74,7 +74,7 @@ fn churn_through_a_full_shard_rebuilds_rarely() {
             limiter.check(&key);
         }
         let inserts = 200_000u32;
-        let n = allocations_during(|| {
+        let n = count_allocations(|| {
             for key in 1_000_000..1_000_000 + inserts {
                 limiter.check(&key);
             }
