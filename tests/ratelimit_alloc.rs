@@ -81,7 +81,7 @@ fn churn_through_a_full_shard_rebuilds_rarely() {
         });
         assert!(limiter.len() <= max_keys);
         // At most one rebuild per max_keys/8 insertions.
-        let bound = u64::from(inserts) / (max_keys as u64 / 8) + 1;
+        let bound = inserts as usize / (max_keys / 8) + 1;
         assert!(
             n <= bound,
             "{n} allocations for {inserts} inserts at max_keys {max_keys}"
