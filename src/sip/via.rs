@@ -163,9 +163,7 @@ impl<'a> Via<'a> {
 
     /// The `received` parameter: IPv4, or IPv6 with or without brackets.
     pub fn received(&self) -> Option<Host<'a>> {
-        self.received
-            .flatten()
-            .and_then(|v| parse_received(v).ok())
+        self.received.flatten().and_then(|v| parse_received(v).ok())
     }
 
     /// `rport` (RFC 3581): `None` absent, `Some(None)` requested (flag),
