@@ -341,6 +341,18 @@ impl HeaderName {
     /// ```
     #[inline]
     pub fn from_bytes(name: &[u8]) -> HeaderName {
+        // Folding with 0x20 is exact for token bytes; of the others only CR
+        // folds onto a byte of a known name ('-').
+        if name.contains(&b'\r') {
+            return HeaderName::Other;
+        }
+        Self::from_token(name)
+    }
+
+    /// [`HeaderName::from_bytes`] for a name already checked to be a
+    /// `token` (the parser's case): no CR can be in it.
+    #[inline]
+    pub(crate) fn from_token(name: &[u8]) -> HeaderName {
         // Compact forms by byte; long names by length, then one compare of
         // the name case-folded into three words: no hashing, no allocation.
         let Some(&first) = name.first() else {
@@ -656,9 +668,7 @@ impl HeaderName {
         for (kind, k) in candidates {
             // Word by word with `&&`: a vectorised compare of the key array
             // would reload it from the stack and stall on store forwarding.
-            // Folding with 0x20 is exact for token bytes; of the others only
-            // CR folds onto a byte of a known name ('-').
-            if k[0] == a && k[1] == b && k[2] == c && !name.contains(&b'\r') {
+            if k[0] == a && k[1] == b && k[2] == c {
                 return *kind;
             }
         }
@@ -718,13 +728,16 @@ pub(crate) struct HeaderEntry {
 }
 
 impl HeaderEntry {
+    /// An unused slot. All bytes zero (`Accept` is discriminant 0), so that
+    /// filling the inline index is a plain memset; slots past the length
+    /// are never read.
     pub(crate) const EMPTY: HeaderEntry = HeaderEntry {
         name_start: 0,
         value_start: 0,
         value_end: 0,
         line_end: 0,
         name_len: 0,
-        kind: HeaderName::Other,
+        kind: HeaderName::Accept,
         flags: 0,
     };
 }

@@ -377,7 +377,7 @@ impl<'a> Message<'a> {
                 Some(_) => {
                     let (end, next) = ends.next_line(pos)?;
                     let line = buf.get(pos..end).unwrap_or_default();
-                    let name_len = line.iter().take_while(|&&b| lexical::is_token(b)).count();
+                    let name_len = lexical::run(line, 0, &lexical::TOKEN);
                     let after_name = line.get(name_len..).unwrap_or_default();
                     let spaces = after_name
                         .iter()
@@ -409,7 +409,7 @@ impl<'a> Message<'a> {
                         value_end: value_end as u32,
                         line_end: next as u32,
                         name_len: name_len as u16,
-                        kind: HeaderName::from_bytes(line.get(..name_len).unwrap_or_default()),
+                        kind: HeaderName::from_token(line.get(..name_len).unwrap_or_default()),
                         flags: if spaces > 0 { SPACE_BEFORE_COLON } else { 0 },
                     });
                     pos = next;
