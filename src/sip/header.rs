@@ -826,12 +826,46 @@ impl HeaderIndex {
 #[derive(Debug, Clone, Copy)]
 pub struct Header<'a> {
     buf: &'a [u8],
+    text: HeaderText<'a>,
     entry: HeaderEntry,
 }
 
+/// The header section as `str`, checked to be UTF-8 once per message (one
+/// fast pass) so that reading a value as text is a slice, not a fresh
+/// validation per value. Empty when the section is not UTF-8 (then each
+/// value is checked on its own).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct HeaderText<'a> {
+    text: &'a str,
+    /// Offset of `text` in the message.
+    base: u32,
+}
+
+impl<'a> HeaderText<'a> {
+    pub(crate) fn new(buf: &'a [u8], range: Range<usize>) -> Self {
+        let text = buf
+            .get(range.clone())
+            .and_then(|s| core::str::from_utf8(s).ok())
+            .unwrap_or("");
+        HeaderText {
+            text,
+            base: range.start as u32,
+        }
+    }
+
+    /// The text of `start..end` (message offsets), if it lies in the
+    /// checked section.
+    #[inline]
+    fn get(&self, start: u32, end: u32) -> Option<&'a str> {
+        let s = start.checked_sub(self.base)? as usize;
+        let e = end.checked_sub(self.base)? as usize;
+        self.text.get(s..e)
+    }
+}
+
 impl<'a> Header<'a> {
-    pub(crate) fn new(buf: &'a [u8], entry: HeaderEntry) -> Self {
-        Header { buf, entry }
+    pub(crate) fn new(text: HeaderText<'a>, buf: &'a [u8], entry: HeaderEntry) -> Self {
+        Header { buf, text, entry }
     }
 
     fn name_end(&self) -> u32 {
@@ -865,7 +899,10 @@ impl<'a> Header<'a> {
     /// The value as UTF-8 (SIP header values are UTF-8, RFC 3261 §7.3.1),
     /// `None` if it is not.
     pub fn value_str(&self) -> Option<&'a str> {
-        core::str::from_utf8(self.value()).ok()
+        match self.text.get(self.entry.value_start, self.entry.value_end) {
+            Some(text) => Some(text),
+            None => core::str::from_utf8(self.value()).ok(),
+        }
     }
 
     /// Byte range of the name in the message.
