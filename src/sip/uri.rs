@@ -60,16 +60,14 @@ impl<'a> Host<'a> {
         if bytes.is_empty() {
             return Err(0);
         }
-        // One pass: validate the characters and note whether it could be
-        // a dotted quad.
-        let mut numeric = true;
-        for (i, &b) in bytes.iter().enumerate() {
-            if !HOSTNAME.contains(b) {
-                return Err(i);
-            }
-            numeric &= b.is_ascii_digit() || b == b'.';
+        // Validate the characters, then see whether it could be a dotted
+        // quad.
+        let valid = lexical::run(bytes, 0, &HOSTNAME);
+        if valid != bytes.len() {
+            return Err(valid);
         }
-        if numeric {
+        // A name usually fails this on its first byte.
+        if bytes.iter().all(|&b| b.is_ascii_digit() || b == b'.') {
             return parse_ipv4(bytes).map(Host::Ipv4).ok_or(0);
         }
         Ok(Host::Name(s))
