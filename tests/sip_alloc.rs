@@ -6,19 +6,19 @@
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use voipsec::sip::sanity::Sanity;
 use voipsec::sip::{Contact, Message, NormalizeConfig, normalize};
 
 struct Counting;
 
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
 thread_local! {
     /// Only this thread's allocations while measuring count (the test
     /// harness allocates on other threads).
     static MEASURING: Cell<bool> = const { Cell::new(false) };
+    /// This thread's count: tests run in parallel, and one test's
+    /// allocations must not show up in another's measurement.
+    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
 }
 
 #[allow(unsafe_code)]
@@ -26,7 +26,7 @@ thread_local! {
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         if MEASURING.with(Cell::get) {
-            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+            ALLOCATIONS.with(|n| n.set(n.get() + 1));
         }
         unsafe { System.alloc(layout) }
     }
@@ -35,7 +35,7 @@ unsafe impl GlobalAlloc for Counting {
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         if MEASURING.with(Cell::get) {
-            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+            ALLOCATIONS.with(|n| n.set(n.get() + 1));
         }
         unsafe { System.realloc(ptr, layout, new_size) }
     }
@@ -48,11 +48,11 @@ const INVITE: &[u8] = include_bytes!("data/sip/bench-invite.sip");
 const REGISTER: &[u8] = include_bytes!("data/sip/bench-register.sip");
 
 fn allocations_during(f: impl FnOnce() -> usize) -> (usize, usize) {
-    ALLOCATIONS.store(0, Ordering::SeqCst);
+    ALLOCATIONS.with(|n| n.set(0));
     MEASURING.with(|m| m.set(true));
     let out = f();
     MEASURING.with(|m| m.set(false));
-    (ALLOCATIONS.load(Ordering::SeqCst), out)
+    (ALLOCATIONS.with(Cell::get), out)
 }
 
 /// What the benchmark reads, plus validate and the list accessors.

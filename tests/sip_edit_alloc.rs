@@ -8,7 +8,6 @@
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use bytes::BytesMut;
 use voipsec::sip::{
@@ -18,12 +17,13 @@ use voipsec::sip::{
 
 struct Counting;
 
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
 thread_local! {
     /// Only this thread's allocations while measuring count (the test
     /// harness allocates on other threads).
     static MEASURING: Cell<bool> = const { Cell::new(false) };
+    /// This thread's count: tests run in parallel, and one test's
+    /// allocations must not show up in another's measurement.
+    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
 }
 
 #[allow(unsafe_code)]
@@ -31,7 +31,7 @@ thread_local! {
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         if MEASURING.with(Cell::get) {
-            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+            ALLOCATIONS.with(|n| n.set(n.get() + 1));
         }
         unsafe { System.alloc(layout) }
     }
@@ -40,7 +40,7 @@ unsafe impl GlobalAlloc for Counting {
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         if MEASURING.with(Cell::get) {
-            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+            ALLOCATIONS.with(|n| n.set(n.get() + 1));
         }
         unsafe { System.realloc(ptr, layout, new_size) }
     }
@@ -54,11 +54,11 @@ const REGISTER: &[u8] = include_bytes!("data/sip/bench-register.sip");
 const WSINV: &[u8] = include_bytes!("data/sip-torture/wsinv.sip");
 
 fn allocations_during(f: impl FnOnce() -> usize) -> (usize, usize) {
-    ALLOCATIONS.store(0, Ordering::SeqCst);
+    ALLOCATIONS.with(|n| n.set(0));
     MEASURING.with(|m| m.set(true));
     let out = f();
     MEASURING.with(|m| m.set(false));
-    (ALLOCATIONS.load(Ordering::SeqCst), out)
+    (ALLOCATIONS.with(Cell::get), out)
 }
 
 #[test]
