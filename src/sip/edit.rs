@@ -615,7 +615,7 @@ impl<'m, 'a, 'e> Editor<'m, 'a, 'e> {
             out.extend_from_slice(raw.get(v.end..line.end).unwrap_or_default());
             return 1;
         };
-        let name = normalize::canonical_name(h.name());
+        let name = h.canonical_name();
         if value.is_none() && config.one_value_per_line {
             let n = self.write_split(i, h, name, out);
             if n > 0 {

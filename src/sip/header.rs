@@ -887,7 +887,20 @@ impl<'a> Header<'a> {
 
     /// The name exactly as sent (a token, so ASCII).
     pub fn name(&self) -> &'a str {
-        core::str::from_utf8(self.span(self.entry.name_start, self.name_end())).unwrap_or_default()
+        match self.text.get(self.entry.name_start, self.name_end()) {
+            Some(name) => name,
+            None => core::str::from_utf8(self.span(self.entry.name_start, self.name_end()))
+                .unwrap_or_default(),
+        }
+    }
+
+    /// The canonical spelling of the name: the long name of a known kind
+    /// (compact forms included), the name as sent otherwise.
+    pub(crate) fn canonical_name(&self) -> &'a str {
+        match self.entry.kind {
+            HeaderName::Other => self.name(),
+            known => known.as_str(),
+        }
     }
 
     /// The raw value: leading and trailing white space removed, folded line
