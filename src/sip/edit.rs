@@ -627,7 +627,8 @@ impl<'m, 'a, 'e> Editor<'m, 'a, 'e> {
         out.extend_from_slice(if empty { b":" } else { b": " });
         match value {
             Some(value) => out.extend_from_slice(value),
-            None => self.put_span(v, i, true, out),
+            // Only a folded field can hold a CRLF to unfold.
+            None => self.put_span(v, i, h.is_folded(), out),
         }
         out.extend_from_slice(b"\r\n");
         1
@@ -664,7 +665,7 @@ impl<'m, 'a, 'e> Editor<'m, 'a, 'e> {
         for (at, v) in elements() {
             out.extend_from_slice(name.as_bytes());
             out.extend_from_slice(b": ");
-            self.put_span(at..at + v.len(), i, true, out);
+            self.put_span(at..at + v.len(), i, h.is_folded(), out);
             out.extend_from_slice(b"\r\n");
             n += 1;
         }
