@@ -143,12 +143,12 @@ impl<'a> Message<'a> {
                 | HeaderName::Supported
                 | HeaderName::Unsupported
                 | HeaderName::Allow
-                | HeaderName::AllowEvents => {
+                | HeaderName::AllowEvents
                     // The common well-formed list in one pass; anything
                     // else takes the element walk, which names the error.
-                    if !is_token_list(h.value()) {
-                        each(h, check_token, name)?;
-                    }
+                    if !is_token_list(h.value()) =>
+                {
+                    each(h, check_token, name)?
                 }
                 _ => {}
             }
