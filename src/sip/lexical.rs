@@ -45,6 +45,9 @@ const fn class(extra: &[u8]) -> CharClass {
 
 /// `token` (RFC 3261 §25.1).
 pub(crate) static TOKEN: CharClass = class(b"-.!%*_+`'~");
+/// An unquoted `gen-value` of a header parameter: token, host (IPv4,
+/// names) or IPv6 reference characters (RFC 3261 §25.1, RFC 5118 §4.5).
+pub(crate) static GEN_VALUE: CharClass = class(b"-.!%*_+`'~:[]");
 /// `word` (Call-ID): token plus `( ) < > : \ " / [ ] ? { }`.
 pub(crate) static WORD: CharClass = class(b"-.!%*_+`'~()<>:\\\"/[]?{}");
 /// `user`: unreserved / user-unreserved (escapes checked separately).
