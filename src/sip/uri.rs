@@ -94,16 +94,32 @@ impl<'a> Host<'a> {
 /// Dotted quad, four 1-3 digit octets <= 255, no leading zeros (which some
 /// stacks read as octal: refusing them keeps every reader in agreement).
 fn parse_ipv4(b: &[u8]) -> Option<Ipv4Addr> {
+    // One pass: four dot-separated parts of 1..=3 digits, no leading zero,
+    // each at most 255.
     let mut octets = [0u8; 4];
-    let mut parts = b.split(|&c| c == b'.');
-    for octet in &mut octets {
-        let part = parts.next()?;
-        if part.is_empty() || part.len() > 3 || (part.len() > 1 && part.first() == Some(&b'0')) {
+    let (mut k, mut value, mut digits) = (0usize, 0u32, 0u32);
+    for &c in b {
+        if c == b'.' {
+            if digits == 0 {
+                return None;
+            }
+            *octets.get_mut(k)? = u8::try_from(value).ok()?;
+            (k, value, digits) = (k + 1, 0, 0);
+        } else if c.is_ascii_digit() {
+            if digits == 3 || (digits == 1 && value == 0) {
+                return None;
+            }
+            value = value * 10 + u32::from(c - b'0');
+            digits += 1;
+        } else {
             return None;
         }
-        *octet = u8::try_from(lexical::parse_digits(part)?).ok()?;
     }
-    parts.next().is_none().then(|| Ipv4Addr::from(octets))
+    if digits == 0 || k != 3 {
+        return None;
+    }
+    *octets.get_mut(3)? = u8::try_from(value).ok()?;
+    Some(Ipv4Addr::from(octets))
 }
 
 /// Loose IPv6 text check: hex digits, `:` and `.`, at least one `:`.
@@ -413,6 +429,34 @@ pub fn unescape(s: &str) -> Cow<'_, [u8]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ipv4_matches_the_standard_parser() {
+        for s in [
+            "0.0.0.0",
+            "192.0.2.1",
+            "255.255.255.255",
+            "256.1.1.1",
+            "1.2.3",
+            "1.2.3.4.5",
+            "01.2.3.4",
+            "1.2.3.04",
+            "1..2.3",
+            ".1.2.3",
+            "1.2.3.",
+            "1.2.3.4a",
+            "1000.1.1.1",
+            "10.0.0.10",
+            "",
+            ".",
+        ] {
+            assert_eq!(
+                parse_ipv4(s.as_bytes()),
+                s.parse::<Ipv4Addr>().ok(),
+                "{s:?}"
+            );
+        }
+    }
 
     #[test]
     fn ipv6_port_ambiguity_rfc5118() {
