@@ -65,6 +65,8 @@ pub(crate) static URIC: CharClass = class(b";/?:@&=+$,-_.!~*'()");
 pub(crate) static HOSTNAME: CharClass = class(b"-._");
 /// DIGIT.
 pub(crate) static DIGIT: CharClass = CharClass::new(false, b"0123456789");
+/// SP / HTAB / CR / LF: [`is_lws`] as a class.
+pub(crate) static LWS: CharClass = CharClass::new(false, b" \t\r\n");
 /// SP / HTAB (white space inside one physical line).
 pub(crate) static SP_HT: CharClass = CharClass::new(false, b" \t");
 
@@ -82,14 +84,14 @@ pub(crate) fn is_lws(b: u8) -> bool {
 
 /// Index of the first non-LWS byte at or after `i` (or `s.len()`).
 #[inline]
-pub(crate) fn skip_lws(s: &[u8], mut i: usize) -> usize {
-    while let Some(&b) = s.get(i) {
-        if !is_lws(b) {
-            break;
-        }
-        i += 1;
+pub(crate) fn skip_lws(s: &[u8], i: usize) -> usize {
+    // Values are mostly separated by no or one space: test the first byte
+    // before entering the loop.
+    match s.get(i) {
+        Some(&b) if is_lws(b) => i + 1 + run(s, i + 1, &LWS),
+        Some(_) => i,
+        None => i,
     }
-    i
 }
 
 /// `s` without leading and trailing LWS, and the offset of what remains.
