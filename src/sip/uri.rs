@@ -236,7 +236,9 @@ impl<'a> Uri<'a> {
         let (hostpart, hbase) = match memchr::memchr(b'@', rest.as_bytes()) {
             Some(at) => {
                 let userinfo = rest.get(..at).unwrap_or("");
-                let (user, password) = match userinfo.find(':') {
+                // A byte loop: userinfo is short, `str::find` costs a
+                // searcher set-up.
+                let (user, password) = match userinfo.bytes().position(|b| b == b':') {
                     Some(c) => (
                         userinfo.get(..c).unwrap_or(""),
                         Some((c + 1, userinfo.get(c + 1..).unwrap_or(""))),
