@@ -624,12 +624,7 @@ impl<'m, 'a, 'e> Editor<'m, 'a, 'e> {
             out.extend_from_slice(raw.get(v.end..line.end).unwrap_or_default());
             return 1;
         };
-        let name = match h.kind() {
-            HeaderName::Other => h.name(),
-            known => known.as_str(),
-        };
-        // Only folded fields hold CRLF: the others need no unfolding scan.
-        let unfold = h.is_folded();
+        let name = h.canonical_name();
         if value.is_none() && config.one_value_per_line {
             let n = self.write_split(i, h, name, out);
             if n > 0 {
@@ -641,7 +636,8 @@ impl<'m, 'a, 'e> Editor<'m, 'a, 'e> {
         out.extend_from_slice(if empty { b":" } else { b": " });
         match value {
             Some(value) => out.extend_from_slice(value),
-            None => self.put_span(v, i, unfold, out),
+            // Only a folded field can hold a CRLF to unfold.
+            None => self.put_span(v, i, h.is_folded(), out),
         }
         out.extend_from_slice(b"\r\n");
         1

@@ -151,12 +151,15 @@ pub(crate) fn parse_call_id(s: &str) -> Result<&str, SipError> {
     let (lead, v) = trim_lws(s);
     // word ["@" word]: one pass, at most one '@', neither word empty.
     let b = v.as_bytes();
-    let at = b.iter().position(|&c| c == b'@');
-    let words_ok = b
-        .iter()
-        .enumerate()
-        .all(|(i, &c)| WORD.contains(c) || Some(i) == at);
-    let ok = words_ok && !b.is_empty() && at.is_none_or(|i| i > 0 && i + 1 < b.len());
+    // `@` is not a word character, so the first non-word byte must be the
+    // one `@` (or the end), and the second word must run to the end.
+    let first = lexical::run(b, 0, &WORD);
+    let ok = first > 0
+        && (first == b.len()
+            || (b.get(first) == Some(&b'@') && {
+                let second = lexical::run(b, first + 1, &WORD);
+                second > 0 && first + 1 + second == b.len()
+            }));
     if ok {
         Ok(v)
     } else {

@@ -341,6 +341,18 @@ impl HeaderName {
     /// ```
     #[inline]
     pub fn from_bytes(name: &[u8]) -> HeaderName {
+        // Folding with 0x20 is exact for token bytes; of the others only CR
+        // folds onto a byte of a known name ('-').
+        if name.contains(&b'\r') {
+            return HeaderName::Other;
+        }
+        Self::from_token(name)
+    }
+
+    /// [`HeaderName::from_bytes`] for a name already checked to be a
+    /// `token` (the parser's case): no CR can be in it.
+    #[inline]
+    pub(crate) fn from_token(name: &[u8]) -> HeaderName {
         // Compact forms by byte; long names by length, then one compare of
         // the name case-folded into three words: no hashing, no allocation.
         let Some(&first) = name.first() else {
@@ -656,9 +668,7 @@ impl HeaderName {
         for (kind, k) in candidates {
             // Word by word with `&&`: a vectorised compare of the key array
             // would reload it from the stack and stall on store forwarding.
-            // Folding with 0x20 is exact for token bytes; of the others only
-            // CR folds onto a byte of a known name ('-').
-            if k[0] == a && k[1] == b && k[2] == c && !name.contains(&b'\r') {
+            if k[0] == a && k[1] == b && k[2] == c {
                 return *kind;
             }
         }
@@ -718,13 +728,16 @@ pub(crate) struct HeaderEntry {
 }
 
 impl HeaderEntry {
+    /// An unused slot. All bytes zero (`Accept` is discriminant 0), so that
+    /// filling the inline index is a plain memset; slots past the length
+    /// are never read.
     pub(crate) const EMPTY: HeaderEntry = HeaderEntry {
         name_start: 0,
         value_start: 0,
         value_end: 0,
         line_end: 0,
         name_len: 0,
-        kind: HeaderName::Other,
+        kind: HeaderName::Accept,
         flags: 0,
     };
 }
@@ -813,12 +826,46 @@ impl HeaderIndex {
 #[derive(Debug, Clone, Copy)]
 pub struct Header<'a> {
     buf: &'a [u8],
+    text: HeaderText<'a>,
     entry: HeaderEntry,
 }
 
+/// The header section as `str`, checked to be UTF-8 once per message (one
+/// fast pass) so that reading a value as text is a slice, not a fresh
+/// validation per value. Empty when the section is not UTF-8 (then each
+/// value is checked on its own).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct HeaderText<'a> {
+    text: &'a str,
+    /// Offset of `text` in the message.
+    base: u32,
+}
+
+impl<'a> HeaderText<'a> {
+    pub(crate) fn new(buf: &'a [u8], range: Range<usize>) -> Self {
+        let text = buf
+            .get(range.clone())
+            .and_then(|s| core::str::from_utf8(s).ok())
+            .unwrap_or("");
+        HeaderText {
+            text,
+            base: range.start as u32,
+        }
+    }
+
+    /// The text of `start..end` (message offsets), if it lies in the
+    /// checked section.
+    #[inline]
+    fn get(&self, start: u32, end: u32) -> Option<&'a str> {
+        let s = start.checked_sub(self.base)? as usize;
+        let e = end.checked_sub(self.base)? as usize;
+        self.text.get(s..e)
+    }
+}
+
 impl<'a> Header<'a> {
-    pub(crate) fn new(buf: &'a [u8], entry: HeaderEntry) -> Self {
-        Header { buf, entry }
+    pub(crate) fn new(text: HeaderText<'a>, buf: &'a [u8], entry: HeaderEntry) -> Self {
+        Header { buf, text, entry }
     }
 
     fn name_end(&self) -> u32 {
@@ -840,7 +887,20 @@ impl<'a> Header<'a> {
 
     /// The name exactly as sent (a token, so ASCII).
     pub fn name(&self) -> &'a str {
-        core::str::from_utf8(self.span(self.entry.name_start, self.name_end())).unwrap_or_default()
+        match self.text.get(self.entry.name_start, self.name_end()) {
+            Some(name) => name,
+            None => core::str::from_utf8(self.span(self.entry.name_start, self.name_end()))
+                .unwrap_or_default(),
+        }
+    }
+
+    /// The canonical spelling of the name: the long name of a known kind
+    /// (compact forms included), the name as sent otherwise.
+    pub(crate) fn canonical_name(&self) -> &'a str {
+        match self.entry.kind {
+            HeaderName::Other => self.name(),
+            known => known.as_str(),
+        }
     }
 
     /// The raw value: leading and trailing white space removed, folded line
@@ -852,7 +912,10 @@ impl<'a> Header<'a> {
     /// The value as UTF-8 (SIP header values are UTF-8, RFC 3261 §7.3.1),
     /// `None` if it is not.
     pub fn value_str(&self) -> Option<&'a str> {
-        core::str::from_utf8(self.value()).ok()
+        match self.text.get(self.entry.value_start, self.entry.value_end) {
+            Some(text) => Some(text),
+            None => core::str::from_utf8(self.value()).ok(),
+        }
     }
 
     /// Byte range of the name in the message.

@@ -6,7 +6,9 @@ use core::ops::Range;
 use super::address::{Contact, NameAddr};
 use super::error::SipError;
 use super::fields::{self, CSeq, ContentType};
-use super::header::{FOLDED, Header, HeaderEntry, HeaderIndex, HeaderName, SPACE_BEFORE_COLON};
+use super::header::{
+    FOLDED, Header, HeaderEntry, HeaderIndex, HeaderName, HeaderText, SPACE_BEFORE_COLON,
+};
 use super::lexical::{self, is_token_str};
 use super::limits::Limits;
 use super::method::Method;
@@ -79,6 +81,7 @@ pub struct Message<'a> {
     start: StartLine<'a>,
     start_line_end: u32,
     headers: HeaderIndex,
+    text: HeaderText<'a>,
     headers_end: u32,
     body_start: u32,
     body_end: u32,
@@ -330,6 +333,7 @@ impl<'a> Message<'a> {
             start: parse_start_line(buf, start_end, limits)?,
             start_line_end: start_end as u32,
             headers: HeaderIndex::new(),
+            text: HeaderText::default(),
             headers_end: 0,
             body_start: 0,
             body_end: 0,
@@ -377,7 +381,7 @@ impl<'a> Message<'a> {
                 Some(_) => {
                     let (end, next) = ends.next_line(pos)?;
                     let line = buf.get(pos..end).unwrap_or_default();
-                    let name_len = line.iter().take_while(|&&b| lexical::is_token(b)).count();
+                    let name_len = lexical::run(line, 0, &lexical::TOKEN);
                     let after_name = line.get(name_len..).unwrap_or_default();
                     let spaces = after_name
                         .iter()
@@ -409,7 +413,7 @@ impl<'a> Message<'a> {
                         value_end: value_end as u32,
                         line_end: next as u32,
                         name_len: name_len as u16,
-                        kind: HeaderName::from_bytes(line.get(..name_len).unwrap_or_default()),
+                        kind: HeaderName::from_token(line.get(..name_len).unwrap_or_default()),
                         flags: if spaces > 0 { SPACE_BEFORE_COLON } else { 0 },
                     });
                     pos = next;
@@ -464,6 +468,7 @@ impl<'a> Message<'a> {
             (None, Framing::Datagram) => buf.len(),
             (None, Framing::Stream) => return Err(SipError::MissingContentLength),
         };
+        msg.text = HeaderText::new(buf, msg.headers_range());
         msg.body_start = body_start as u32;
         msg.body_end = body_end as u32;
         msg.content_length = content_length.map(|(n, _)| n);
@@ -527,8 +532,8 @@ impl<'a> Message<'a> {
 
     /// Every header field in order.
     pub fn headers(&self) -> impl DoubleEndedIterator<Item = Header<'a>> + Clone + '_ {
-        let buf = self.buf;
-        self.headers.iter().map(move |e| Header::new(buf, *e))
+        let (buf, text) = (self.buf, self.text);
+        self.headers.iter().map(move |e| Header::new(text, buf, *e))
     }
 
     /// Number of header fields (continuation lines not counted).
@@ -538,7 +543,9 @@ impl<'a> Message<'a> {
 
     /// The `i`-th header field.
     pub fn header_at(&self, i: usize) -> Option<Header<'a>> {
-        self.headers.get(i).map(|e| Header::new(self.buf, *e))
+        self.headers
+            .get(i)
+            .map(|e| Header::new(self.text, self.buf, *e))
     }
 
     /// The first field of a known kind (long or compact name).
@@ -546,16 +553,16 @@ impl<'a> Message<'a> {
         self.headers
             .iter()
             .find(|e| e.kind == kind)
-            .map(|e| Header::new(self.buf, *e))
+            .map(|e| Header::new(self.text, self.buf, *e))
     }
 
     /// Every field of a known kind, in order.
     pub fn headers_of(&self, kind: HeaderName) -> impl Iterator<Item = Header<'a>> + Clone + '_ {
-        let buf = self.buf;
+        let (buf, text) = (self.buf, self.text);
         self.headers
             .iter()
             .filter(move |e| e.kind == kind)
-            .map(move |e| Header::new(buf, *e))
+            .map(move |e| Header::new(text, buf, *e))
     }
 
     /// The first field with this name: case-insensitive, compact forms
@@ -571,7 +578,7 @@ impl<'a> Message<'a> {
         name: &'m str,
     ) -> impl Iterator<Item = Header<'a>> + Clone + 'm {
         let kind = HeaderName::from_bytes(name.as_bytes());
-        let buf = self.buf;
+        let (buf, text) = (self.buf, self.text);
         self.headers
             .iter()
             .filter(move |e| {
@@ -584,7 +591,7 @@ impl<'a> Message<'a> {
                             )
                             .is_some_and(|n| n.eq_ignore_ascii_case(name.as_bytes())))
             })
-            .map(move |e| Header::new(buf, *e))
+            .map(move |e| Header::new(text, buf, *e))
     }
 
     /// The comma-separated values of every field of `kind`, in order

@@ -180,6 +180,63 @@ pub(crate) fn check_header_params<'a>(
     raw: &'a str,
     mut visit: impl FnMut(Param<'a>) -> Result<(), &'static str>,
 ) -> Result<(), (usize, &'static str)> {
+    if scan_header_params(raw, &mut visit) {
+        return Ok(());
+    }
+    check_header_params_by_element(raw, visit)
+}
+
+/// The common case of [`check_header_params`] in one forward pass: true
+/// when every parameter is well formed and `visit` accepted it. False at
+/// the first thing it does not take as is (then the element walk decides
+/// and names the error; `visit` then sees some parameters a second time,
+/// which every caller's first-wins capture tolerates). The names and
+/// values it visits are the same slices the element walk yields.
+fn scan_header_params<'a>(
+    raw: &'a str,
+    visit: &mut impl FnMut(Param<'a>) -> Result<(), &'static str>,
+) -> bool {
+    let b = raw.as_bytes();
+    let mut i = 0;
+    loop {
+        i = lexical::skip_lws(b, i);
+        let n = lexical::run(b, i, &lexical::TOKEN);
+        let Some(name) = raw.get(i..i + n).filter(|_| n > 0) else {
+            return false;
+        };
+        i = lexical::skip_lws(b, i + n);
+        let mut value = None;
+        if b.get(i) == Some(&b'=') {
+            let v = lexical::skip_lws(b, i + 1);
+            let end = if b.get(v) == Some(&b'"') {
+                lexical::quoted_end(b, v)
+            } else {
+                let m = lexical::run(b, v, &lexical::GEN_VALUE);
+                (m > 0).then_some(v + m)
+            };
+            let Some((end, text)) = end.and_then(|e| Some((e, raw.get(v..e)?))) else {
+                return false;
+            };
+            value = Some(text);
+            i = lexical::skip_lws(b, end);
+        }
+        if visit(Param { name, value }).is_err() {
+            return false;
+        }
+        match b.get(i) {
+            None => return true,
+            Some(b';') => i += 1,
+            Some(_) => return false,
+        }
+    }
+}
+
+/// [`check_header_params`] element by element: split on `;`, each
+/// element checked on its own, so that an error names its offset.
+fn check_header_params_by_element<'a>(
+    raw: &'a str,
+    mut visit: impl FnMut(Param<'a>) -> Result<(), &'static str>,
+) -> Result<(), (usize, &'static str)> {
     for (at, part) in Split::new(raw, b';') {
         let (lead, param) = split_param(part);
         let offset = at + lead;
@@ -228,6 +285,48 @@ mod tests {
         assert!(check_header_params("a=", |_| Ok(())).is_err());
         assert!(check_header_params(r#"a="x;y""#, |_| Ok(())).is_ok());
         assert_eq!(Params::new(r#"a="x;y";b"#).value("a"), Some(r#""x;y""#));
+    }
+
+    #[test]
+    fn one_pass_scan_agrees_with_the_element_walk() {
+        for raw in [
+            "",
+            "a",
+            "a;b",
+            "tag=1;x",
+            " tag = 1 ; q=0.5 ;\r\n  flag",
+            "a;",
+            ";a",
+            "a;;b",
+            "a=",
+            "a=\"x;y\";b",
+            "a=\"x\" y",
+            "a=b=c",
+            "received=[2001:db8::1]",
+            "a=<b>",
+            "a b",
+            "a=\"unterminated",
+            "branch=z9hG4bK1;rport;received=192.0.2.1",
+        ] {
+            let mut fast = Vec::new();
+            let scanned = scan_header_params(raw, &mut |p| {
+                fast.push(p);
+                Ok(())
+            });
+            let mut slow = Vec::new();
+            let walked = check_header_params_by_element(raw, |p| {
+                slow.push(p);
+                Ok(())
+            });
+            if scanned {
+                assert!(walked.is_ok(), "{raw:?}");
+                assert_eq!(fast, slow, "{raw:?}");
+            }
+            assert!(
+                scanned || walked.is_err(),
+                "{raw:?}: scan declined a valid list"
+            );
+        }
     }
 
     #[test]

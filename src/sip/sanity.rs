@@ -13,13 +13,13 @@
 //! ```
 
 use core::fmt;
-use core::net::{IpAddr, Ipv4Addr};
 
 use super::error::SipError;
 use super::header::HeaderName;
 use super::message::Message;
 use super::method::Method;
-use super::uri::{Host, Scheme};
+use super::uri::Scheme;
+use super::validate::{Observed, is_bad_address};
 
 /// Why a message was refused. [`Rejection::status`] carries the status code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -265,10 +265,16 @@ impl<'c> Sanity<'c> {
 
     /// Runs the enabled checks; the first failure is returned.
     pub fn check<'a>(&self, msg: &Message<'a>) -> Result<(), Rejection<'a>> {
-        if self.grammar {
-            msg.validate()
+        // With the grammar checked, what validate decoded answers the
+        // policy questions below (no header is parsed twice).
+        let mut seen = Observed::default();
+        let seen = if self.grammar {
+            msg.validate_observed(&mut seen)
                 .map_err(|e| Rejection::from(Reason::Grammar(e)))?;
-        }
+            Some(&seen)
+        } else {
+            None
+        };
         if self.control_characters {
             check_control_characters(msg)?;
         }
@@ -280,27 +286,34 @@ impl<'c> Sanity<'c> {
             }
             .into());
         }
-        if self.single_valued {
-            for kind in SINGLE_VALUED {
-                if msg.headers_of(kind).nth(1).is_some() {
-                    return Err(Reason::DuplicateHeader(kind.as_str()).into());
-                }
+        // One pass over the index counts every kind (saturating at 2,
+        // all the checks below need).
+        let mut counts = [0u8; HeaderName::Other as usize + 1];
+        for h in msg.headers() {
+            if let Some(n) = counts.get_mut(h.kind() as usize) {
+                *n = (*n + 1).min(2);
             }
         }
+        let count = |kind: HeaderName| counts.get(kind as usize).copied().unwrap_or(0);
+        if self.single_valued
+            && let Some(kind) = SINGLE_VALUED.iter().find(|k| count(**k) > 1)
+        {
+            return Err(Reason::DuplicateHeader(kind.as_str()).into());
+        }
         if self.mandatory_headers
-            && let Some(kind) = MANDATORY.iter().find(|k| msg.header(**k).is_none())
+            && let Some(kind) = MANDATORY.iter().find(|k| count(**k) == 0)
         {
             return Err(Reason::MissingHeader(kind.as_str()).into());
         }
         if msg.is_request() {
-            self.check_request(msg)?;
+            self.check_request(msg, seen)?;
         }
         if self.require_content_length && msg.content_length().is_none() {
             return Err(Reason::MissingContentLength.into());
         }
         if self.body_needs_content_type
             && !msg.body().is_empty()
-            && msg.header(HeaderName::ContentType).is_none()
+            && count(HeaderName::ContentType) == 0
         {
             return Err(Reason::BodyWithoutContentType.into());
         }
@@ -323,21 +336,41 @@ impl<'c> Sanity<'c> {
             }
         }
         if self.via_addresses {
-            check_via_addresses(msg)?;
+            let bad = match seen {
+                Some(seen) => seen.bad_via_address,
+                None => has_bad_via_address(msg),
+            };
+            if bad {
+                return Err(Reason::BadViaAddress.into());
+            }
         }
         Ok(())
     }
 
-    fn check_request<'a>(&self, msg: &Message<'a>) -> Result<(), Rejection<'a>> {
+    fn check_request<'a>(
+        &self,
+        msg: &Message<'a>,
+        seen: Option<&Observed<'a>>,
+    ) -> Result<(), Rejection<'a>> {
         let method = msg.method().unwrap_or(Method::Extension(""));
         if self.request_uri_scheme {
-            match msg.request_uri().map(|u| u.scheme()) {
+            let scheme = match seen.and_then(|s| s.scheme) {
+                Some(scheme) => Ok(scheme),
+                None => msg.request_uri().map(|u| u.scheme()),
+            };
+            match scheme {
                 Ok(Scheme::Sip | Scheme::Sips | Scheme::Tel) => {}
                 Ok(Scheme::Other(_)) => return Err(Reason::UnsupportedUriScheme.into()),
                 Err(e) => return Err(Reason::Grammar(e).into()),
             }
         }
-        match msg.max_forwards() {
+        let max_forwards = match seen {
+            Some(seen) => seen.max_forwards.ok_or(SipError::MissingHeader {
+                name: HeaderName::MaxForwards.as_str(),
+            }),
+            None => msg.max_forwards(),
+        };
+        match max_forwards {
             Ok(0) if self.hop_limit => return Err(Reason::TooManyHops.into()),
             Err(SipError::MissingHeader { .. }) if self.require_max_forwards => {
                 return Err(Reason::MissingHeader("Max-Forwards").into());
@@ -366,7 +399,6 @@ impl<'c> Sanity<'c> {
             }
         }
         if self.to_tag {
-            let has_tag = msg.to().ok().and_then(|t| t.tag()).is_some();
             let in_dialog_only = matches!(
                 method,
                 Method::Bye
@@ -376,11 +408,18 @@ impl<'c> Sanity<'c> {
                     | Method::Info
                     | Method::Notify
             );
-            if in_dialog_only && !has_tag && msg.header(HeaderName::To).is_some() {
-                return Err(Reason::MissingToTag.into());
-            }
-            if matches!(method, Method::Register | Method::Publish) && has_tag {
-                return Err(Reason::UnexpectedToTag.into());
+            let out_of_dialog_only = matches!(method, Method::Register | Method::Publish);
+            if in_dialog_only || out_of_dialog_only {
+                let has_tag = match seen {
+                    Some(seen) => seen.to_tag,
+                    None => msg.to().ok().and_then(|t| t.tag()).is_some(),
+                };
+                if in_dialog_only && !has_tag && msg.header(HeaderName::To).is_some() {
+                    return Err(Reason::MissingToTag.into());
+                }
+                if out_of_dialog_only && has_tag {
+                    return Err(Reason::UnexpectedToTag.into());
+                }
             }
         }
         Ok(())
@@ -414,6 +453,12 @@ impl<'c> Sanity<'c> {
 /// §3.1.1.2 uses for NUL; a raw one is never legal.)
 fn check_control_characters<'a>(msg: &Message<'a>) -> Result<(), Rejection<'a>> {
     for h in msg.headers() {
+        // Fast path: eight bytes at a time, nearly every value has no byte
+        // below 0x20 or DEL at all; the exact walk below runs only for
+        // the few that do (HT, folding, quoted-pairs).
+        if !may_hold_control_byte(h.value()) {
+            continue;
+        }
         let base = h.value_range().start;
         let (mut quoted, mut escaped) = (false, false);
         for (i, &b) in h.value().iter().enumerate() {
@@ -434,19 +479,25 @@ fn check_control_characters<'a>(msg: &Message<'a>) -> Result<(), Rejection<'a>> 
     Ok(())
 }
 
-fn is_bad_address(host: Host<'_>) -> bool {
-    match host.ip() {
-        Some(IpAddr::V4(v4)) => v4 == Ipv4Addr::BROADCAST || v4.is_unspecified(),
-        Some(IpAddr::V6(v6)) => v6.is_unspecified(),
-        None => false,
-    }
+/// False when no byte of `s` is below 0x20 or DEL (SWAR over 64-bit words:
+/// a byte below `n` leaves its high bit set in `(w - n*L) & !w & H`; `x`
+/// is zero where a byte was DEL). True may be a byte HT/CR/LF allows.
+fn may_hold_control_byte(s: &[u8]) -> bool {
+    const L: u64 = 0x0101_0101_0101_0101;
+    const H: u64 = 0x8080_8080_8080_8080;
+    let word_has = |w: u64| {
+        let del = w ^ (L * 0x7f);
+        ((w.wrapping_sub(L * 0x20) & !w) | (del.wrapping_sub(L) & !del)) & H != 0
+    };
+    let mut chunks = s.chunks_exact(8);
+    let found = chunks
+        .by_ref()
+        .any(|c| <[u8; 8]>::try_from(c).is_ok_and(|w| word_has(u64::from_le_bytes(w))));
+    found || chunks.remainder().iter().any(|&b| b < 0x20 || b == 0x7f)
 }
 
-fn check_via_addresses<'a>(msg: &Message<'a>) -> Result<(), Rejection<'a>> {
-    for via in msg.vias().flatten() {
-        if is_bad_address(via.host()) || via.received().is_some_and(is_bad_address) {
-            return Err(Reason::BadViaAddress.into());
-        }
-    }
-    Ok(())
+fn has_bad_via_address(msg: &Message<'_>) -> bool {
+    msg.vias()
+        .flatten()
+        .any(|via| is_bad_address(via.host()) || via.received().is_some_and(is_bad_address))
 }

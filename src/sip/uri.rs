@@ -60,16 +60,14 @@ impl<'a> Host<'a> {
         if bytes.is_empty() {
             return Err(0);
         }
-        // One pass: validate the characters and note whether it could be
-        // a dotted quad.
-        let mut numeric = true;
-        for (i, &b) in bytes.iter().enumerate() {
-            if !HOSTNAME.contains(b) {
-                return Err(i);
-            }
-            numeric &= b.is_ascii_digit() || b == b'.';
+        // Validate the characters, then see whether it could be a dotted
+        // quad.
+        let valid = lexical::run(bytes, 0, &HOSTNAME);
+        if valid != bytes.len() {
+            return Err(valid);
         }
-        if numeric {
+        // A name usually fails this on its first byte.
+        if bytes.iter().all(|&b| b.is_ascii_digit() || b == b'.') {
             return parse_ipv4(bytes).map(Host::Ipv4).ok_or(0);
         }
         Ok(Host::Name(s))
@@ -96,16 +94,32 @@ impl<'a> Host<'a> {
 /// Dotted quad, four 1-3 digit octets <= 255, no leading zeros (which some
 /// stacks read as octal: refusing them keeps every reader in agreement).
 fn parse_ipv4(b: &[u8]) -> Option<Ipv4Addr> {
+    // One pass: four dot-separated parts of 1..=3 digits, no leading zero,
+    // each at most 255.
     let mut octets = [0u8; 4];
-    let mut parts = b.split(|&c| c == b'.');
-    for octet in &mut octets {
-        let part = parts.next()?;
-        if part.is_empty() || part.len() > 3 || (part.len() > 1 && part.first() == Some(&b'0')) {
+    let (mut k, mut value, mut digits) = (0usize, 0u32, 0u32);
+    for &c in b {
+        if c == b'.' {
+            if digits == 0 {
+                return None;
+            }
+            *octets.get_mut(k)? = u8::try_from(value).ok()?;
+            (k, value, digits) = (k + 1, 0, 0);
+        } else if c.is_ascii_digit() {
+            if digits == 3 || (digits == 1 && value == 0) {
+                return None;
+            }
+            value = value * 10 + u32::from(c - b'0');
+            digits += 1;
+        } else {
             return None;
         }
-        *octet = u8::try_from(lexical::parse_digits(part)?).ok()?;
     }
-    parts.next().is_none().then(|| Ipv4Addr::from(octets))
+    if digits == 0 || k != 3 {
+        return None;
+    }
+    *octets.get_mut(3)? = u8::try_from(value).ok()?;
+    Some(Ipv4Addr::from(octets))
 }
 
 /// Loose IPv6 text check: hex digits, `:` and `.`, at least one `:`.
@@ -222,7 +236,9 @@ impl<'a> Uri<'a> {
         let (hostpart, hbase) = match memchr::memchr(b'@', rest.as_bytes()) {
             Some(at) => {
                 let userinfo = rest.get(..at).unwrap_or("");
-                let (user, password) = match userinfo.find(':') {
+                // A byte loop: userinfo is short, `str::find` costs a
+                // searcher set-up.
+                let (user, password) = match userinfo.bytes().position(|b| b == b':') {
                     Some(c) => (
                         userinfo.get(..c).unwrap_or(""),
                         Some((c + 1, userinfo.get(c + 1..).unwrap_or(""))),
@@ -415,6 +431,34 @@ pub fn unescape(s: &str) -> Cow<'_, [u8]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ipv4_matches_the_standard_parser() {
+        for s in [
+            "0.0.0.0",
+            "192.0.2.1",
+            "255.255.255.255",
+            "256.1.1.1",
+            "1.2.3",
+            "1.2.3.4.5",
+            "01.2.3.4",
+            "1.2.3.04",
+            "1..2.3",
+            ".1.2.3",
+            "1.2.3.",
+            "1.2.3.4a",
+            "1000.1.1.1",
+            "10.0.0.10",
+            "",
+            ".",
+        ] {
+            assert_eq!(
+                parse_ipv4(s.as_bytes()),
+                s.parse::<Ipv4Addr>().ok(),
+                "{s:?}"
+            );
+        }
+    }
 
     #[test]
     fn ipv6_port_ambiguity_rfc5118() {

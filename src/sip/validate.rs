@@ -5,9 +5,37 @@ use super::address::{Contact, NameAddr};
 use super::error::SipError;
 use super::fields::{self, CSeq, ContentType};
 use super::header::{Header, HeaderName};
-use super::lexical::is_token_str;
+use super::lexical::{self, is_token_str, skip_lws};
 use super::message::Message;
+use super::uri::{Host, Scheme};
 use super::via::Via;
+
+/// What [`Message::validate`] decoded on its way through the message, kept
+/// so that `sanity` answers its policy questions from it instead of
+/// parsing the same headers a second time. Filled only by a successful
+/// validation; each field equals what the typed accessor would return.
+#[derive(Debug, Default)]
+pub(crate) struct Observed<'a> {
+    /// The Request-URI scheme ([`Message::request_uri`]).
+    pub(crate) scheme: Option<Scheme<'a>>,
+    /// Max-Forwards of its first field ([`Message::max_forwards`]).
+    pub(crate) max_forwards: Option<u8>,
+    /// The first To field carries a tag.
+    pub(crate) to_tag: bool,
+    /// Some Via sent-by or received address is broadcast or unspecified.
+    pub(crate) bad_via_address: bool,
+}
+
+/// Broadcast or unspecified: never a place to send a response (RFC 4475
+/// §3.3.10).
+pub(crate) fn is_bad_address(host: Host<'_>) -> bool {
+    use core::net::{IpAddr, Ipv4Addr};
+    match host.ip() {
+        Some(IpAddr::V4(v4)) => v4 == Ipv4Addr::BROADCAST || v4.is_unspecified(),
+        Some(IpAddr::V6(v6)) => v6.is_unspecified(),
+        None => false,
+    }
+}
 
 impl<'a> Message<'a> {
     /// Checks the grammar of the Request-URI and of every known header,
@@ -32,9 +60,15 @@ impl<'a> Message<'a> {
     /// assert!(matches!(msg.validate(), Err(SipError::CSeqMethodMismatch { .. })));
     /// ```
     pub fn validate(&self) -> Result<(), SipError> {
+        self.validate_observed(&mut Observed::default())
+    }
+
+    /// [`Message::validate`], recording in `seen` what sanity needs.
+    pub(crate) fn validate_observed(&self, seen: &mut Observed<'a>) -> Result<(), SipError> {
         if self.is_request() {
-            self.request_uri()?;
+            seen.scheme = Some(self.request_uri()?.scheme());
         }
+        let (mut first_to, mut first_max_forwards) = (true, true);
         for h in self.headers() {
             if h.kind() == HeaderName::Other {
                 continue;
@@ -48,9 +82,24 @@ impl<'a> Message<'a> {
             })?;
             let at = |e: SipError| e.shifted(base).in_header(name);
             match h.kind() {
-                HeaderName::Via => each(h, |v| Via::parse(v).map(drop), name)?,
+                HeaderName::Via => each(
+                    h,
+                    |v| {
+                        let via = Via::parse(v)?;
+                        seen.bad_via_address |= is_bad_address(via.host())
+                            || via.received().is_some_and(is_bad_address);
+                        Ok(())
+                    },
+                    name,
+                )?,
+                HeaderName::To => {
+                    let to = NameAddr::parse(value).map_err(at)?;
+                    if first_to {
+                        seen.to_tag = to.tag().is_some();
+                        first_to = false;
+                    }
+                }
                 HeaderName::From
-                | HeaderName::To
                 | HeaderName::ReferTo
                 | HeaderName::ReferredBy
                 | HeaderName::ReplyTo => {
@@ -75,7 +124,11 @@ impl<'a> Message<'a> {
                     }
                 }
                 HeaderName::MaxForwards => {
-                    fields::parse_number(value, name, 255).map_err(at)?;
+                    let n = fields::parse_number(value, name, 255).map_err(at)?;
+                    if first_max_forwards {
+                        seen.max_forwards = u8::try_from(n).ok();
+                        first_max_forwards = false;
+                    }
                 }
                 HeaderName::Expires | HeaderName::MinExpires => {
                     fields::parse_number(value, name, u32::MAX.into()).map_err(at)?;
@@ -90,7 +143,13 @@ impl<'a> Message<'a> {
                 | HeaderName::Supported
                 | HeaderName::Unsupported
                 | HeaderName::Allow
-                | HeaderName::AllowEvents => each(h, check_token, name)?,
+                | HeaderName::AllowEvents
+                    // The common well-formed list in one pass; anything
+                    // else takes the element walk, which names the error.
+                    if !is_token_list(h.value()) =>
+                {
+                    each(h, check_token, name)?
+                }
                 _ => {}
             }
         }
@@ -100,9 +159,9 @@ impl<'a> Message<'a> {
 
 /// Runs `check` on every comma-separated value of `h`; an empty element
 /// (`a,,b`, RFC 4475 §3.1.2.1) is an error.
-fn each(
-    h: Header<'_>,
-    check: impl Fn(&str) -> Result<(), SipError>,
+fn each<'a>(
+    h: Header<'a>,
+    mut check: impl FnMut(&'a str) -> Result<(), SipError>,
     name: &'static str,
 ) -> Result<(), SipError> {
     let mut values = h.values();
@@ -149,6 +208,29 @@ fn check_route(v: &str) -> Result<(), SipError> {
     }
 }
 
+/// `[token *(LWS "," LWS token)]` with LWS around (folds included): what
+/// [`check_token`] on every element of [`Header::values`] accepts, checked
+/// in one pass.
+fn is_token_list(v: &[u8]) -> bool {
+    let mut i = skip_lws(v, 0);
+    if i == v.len() {
+        // Empty yields no element; white space alone is one empty element.
+        return v.is_empty();
+    }
+    loop {
+        let n = lexical::run(v, i, &lexical::TOKEN);
+        if n == 0 {
+            return false;
+        }
+        i = skip_lws(v, i + n);
+        match v.get(i) {
+            None => return true,
+            Some(b',') => i = skip_lws(v, i + 1),
+            Some(_) => return false,
+        }
+    }
+}
+
 fn check_token(v: &str) -> Result<(), SipError> {
     if is_token_str(v.as_bytes()) {
         Ok(())
@@ -158,5 +240,37 @@ fn check_token(v: &str) -> Result<(), SipError> {
             offset: 0,
             reason: "not a token",
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_list_fast_path_agrees_with_the_element_walk() {
+        for value in [
+            "",
+            "INVITE",
+            "INVITE, ACK,BYE",
+            "a ,\r\n b",
+            "a,",
+            ",a",
+            "a,,b",
+            "a b",
+            "\r\n ",
+            "a;b",
+            "\"a\"",
+            "<a>",
+            "a, b\r\n",
+        ] {
+            let raw = format!("OPTIONS sip:a@b SIP/2.0\r\nAllow: {value}\r\n\r\n");
+            let Ok(msg) = Message::parse(raw.as_bytes()) else {
+                continue;
+            };
+            let h = msg.header(HeaderName::Allow).unwrap();
+            let walk = each(h, check_token, "Allow").is_ok();
+            assert_eq!(is_token_list(h.value()), walk, "{value:?}");
+        }
     }
 }

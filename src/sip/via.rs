@@ -35,6 +35,9 @@ pub struct Via<'a> {
     port: Option<u16>,
     params: Params<'a>,
     branch: Option<&'a str>,
+    /// The raw value of the first `received` parameter, captured in the
+    /// parse's one pass over the parameters.
+    received: Option<Option<&'a str>>,
 }
 
 /// Parses `token` at `i` (after LWS); returns it and the index after it.
@@ -91,6 +94,7 @@ impl<'a> Via<'a> {
         }
         let i = skip_lws(b, i);
         let mut branch = None;
+        let mut received = None;
         let params = match b.get(i) {
             None => Params::default(),
             Some(b';') => {
@@ -98,6 +102,9 @@ impl<'a> Via<'a> {
                 check_header_params(raw, |p| {
                     if branch.is_none() && p.name.eq_ignore_ascii_case("branch") {
                         branch = p.value;
+                    }
+                    if received.is_none() && p.name.eq_ignore_ascii_case("received") {
+                        received = Some(p.value);
                     }
                     check_via_param(p)
                 })
@@ -114,6 +121,7 @@ impl<'a> Via<'a> {
             port,
             params,
             branch,
+            received,
         })
     }
 
@@ -155,9 +163,7 @@ impl<'a> Via<'a> {
 
     /// The `received` parameter: IPv4, or IPv6 with or without brackets.
     pub fn received(&self) -> Option<Host<'a>> {
-        self.params
-            .value("received")
-            .and_then(|v| parse_received(v).ok())
+        self.received.flatten().and_then(|v| parse_received(v).ok())
     }
 
     /// `rport` (RFC 3581): `None` absent, `Some(None)` requested (flag),
