@@ -24,21 +24,61 @@ def machine():
     return model, [f for f in wanted if f in flags], os.cpu_count()
 
 
+PEERS = ("rsip", "webrtc-srtp", "rtc-srtp", "governor", "libsrtp", "naive", "c_api")
+# The C API benchmark calls voipsec twice: "rust" is the direct call, and
+# "c_api" the same call through include/voipsec.h (a ratio under 1 is its cost).
+ALIASES = {"rust": "voipsec"}
+
+
+def split_impl(parts):
+    """(implementation, case) from an id's components: the implementation is
+    the component (or its first word) naming voipsec or a peer."""
+    for i, part in enumerate(parts):
+        for sep in ("/", "_"):
+            head, _, tail = part.partition(sep)
+            if head == "voipsec" or head in PEERS or part in PEERS:
+                impl = part if part in PEERS else head
+                rest = parts[:i] + ([tail] if tail and part not in PEERS else []) + parts[i + 1:]
+                return impl, "/".join(p for p in rest if p)
+    return "voipsec", "/".join(parts)
+
+
 def load(root):
-    """{group: {function: (mean_ns, throughput-free)}} from criterion's files."""
-    groups = defaultdict(dict)
+    """{case: {implementation: mean_ns}} from criterion's files."""
+    cases = defaultdict(dict)
     for dirpath, _dirs, files in os.walk(root):
         if "benchmark.json" in files and os.path.basename(dirpath) == "new":
             with open(os.path.join(dirpath, "benchmark.json")) as f:
                 meta = json.load(f)
             with open(os.path.join(dirpath, "estimates.json")) as f:
                 est = json.load(f)
-            group = meta["group_id"]
-            if meta.get("value_str"):
-                group = f"{group}/{meta['value_str']}"
-            func = meta.get("function_id") or "voipsec"
-            groups[group][func] = est["mean"]["point_estimate"]
-    return groups
+            parts = meta["group_id"].split("/") + (meta.get("function_id") or "").split("/")
+            parts += [meta["value_str"]] if meta.get("value_str") else []
+            parts = [ALIASES.get(p, p) for p in parts if p]
+            impl, case = split_impl(parts)
+            cases[case][impl] = est["mean"]["point_estimate"]
+    return cases
+
+
+def pair(cases):
+    """Rows (case, voipsec ns, {peer: ns}): a peer is compared with the
+    voipsec case of the same name; a group whose peer has no same-named
+    voipsec case (governor beside voipsec_gcra and voipsec_sliding_window)
+    compares it with every voipsec case of that group."""
+    rows = []
+    for case in sorted(cases):
+        impls = cases[case]
+        if "voipsec" not in impls:
+            continue
+        peers = {k: v for k, v in impls.items() if k != "voipsec"}
+        if not peers:
+            group = case.rsplit("/", 1)[0] if "/" in case else case
+            for other in cases:
+                if other.startswith(group + "/") or other == group:
+                    if "voipsec" not in cases[other]:
+                        peers.update({f"{k} ({other.split('/')[-1]})": v for k, v in cases[other].items()})
+        rows.append((case, impls["voipsec"], peers))
+    return rows
 
 
 def fmt(ns):
@@ -59,18 +99,12 @@ def main(root, out_md, out_svg):
         "| case | voipsec ns/op | peer | peer ns/op | ratio |",
         "|---|---:|---|---:|---:|",
     ]
-    rows = []
-    for group in sorted(groups):
-        funcs = groups[group]
-        ours = {k: v for k, v in funcs.items() if k.startswith("voipsec")}
-        peers = {k: v for k, v in funcs.items() if not k.startswith("voipsec")}
-        for name, ns in sorted(ours.items()):
-            label = group if name == "voipsec" else f"{group} ({name})"
-            if not peers:
-                lines.append(f"| {label} | {fmt(ns)} | – | – | – |")
-            for peer, pns in sorted(peers.items()):
-                lines.append(f"| {label} | {fmt(ns)} | {peer} | {fmt(pns)} | {pns / ns:.2f}x |")
-            rows.append((label, ns, peers))
+    rows = pair(groups)
+    for label, ns, peers in rows:
+        if not peers:
+            lines.append(f"| {label} | {fmt(ns)} | – | – | – |")
+        for peer, pns in sorted(peers.items()):
+            lines.append(f"| {label} | {fmt(ns)} | {peer} | {fmt(pns)} | {pns / ns:.2f}x |")
     with open(out_md, "w") as f:
         f.write("\n".join(lines) + "\n")
     write_svg(rows, out_svg)
