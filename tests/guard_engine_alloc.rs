@@ -15,17 +15,9 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use voipsec::guard::{Action, Engine, EngineConfig, JsonLinesSink};
 
-const REGISTER: &[u8] = b"REGISTER sip:guard.test SIP/2.0\r\n\
-Via: SIP/2.0/UDP 10.0.0.10:5060;branch=z9hG4bK-reg1;rport\r\n\
-From: <sip:alice@guard.test>;tag=a1\r\n\
-To: <sip:alice@guard.test>\r\n\
-Call-ID: reg-alice@10.0.0.10\r\n\
-CSeq: 2 REGISTER\r\n\
-Contact: <sip:alice@10.0.0.10:5060>;expires=3600\r\n\
-Max-Forwards: 70\r\n\
-User-Agent: Yealink SIP-T46S 66.86.0.15\r\n\
-Authorization: Digest username=\"alice\", realm=\"guard.test\", nonce=\"abc\", uri=\"sip:guard.test\", response=\"0123456789abcdef0123456789abcdef\", qop=auth, nc=00000001, cnonce=\"0a4f113b\", algorithm=MD5\r\n\
-Content-Length: 0\r\n\r\n";
+/// An authenticated REGISTER that passes every policy (shared with the
+/// guard bench and the engine allocation test).
+const REGISTER: &[u8] = include_bytes!("data/guard/register-alice.sip");
 
 const INVITE: &[u8] = b"INVITE sip:2125550100@guard.test SIP/2.0\r\n\
 Via: SIP/2.0/UDP 10.0.0.10:5060;branch=z9hG4bK-inv1\r\n\

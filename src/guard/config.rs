@@ -195,19 +195,7 @@ impl GuardConfig {
     /// [`MAX_CONFIG_BYTES`]: a wrong path such as `/dev/zero` must not
     /// exhaust memory).
     pub fn from_file(path: impl AsRef<Path>) -> Result<Self, GuardError> {
-        use std::io::Read;
-        let file = std::fs::File::open(path).map_err(GuardError::ConfigFile)?;
-        let mut text = String::new();
-        file.take(MAX_CONFIG_BYTES + 1)
-            .read_to_string(&mut text)
-            .map_err(GuardError::ConfigFile)?;
-        if text.len() as u64 > MAX_CONFIG_BYTES {
-            return Err(GuardError::TooMany {
-                what: "configuration bytes",
-                max: MAX_CONFIG_BYTES as usize,
-            });
-        }
-        GuardConfig::parse(&text)
+        GuardConfig::parse(&read_config_file(path.as_ref())?)
     }
 
     /// Parses the text format (see the module docs); missing settings keep
@@ -570,6 +558,24 @@ fn list(value: &str) -> Vec<String> {
         .filter(|item| !item.is_empty())
         .map(str::to_owned)
         .collect()
+}
+
+/// Reads a configuration file of at most [`MAX_CONFIG_BYTES`], so that a
+/// wrong path such as `/dev/zero` cannot exhaust memory.
+pub(crate) fn read_config_file(path: &Path) -> Result<String, GuardError> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(GuardError::ConfigFile)?;
+    let mut text = String::new();
+    file.take(MAX_CONFIG_BYTES + 1)
+        .read_to_string(&mut text)
+        .map_err(GuardError::ConfigFile)?;
+    if text.len() as u64 > MAX_CONFIG_BYTES {
+        return Err(GuardError::TooMany {
+            what: "configuration bytes",
+            max: MAX_CONFIG_BYTES as usize,
+        });
+    }
+    Ok(text)
 }
 
 #[cfg(test)]

@@ -36,7 +36,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use super::config::{GuardConfig, MAX_CONFIG_BYTES};
+use super::config::{GuardConfig, read_config_file};
 use super::error::GuardError;
 use crate::sip::Limits;
 use crate::sip::sanity::Sanity;
@@ -142,21 +142,9 @@ const ENGINE_KEYS: [&str; 6] = [
 
 impl EngineConfig {
     /// Reads and parses a configuration file (at most
-    /// [`MAX_CONFIG_BYTES`]).
+    /// [`MAX_CONFIG_BYTES`](super::config::MAX_CONFIG_BYTES)).
     pub fn from_file(path: impl AsRef<Path>) -> Result<Self, GuardError> {
-        use std::io::Read;
-        let file = std::fs::File::open(path).map_err(GuardError::ConfigFile)?;
-        let mut text = String::new();
-        file.take(MAX_CONFIG_BYTES + 1)
-            .read_to_string(&mut text)
-            .map_err(GuardError::ConfigFile)?;
-        if text.len() as u64 > MAX_CONFIG_BYTES {
-            return Err(GuardError::TooMany {
-                what: "configuration bytes",
-                max: MAX_CONFIG_BYTES as usize,
-            });
-        }
-        EngineConfig::parse(&text)
+        EngineConfig::parse(&read_config_file(path.as_ref())?)
     }
 
     /// Parses the text format: the engine keys here, everything else by
