@@ -494,11 +494,11 @@ impl GuardConfig {
     }
 }
 
-fn invalid(line: usize, key: &'static str, reason: &'static str) -> GuardError {
+pub(super) fn invalid(line: usize, key: &'static str, reason: &'static str) -> GuardError {
     GuardError::InvalidValue { line, key, reason }
 }
 
-fn number<T: std::str::FromStr>(
+pub(super) fn number<T: std::str::FromStr>(
     line: usize,
     key: &'static str,
     value: &str,
@@ -511,7 +511,7 @@ fn number<T: std::str::FromStr>(
         .map_err(|_| invalid(line, key, "number out of range"))
 }
 
-fn boolean(line: usize, key: &'static str, value: &str) -> Result<bool, GuardError> {
+pub(super) fn boolean(line: usize, key: &'static str, value: &str) -> Result<bool, GuardError> {
     match value {
         "true" => Ok(true),
         "false" => Ok(false),
@@ -519,7 +519,11 @@ fn boolean(line: usize, key: &'static str, value: &str) -> Result<bool, GuardErr
     }
 }
 
-fn duration(line: usize, key: &'static str, value: &str) -> Result<Duration, GuardError> {
+pub(super) fn duration(
+    line: usize,
+    key: &'static str,
+    value: &str,
+) -> Result<Duration, GuardError> {
     let split = value
         .find(|c: char| !c.is_ascii_digit())
         .unwrap_or(value.len());

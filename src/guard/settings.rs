@@ -36,7 +36,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use super::config::{GuardConfig, read_config_file};
+use super::config::{GuardConfig, boolean, duration, number, read_config_file};
 use super::error::GuardError;
 use crate::sip::Limits;
 use crate::sip::sanity::Sanity;
@@ -195,59 +195,11 @@ impl EngineConfig {
             "calls.max_accounts" => {
                 self.calls.max_accounts = number(line, "calls.max_accounts", value)?
             }
-            "auth.challenge" => {
-                self.require_credentials = match value {
-                    "true" => true,
-                    "false" => false,
-                    _ => return Err(invalid(line, "auth.challenge", "expected true or false")),
-                }
-            }
+            "auth.challenge" => self.require_credentials = boolean(line, "auth.challenge", value)?,
             _ => self.noisy_events_per_second = number(line, "events.noisy_per_second", value)?,
         }
         Ok(())
     }
-}
-
-fn invalid(line: usize, key: &'static str, reason: &'static str) -> GuardError {
-    GuardError::InvalidValue { line, key, reason }
-}
-
-fn number<T: std::str::FromStr>(
-    line: usize,
-    key: &'static str,
-    value: &str,
-) -> Result<T, GuardError> {
-    if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(invalid(line, key, "expected a decimal number"));
-    }
-    value
-        .parse()
-        .map_err(|_| invalid(line, key, "number out of range"))
-}
-
-fn duration(line: usize, key: &'static str, value: &str) -> Result<Duration, GuardError> {
-    let split = value
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(value.len());
-    let (digits, unit) = value.split_at(split);
-    let unit_ms: u64 = match unit.trim() {
-        "ms" => 1,
-        "s" => 1_000,
-        "m" => 60_000,
-        "h" => 3_600_000,
-        _ => {
-            return Err(invalid(
-                line,
-                key,
-                "expected a duration like 500ms, 30s, 10m, 1h",
-            ));
-        }
-    };
-    let amount: u64 = number(line, key, digits)?;
-    amount
-        .checked_mul(unit_ms)
-        .map(Duration::from_millis)
-        .ok_or_else(|| invalid(line, key, "duration too long"))
 }
 
 #[cfg(test)]

@@ -188,7 +188,24 @@ impl SipError {
 
     /// Byte offset of the error, when it has one.
     pub fn offset(&self) -> Option<usize> {
-        match *self {
+        let mut copy = *self;
+        copy.offset_mut().map(|offset| *offset)
+    }
+
+    /// The same error with its offset moved by `base` bytes: sub-parsers
+    /// report offsets into the slice they saw, the message adds where that
+    /// slice starts.
+    pub(crate) fn shifted(mut self, base: usize) -> Self {
+        if let Some(offset) = self.offset_mut() {
+            *offset = offset.saturating_add(base);
+        }
+        self
+    }
+
+    /// The offset field of the variants that carry one (the one list both
+    /// [`offset`](Self::offset) and `shifted` read).
+    fn offset_mut(&mut self) -> Option<&mut usize> {
+        match self {
             SipError::Truncated { offset }
             | SipError::BareLineEnding { offset }
             | SipError::LineTooLong { offset, .. }
@@ -206,31 +223,6 @@ impl SipError {
             | SipError::CSeqMethodMismatch { offset } => Some(offset),
             _ => None,
         }
-    }
-
-    /// The same error with its offset moved by `base` bytes: sub-parsers
-    /// report offsets into the slice they saw, the message adds where that
-    /// slice starts.
-    pub(crate) fn shifted(mut self, base: usize) -> Self {
-        match &mut self {
-            SipError::Truncated { offset }
-            | SipError::BareLineEnding { offset }
-            | SipError::LineTooLong { offset, .. }
-            | SipError::StartLine { offset, .. }
-            | SipError::InvalidMethod { offset }
-            | SipError::UnsupportedVersion { offset }
-            | SipError::InvalidStatusCode { offset }
-            | SipError::UriTooLong { offset, .. }
-            | SipError::InvalidUri { offset, .. }
-            | SipError::HeaderLine { offset, .. }
-            | SipError::InvalidContentLength { offset }
-            | SipError::ConflictingContentLength { offset }
-            | SipError::InvalidHeader { offset, .. }
-            | SipError::ValueOutOfRange { offset, .. }
-            | SipError::CSeqMethodMismatch { offset } => *offset = offset.saturating_add(base),
-            _ => {}
-        }
-        self
     }
 
     /// Re-labels a grammar error found inside a header value as an error of

@@ -472,6 +472,32 @@ impl SrtpContext {
         self.streams.len()
     }
 
+    /// What every protect call checks first: a sending context, a packet
+    /// `buf[..len]` that parses (`parse` returns what the caller needs of its
+    /// header), and room in `buf` for the `overhead` bytes protection adds.
+    fn outbound_packet<T>(
+        &self,
+        buf: &[u8],
+        len: usize,
+        overhead: usize,
+        parse: fn(&[u8], usize) -> Result<T>,
+    ) -> Result<T> {
+        self.expect(Direction::Outbound)?;
+        let pkt = buf.get(..len).ok_or(Error::Truncated {
+            needed: len,
+            len: buf.len(),
+        })?;
+        let parsed = parse(pkt, len)?;
+        let needed = len + overhead;
+        if buf.len() < needed {
+            return Err(Error::BufferTooSmall {
+                needed,
+                capacity: buf.len(),
+            });
+        }
+        Ok(parsed)
+    }
+
     fn expect(&self, direction: Direction) -> Result<()> {
         if self.policy.direction == direction {
             Ok(())
@@ -484,19 +510,7 @@ impl SrtpContext {
     /// length (`len` + [`rtp_overhead`](Self::rtp_overhead)). `buf` must have
     /// that much room. RTP padding is the caller's business (RFC 3711 §3.1).
     pub fn protect_rtp(&mut self, buf: &mut [u8], len: usize) -> Result<usize> {
-        self.expect(Direction::Outbound)?;
-        let pkt = buf.get(..len).ok_or(Error::Truncated {
-            needed: len,
-            len: buf.len(),
-        })?;
-        let hdr = parse_rtp_header(pkt, len)?;
-        let needed = len + self.rtp_overhead();
-        if buf.len() < needed {
-            return Err(Error::BufferTooSmall {
-                needed,
-                capacity: buf.len(),
-            });
-        }
+        let hdr = self.outbound_packet(buf, len, self.rtp_overhead(), parse_rtp_header)?;
         let Self {
             profile,
             policy,
@@ -634,19 +648,7 @@ impl SrtpContext {
     /// stream's next 31-bit SRTCP index; returns the SRTCP length. The E flag
     /// follows [`Policy::encrypt_rtcp`] (never set for NULL profiles).
     pub fn protect_rtcp(&mut self, buf: &mut [u8], len: usize) -> Result<usize> {
-        self.expect(Direction::Outbound)?;
-        let pkt = buf.get(..len).ok_or(Error::Truncated {
-            needed: len,
-            len: buf.len(),
-        })?;
-        let ssrc = parse_rtcp_ssrc(pkt, len)?;
-        let needed = len + self.rtcp_overhead();
-        if buf.len() < needed {
-            return Err(Error::BufferTooSmall {
-                needed,
-                capacity: buf.len(),
-            });
-        }
+        let ssrc = self.outbound_packet(buf, len, self.rtcp_overhead(), parse_rtcp_ssrc)?;
         let Self {
             profile,
             policy,
