@@ -116,11 +116,27 @@ pub(crate) unsafe fn give<T>(out: *mut *mut T, value: T) -> Result<(), voipsec_s
 /// # Safety
 /// When non-NULL, `ptr` must come from [`give`] for the same `T` and must not
 /// be used again by the caller.
-pub(crate) unsafe fn take_and_drop<T>(ptr: *mut T) {
+unsafe fn take_and_drop<T>(ptr: *mut T) {
     if !ptr.is_null() {
         // SAFETY: `ptr` came from Box::into_raw in `give` and is not used again.
         drop(unsafe { Box::from_raw(ptr) });
     }
+}
+
+/// The body of every `voipsec_*_free`: takes back a handle from C and drops
+/// it; NULL is a no-op. A panic in a destructor is caught and swallowed,
+/// because a `_free` entry point has no status to report it through and must
+/// never unwind into C.
+///
+/// # Safety
+/// As [`take_and_drop`]: when non-NULL, `ptr` must come from [`give`] for the
+/// same `T` and must not be used again by the caller.
+pub(crate) unsafe fn free_handle<T>(ptr: *mut T) {
+    let _ = catch(|| {
+        // SAFETY: forwarded from this function's own contract.
+        unsafe { take_and_drop(ptr) };
+        Ok(())
+    });
 }
 
 #[cfg(test)]

@@ -245,12 +245,9 @@ pub extern "C" fn voipsec_digest_verifier_new(
 /// Frees a verifier. `voipsec_digest_verifier_free(NULL)` is a no-op.
 #[unsafe(no_mangle)]
 pub extern "C" fn voipsec_digest_verifier_free(verifier: *mut voipsec_digest_verifier) {
-    let _ = catch(|| {
-        // SAFETY: a non-NULL `verifier` comes from voipsec_digest_verifier_new
-        // and the caller gives up every use of it.
-        unsafe { boundary::take_and_drop(verifier) };
-        Ok(())
-    });
+    // SAFETY: a non-NULL `verifier` comes from voipsec_digest_verifier_new
+    // and the caller gives up every use of it.
+    unsafe { boundary::free_handle(verifier) }
 }
 
 /// Writes the challenge header lines for a 401 or 407 into `buf` (`cap`

@@ -160,12 +160,9 @@ pub extern "C" fn voipsec_guard_new(
 /// Frees a guard. `voipsec_guard_free(NULL)` is a no-op.
 #[unsafe(no_mangle)]
 pub extern "C" fn voipsec_guard_free(guard: *mut voipsec_guard) {
-    let _ = catch(|| {
-        // SAFETY: a non-NULL `guard` comes from voipsec_guard_new and the
-        // caller gives up every use of it.
-        unsafe { boundary::take_and_drop(guard) };
-        Ok(())
-    });
+    // SAFETY: a non-NULL `guard` comes from voipsec_guard_new and the
+    // caller gives up every use of it.
+    unsafe { boundary::free_handle(guard) }
 }
 
 /// Screens one UDP datagram (`len` bytes) received from the source address

@@ -87,12 +87,9 @@ pub extern "C" fn voipsec_ratelimit_new(
 /// Frees a limiter. `voipsec_ratelimit_free(NULL)` is a no-op.
 #[unsafe(no_mangle)]
 pub extern "C" fn voipsec_ratelimit_free(limiter: *mut voipsec_ratelimit) {
-    let _ = catch(|| {
-        // SAFETY: a non-NULL `limiter` comes from voipsec_ratelimit_new and
-        // the caller gives up every use of it.
-        unsafe { boundary::take_and_drop(limiter) };
-        Ok(())
-    });
+    // SAFETY: a non-NULL `limiter` comes from voipsec_ratelimit_new and
+    // the caller gives up every use of it.
+    unsafe { boundary::free_handle(limiter) }
 }
 
 fn check(

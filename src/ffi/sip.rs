@@ -102,12 +102,9 @@ pub extern "C" fn voipsec_sip_message_parse(
 /// read from the message are invalid afterwards.
 #[unsafe(no_mangle)]
 pub extern "C" fn voipsec_sip_message_free(msg: *mut voipsec_sip_message) {
-    let _ = catch(|| {
-        // SAFETY: a non-NULL `msg` comes from voipsec_sip_message_parse and
-        // the caller gives up every use of it (and of its slices).
-        unsafe { boundary::take_and_drop(msg) };
-        Ok(())
-    });
+    // SAFETY: a non-NULL `msg` comes from voipsec_sip_message_parse and
+    // the caller gives up every use of it (and of its slices).
+    unsafe { boundary::free_handle(msg) }
 }
 
 /// The first line of a message: a Request-Line or a Status-Line.

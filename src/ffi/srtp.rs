@@ -373,12 +373,9 @@ pub extern "C" fn voipsec_srtp_get_roc(
 /// no-op; `ctx` must not be used afterwards.
 #[unsafe(no_mangle)]
 pub extern "C" fn voipsec_srtp_free(ctx: *mut voipsec_srtp) {
-    let _ = catch(|| {
-        // SAFETY: a non-NULL `ctx` comes from voipsec_srtp_new* (Box) and the
-        // caller gives up every use of it with this call.
-        unsafe { boundary::take_and_drop(ctx) };
-        Ok(())
-    });
+    // SAFETY: a non-NULL `ctx` comes from voipsec_srtp_new* (Box) and the
+    // caller gives up every use of it with this call.
+    unsafe { boundary::free_handle(ctx) }
 }
 
 #[cfg(test)]
