@@ -107,6 +107,16 @@ fn srtcp_unprotect_corpus() {
     replay("srtcp_unprotect", srtcp_unprotect::run);
 }
 
+// Differential against the system libsrtp: needs it linked.
+#[cfg(feature = "interop")]
+#[path = "../fuzz/bodies/srtp_protect_libsrtp.rs"]
+mod srtp_protect_libsrtp;
+#[cfg(feature = "interop")]
+#[test]
+fn srtp_protect_libsrtp_corpus() {
+    replay("srtp_protect_libsrtp", srtp_protect_libsrtp::run);
+}
+
 #[path = "../fuzz/bodies/srtp_unprotect.rs"]
 mod srtp_unprotect;
 #[test]
