@@ -100,7 +100,7 @@ fn init() {
 }
 
 /// The libsrtp crypto policy of one of our profiles (RTP or RTCP).
-pub fn crypto_policy(profile: Profile, rtcp: bool, encrypt: bool) -> CryptoPolicy {
+fn crypto_policy(profile: Profile, rtcp: bool, encrypt: bool) -> CryptoPolicy {
     let (cipher_type, auth_type) = match profile {
         Profile::Aes128CmHmacSha1_80 | Profile::Aes128CmHmacSha1_32 => (1, 3),
         Profile::Aes192CmHmacSha1_80 | Profile::Aes192CmHmacSha1_32 => (4, 3),
