@@ -883,3 +883,40 @@ fn username<'a>(creds: &Credentials<'a>) -> Option<&'a str> {
         .and_then(|u| u.unescaped())
         .and_then(|u| std::str::from_utf8(u).ok())
 }
+
+impl<S: EventSink> Engine<S> {
+    /// How full every table is, against its configured bound (for load
+    /// tests and metrics; locks each rate-limiter shard in turn, so not for
+    /// the per-message path).
+    pub fn stats(&self) -> super::stats::EngineStats {
+        use super::stats::TableUsage;
+        let usage = |tracked, capacity| TableUsage { tracked, capacity };
+        let per_source = source_table(&self.config).max_keys;
+        let ip_table = |(v4, v6): (crate::ratelimit::KeyedStats, crate::ratelimit::KeyedStats)| {
+            usage(v4.tracked + v6.tracked, per_source.saturating_mul(2))
+        };
+        let guard = &self.config.guard;
+        let accounts = self.config.calls.max_accounts.max(64);
+        super::stats::EngineStats {
+            banned_sources: usage(self.bans.len(), guard.bans.max_sources),
+            request_sources: ip_table(self.requests.stats()),
+            malformed_sources: ip_table(self.malformed.stats()),
+            enumeration_sources: usage(
+                self.enumeration.tracked_sources(),
+                guard.enumeration.max_sources,
+            ),
+            brute_force_sources: usage(
+                self.brute_force.tracked_sources(),
+                guard.brute_force.max_sources,
+            ),
+            brute_force_users: usage(
+                self.brute_force.tracked_users(),
+                guard.brute_force.max_users,
+            ),
+            probing_accounts: usage(self.probing.tracked_accounts(), guard.probing.max_accounts),
+            call_rate_accounts: usage(self.new_calls.len(), accounts),
+            concurrent_accounts: usage(self.concurrent.tracked(), accounts),
+            suppressed_events: self.suppressed,
+        }
+    }
+}
