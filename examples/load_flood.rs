@@ -9,8 +9,11 @@
 //! Every source is its own address in 127.0.0.0/8 (all of it is loopback on
 //! Linux), counted up from `--first` (default 127.1.0.1), so the guard sees
 //! `--sources` distinct peers. Each source binds one UDP socket, sends its
-//! share of the datagrams, and closes it. The datagrams, interleaved at
-//! random but in exact totals:
+//! share of the datagrams, and closes it. The REGISTERs come from every
+//! source; the hostile datagrams (forged credentials, junk, malformed) from
+//! every k-th source, `--hostile-sources` of them (default 1 %), so those
+//! cross the guard's thresholds and get banned. The datagrams, interleaved
+//! at random but in exact totals:
 //!
 //! * `--registers`: well-formed REGISTERs without credentials (a challenge
 //!   each, the cheapest way for an attacker to make a registrar work);
@@ -31,13 +34,15 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 const USAGE: &str = "usage: load_flood --target 127.x.y.z:PORT [--sources N] [--registers N] \
-                     [--bad-auth N] [--junk N] [--malformed N] [--rate PER_SECOND] \
+                     [--bad-auth N] [--junk N] [--malformed N] [--hostile-sources N] \
+                     [--rate PER_SECOND] \
                      [--first 127.x.y.z] [--seed N]";
 
 struct Options {
     target: SocketAddr,
     sources: u32,
     counts: [u64; KINDS],
+    hostile_sources: u32,
     rate: u64,
     first: Ipv4Addr,
     seed: u64,
@@ -52,6 +57,7 @@ fn parse_options() -> Result<Options, String> {
         target: "127.0.0.1:5060".parse().map_err(|_| USAGE)?,
         sources: 100_000,
         counts: [1_000_000, 0, 0, 0],
+        hostile_sources: 0,
         rate: 20_000,
         first: Ipv4Addr::new(127, 1, 0, 1),
         seed: 0x5eed_f100d,
@@ -72,6 +78,10 @@ fn parse_options() -> Result<Options, String> {
             "--bad-auth" => options.counts[1] = number(&value)?,
             "--junk" => options.counts[2] = number(&value)?,
             "--malformed" => options.counts[3] = number(&value)?,
+            "--hostile-sources" => {
+                options.hostile_sources =
+                    u32::try_from(number(&value)?).map_err(|e| e.to_string())?
+            }
             "--rate" => options.rate = number(&value)?.max(1),
             "--first" => options.first = value.parse().map_err(|e| format!("{flag}: {e}"))?,
             "--seed" => options.seed = number(&value)?,
@@ -86,6 +96,10 @@ fn parse_options() -> Result<Options, String> {
     if options.sources == 0 {
         return Err("--sources must be at least 1".to_owned());
     }
+    if options.hostile_sources == 0 {
+        options.hostile_sources = (options.sources / 100).max(1);
+    }
+    options.hostile_sources = options.hostile_sources.min(options.sources);
     let last = u32::from(options.first).checked_add(options.sources - 1);
     if !last.is_some_and(|last| Ipv4Addr::from(last).is_loopback() && last != u32::MAX) {
         return Err("the sources must all lie inside 127.0.0.0/8".to_owned());
@@ -201,23 +215,31 @@ fn malformed(source: Ipv4Addr, port: u16, serial: u64, rng: &mut Prng, out: &mut
 
 fn run() -> Result<(), String> {
     let options = parse_options()?;
-    let total: u64 = options.counts.iter().sum();
     let mut remaining = options.counts;
+    let registers = options.counts[0];
+    let hostile: u64 = options.counts.iter().skip(1).sum();
     let mut sent = [0u64; KINDS];
     let mut send_errors = 0u64;
     let mut bind_errors = 0u64;
     let mut rng = Prng(options.seed | 1);
     let mut buf = Vec::with_capacity(16 * 1024);
     let sources = u64::from(options.sources);
+    let hostile_sources = u64::from(options.hostile_sources);
+    // Every `stride`-th source is hostile.
+    let stride = (sources / hostile_sources.max(1)).max(1);
     let start = Instant::now();
     let mut done = 0u64;
     for index in 0..options.sources {
-        // This source's share: the total spread evenly over the sources.
+        // This source's share: the REGISTERs spread evenly over all
+        // sources, the hostile datagrams over the hostile ones.
         let index64 = u64::from(index);
-        let share = total / sources + u64::from(index64 < total % sources);
-        if share == 0 {
-            break;
+        let mut own_registers = registers / sources + u64::from(index64 < registers % sources);
+        let mut own_hostile = 0;
+        if index64.is_multiple_of(stride) && index64 / stride < hostile_sources {
+            let nth = index64 / stride;
+            own_hostile = hostile / hostile_sources + u64::from(nth < hostile % hostile_sources);
         }
+        let share = own_registers + own_hostile;
         let address = Ipv4Addr::from(u32::from(options.first) + index);
         let socket = match UdpSocket::bind((address, 0)) {
             Ok(socket) => socket,
@@ -229,21 +251,29 @@ fn run() -> Result<(), String> {
         };
         let port = socket.local_addr().map_or(0, |a| a.port());
         for _ in 0..share {
-            // Pick a kind with probability proportional to what is left,
-            // so the kinds interleave and the totals are exact.
-            let left: u64 = remaining.iter().sum();
-            let mut pick = rng.below(left);
-            let kind = remaining
-                .iter()
-                .position(|&n| {
-                    if pick < n {
-                        true
-                    } else {
-                        pick -= n;
-                        false
-                    }
-                })
-                .unwrap_or(0);
+            // REGISTER or hostile, in proportion to what this source has
+            // left; a hostile kind in proportion to what is left overall:
+            // the kinds interleave and the totals are exact.
+            let kind = if rng.below(own_registers + own_hostile) < own_registers {
+                own_registers -= 1;
+                0
+            } else {
+                own_hostile = own_hostile.saturating_sub(1);
+                let left: u64 = remaining.iter().skip(1).sum();
+                let mut pick = rng.below(left);
+                1 + remaining
+                    .iter()
+                    .skip(1)
+                    .position(|&n| {
+                        if pick < n {
+                            true
+                        } else {
+                            pick -= n;
+                            false
+                        }
+                    })
+                    .unwrap_or(0)
+            };
             remaining[kind] = remaining[kind].saturating_sub(1);
             datagram(kind, address, port, done, &mut rng, &mut buf);
             match socket.send_to(&buf, options.target) {
@@ -271,7 +301,7 @@ fn run() -> Result<(), String> {
     }
     let _ = write!(
         line,
-        "\"send_errors\":{send_errors},\"bind_errors\":{bind_errors},\"elapsed_ms\":{},\
+        "\"hostile_sources\":{hostile_sources},\"send_errors\":{send_errors},\"bind_errors\":{bind_errors},\"elapsed_ms\":{},\
          \"per_second\":{:.0}}}",
         elapsed.as_millis(),
         sent.iter().sum::<u64>() as f64 / elapsed.as_secs_f64().max(1e-9)
