@@ -66,6 +66,9 @@ fn rtp(out: &mut Vec<u8>, seq: u16, ts: u32, ssrc: u32, payload: &[u8]) {
 struct Outcome {
     junk: u64,
     junk_accepted: u64,
+    /// Junk that reached the authentication tag check and failed it (the
+    /// rest failed earlier: too short for a tag, not RTP version 2…).
+    junk_auth_failed: u64,
     legit: u64,
     legit_failed: u64,
     max_streams_seen: usize,
@@ -100,6 +103,7 @@ fn flood(profile: Profile, salt_len: usize, packets: u64, ssrcs: u64) -> Result<
     let mut outcome = Outcome {
         junk: 0,
         junk_accepted: 0,
+        junk_auth_failed: 0,
         legit: 0,
         legit_failed: 0,
         max_streams_seen: 0,
@@ -152,16 +156,20 @@ fn flood(profile: Profile, salt_len: usize, packets: u64, ssrcs: u64) -> Result<
             payload.get(..payload_len).unwrap_or(&[]),
         );
         outcome.junk += 1;
-        let accepted = if bits.is_multiple_of(10) {
+        let verdict = if bits.is_multiple_of(10) {
             // SRTCP: a sender report header shape (PT 200) over the junk.
             if let Some(pt) = buf.get_mut(1) {
                 *pt = 200;
             }
-            receiver.unprotect_rtcp(&mut buf).is_ok()
+            receiver.unprotect_rtcp(&mut buf)
         } else {
-            receiver.unprotect_rtp(&mut buf).is_ok()
+            receiver.unprotect_rtp(&mut buf)
         };
-        outcome.junk_accepted += u64::from(accepted);
+        match verdict {
+            Ok(_) => outcome.junk_accepted += 1,
+            Err(Error::AuthenticationFailed) => outcome.junk_auth_failed += 1,
+            Err(_) => {}
+        }
         outcome.max_streams_seen = outcome.max_streams_seen.max(receiver.stream_count());
     }
     outcome.streams_after_junk = receiver.stream_count();
@@ -208,12 +216,13 @@ fn run() -> Result<bool, String> {
         let ok = o.ok();
         all_ok &= ok;
         println!(
-            "{{\"profile\":\"{name}\",\"junk\":{},\"junk_accepted\":{},\"legit\":{},\
+            "{{\"profile\":\"{name}\",\"junk\":{},\"junk_accepted\":{},\"junk_auth_failed\":{},\"legit\":{},\
              \"legit_failed\":{},\"max_streams_seen\":{},\"streams_after_junk\":{},\
              \"rss_warm_kib\":{},\"rss_end_kib\":{},\"keyed_ssrcs\":{},\"keyed_streams\":{},\
              \"too_many_streams\":{},\"max_streams\":{},\"elapsed_ms\":{},\"ok\":{ok}}}",
             o.junk,
             o.junk_accepted,
+            o.junk_auth_failed,
             o.legit,
             o.legit_failed,
             o.max_streams_seen,

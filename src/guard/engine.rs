@@ -892,15 +892,16 @@ impl<S: EventSink> Engine<S> {
         use super::stats::TableUsage;
         let usage = |tracked, capacity| TableUsage { tracked, capacity };
         let per_source = source_table(&self.config).max_keys;
-        let ip_table = |(v4, v6): (crate::ratelimit::KeyedStats, crate::ratelimit::KeyedStats)| {
-            usage(v4.tracked + v6.tracked, per_source.saturating_mul(2))
-        };
+        let (requests_v4, requests_v6) = self.requests.stats();
+        let (malformed_v4, malformed_v6) = self.malformed.stats();
         let guard = &self.config.guard;
         let accounts = self.config.calls.max_accounts.max(64);
         super::stats::EngineStats {
             banned_sources: usage(self.bans.len(), guard.bans.max_sources),
-            request_sources: ip_table(self.requests.stats()),
-            malformed_sources: ip_table(self.malformed.stats()),
+            request_sources_v4: usage(requests_v4.tracked, per_source),
+            request_sources_v6: usage(requests_v6.tracked, per_source),
+            malformed_sources_v4: usage(malformed_v4.tracked, per_source),
+            malformed_sources_v6: usage(malformed_v6.tracked, per_source),
             enumeration_sources: usage(
                 self.enumeration.tracked_sources(),
                 guard.enumeration.max_sources,

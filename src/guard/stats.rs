@@ -10,7 +10,7 @@
 //!     engine.on_datagram([198, 51, 100, i].into(), b"junk", 0, 0);
 //! }
 //! let stats = engine.stats();
-//! assert_eq!(stats.malformed_sources.tracked, 10);
+//! assert_eq!(stats.malformed_sources_v4.tracked, 10);
 //! assert!(stats.within_bounds());
 //! ```
 #![forbid(unsafe_code)]
@@ -50,11 +50,16 @@ impl fmt::Display for TableUsage {
 pub struct EngineStats {
     /// Sources banned or remembered for escalation (`ban.max_sources`).
     pub banned_sources: TableUsage,
-    /// Sources under the request-flood limiter (IPv4 and IPv6 tables, each
-    /// bounded by `ban.max_sources`: the capacity is their sum).
-    pub request_sources: TableUsage,
-    /// Sources under the malformed-message limiter (same bound).
-    pub malformed_sources: TableUsage,
+    /// IPv4 sources under the request-flood limiter (bounded by
+    /// `ban.max_sources`, at least 64).
+    pub request_sources_v4: TableUsage,
+    /// IPv6 prefixes under the request-flood limiter (same bound, a table
+    /// of its own).
+    pub request_sources_v6: TableUsage,
+    /// IPv4 sources under the malformed-message limiter (same bound).
+    pub malformed_sources_v4: TableUsage,
+    /// IPv6 prefixes under the malformed-message limiter (same bound).
+    pub malformed_sources_v6: TableUsage,
     /// Sources watched for enumeration (`scanner.max_sources`).
     pub enumeration_sources: TableUsage,
     /// Sources with failed authentications (`bruteforce.max_sources`).
@@ -73,11 +78,13 @@ pub struct EngineStats {
 
 impl EngineStats {
     /// The tables by stable name (the JSON keys of [`fmt::Display`]).
-    pub fn tables(&self) -> [(&'static str, TableUsage); 9] {
+    pub fn tables(&self) -> [(&'static str, TableUsage); 11] {
         [
             ("banned_sources", self.banned_sources),
-            ("request_sources", self.request_sources),
-            ("malformed_sources", self.malformed_sources),
+            ("request_sources_v4", self.request_sources_v4),
+            ("request_sources_v6", self.request_sources_v6),
+            ("malformed_sources_v4", self.malformed_sources_v4),
+            ("malformed_sources_v6", self.malformed_sources_v6),
             ("enumeration_sources", self.enumeration_sources),
             ("brute_force_sources", self.brute_force_sources),
             ("brute_force_users", self.brute_force_users),
