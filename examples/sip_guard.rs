@@ -37,15 +37,20 @@
 //!
 //! Decision events are written as JSON lines on stdout; diagnostics go to
 //! stderr. Memory is bounded: every table here is capped and forgets its
-//! oldest entries.
+//! oldest entries. With `--stats FILE`, one JSON line a second is appended
+//! to FILE: datagrams handled, and every table of the engine, the nonce
+//! store and this guard against its bound (what `scripts/load-test`
+//! checks under a flood).
 
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{HashMap, VecDeque};
 use std::fmt::Write as _;
 use std::hash::{Hash, Hasher};
 use std::io::Stdout;
+use std::io::Write as _;
 use std::net::{IpAddr, SocketAddr, UdpSocket};
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::BytesMut;
@@ -53,14 +58,16 @@ use voipsec::digest::{
     Algorithm, ChallengeKind, DigestConfig, InMemoryCredentials, InMemoryNonceCounts, NonceSecret,
     Verifier,
 };
-use voipsec::guard::{Action, CallPermit, Decision, Engine, EngineConfig, JsonLinesSink};
+use voipsec::guard::{
+    Action, CallPermit, Decision, Engine, EngineConfig, JsonLinesSink, TableUsage,
+};
 use voipsec::sip::{
     Editor, HeaderName, Message, Method, NormalizeConfig, TopologyKey, TopologyPolicy,
     hide_topology, restore_topology,
 };
 
 const USAGE: &str = "usage: sip_guard --listen ADDR:PORT --upstream ADDR:PORT --users FILE \
-                     [--config FILE] [--realm REALM]";
+                     [--config FILE] [--realm REALM] [--stats FILE]";
 
 /// Via parameter carrying the client's address (hex IP, `.`, hex port).
 const PEER_PARAM: &str = "x-vsg-peer";
@@ -68,17 +75,25 @@ const PEER_PARAM: &str = "x-vsg-peer";
 /// The most calls and locally answered transactions remembered.
 const CAPACITY: usize = 4096;
 
+/// The most digest nonces whose nonce-counts are remembered.
+const NONCE_CAPACITY: usize = 32_768;
+
+/// How often `--stats` appends a line.
+const STATS_EVERY: Duration = Duration::from_secs(1);
+
 struct Options {
     listen: SocketAddr,
     upstream: SocketAddr,
     users: String,
     config: Option<String>,
     realm: String,
+    stats: Option<String>,
 }
 
 fn parse_options() -> Result<Options, String> {
     let mut args = std::env::args().skip(1);
     let (mut listen, mut upstream, mut users, mut config) = (None, None, None, None);
+    let mut stats = None;
     let mut realm = "voipsec-guard".to_owned();
     while let Some(flag) = args.next() {
         let value = args
@@ -91,6 +106,7 @@ fn parse_options() -> Result<Options, String> {
             "--users" => users = Some(value),
             "--config" => config = Some(value),
             "--realm" => realm = value,
+            "--stats" => stats = Some(value),
             _ => return Err(format!("unknown option {flag}\n{USAGE}")),
         }
     }
@@ -100,6 +116,7 @@ fn parse_options() -> Result<Options, String> {
         users: users.ok_or(USAGE)?,
         config,
         realm,
+        stats,
     })
 }
 
@@ -158,6 +175,15 @@ impl<V> Bounded<V> {
         // map is what counts.
         self.map.remove(key)
     }
+
+    /// Entries held (map and order queue, whichever is longer) against
+    /// [`CAPACITY`].
+    fn usage(&self) -> TableUsage {
+        TableUsage {
+            tracked: self.map.len().max(self.order.len()),
+            capacity: CAPACITY,
+        }
+    }
 }
 
 /// An admitted call: its concurrency slot and what probing detection needs.
@@ -174,7 +200,11 @@ struct Guard {
     local: SocketAddr,
     upstream: SocketAddr,
     engine: Engine<JsonLinesSink<Stdout>>,
-    verifier: Verifier<InMemoryCredentials, InMemoryNonceCounts>,
+    verifier: Verifier<InMemoryCredentials, Arc<InMemoryNonceCounts>>,
+    /// The verifier's nonce-count store, shared to report its size.
+    nonce_counts: Arc<InMemoryNonceCounts>,
+    /// Datagrams received (clients and upstream).
+    datagrams: u64,
     /// Admitted calls by Call-ID.
     calls: Bounded<Call>,
     /// Responses the guard sent itself, by transaction key: resent on a
@@ -215,6 +245,29 @@ fn text(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
 }
 
 impl Guard {
+    /// One `--stats` line: a JSON object.
+    fn stats_line(&self) -> String {
+        let nonces = TableUsage {
+            tracked: self.nonce_counts.len(),
+            capacity: NONCE_CAPACITY,
+        };
+        let engine = self.engine.stats();
+        let within = engine.within_bounds()
+            && [nonces, self.calls.usage(), self.answered.usage()]
+                .iter()
+                .chain([self.forwarded.usage()].iter())
+                .all(TableUsage::within_bound);
+        format!(
+            "{{\"uptime_ms\":{},\"datagrams\":{},\"within_bounds\":{within},\"engine\":{engine},\
+             \"nonce_counts\":{nonces},\"calls\":{},\"answered\":{},\"forwarded\":{}}}",
+            self.now(),
+            self.datagrams,
+            self.calls.usage(),
+            self.answered.usage(),
+            self.forwarded.usage(),
+        )
+    }
+
     fn now(&self) -> u64 {
         u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX)
     }
@@ -624,11 +677,12 @@ fn run() -> Result<(), String> {
     let mut digest = DigestConfig::new(options.realm.clone());
     // sipp 3.6.1 answers the first challenge and speaks MD5 only.
     digest.algorithms = vec![Algorithm::Md5];
+    let nonce_counts = Arc::new(InMemoryNonceCounts::new(NONCE_CAPACITY));
     let verifier = Verifier::new(
         digest,
         NonceSecret::generate(),
         users,
-        InMemoryNonceCounts::default(),
+        Arc::clone(&nonce_counts),
     );
     let engine = Engine::new(config, JsonLinesSink::new(std::io::stdout()))
         .map_err(|e| format!("configuration: {e}"))?;
@@ -644,6 +698,8 @@ fn run() -> Result<(), String> {
         upstream: options.upstream,
         engine,
         verifier,
+        nonce_counts,
+        datagrams: 0,
         calls: Bounded::new(),
         answered: Bounded::new(),
         forwarded: Bounded::new(),
@@ -652,15 +708,48 @@ fn run() -> Result<(), String> {
         epoch: Instant::now(),
         local_tag: u64::from(std::process::id()),
     };
+    let mut stats = match &options.stats {
+        Some(path) => {
+            let file = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .map_err(|e| format!("{path}: {e}"))?;
+            // Wake up at least once per period to write the line.
+            guard
+                .socket
+                .set_read_timeout(Some(STATS_EVERY))
+                .map_err(|e| e.to_string())?;
+            Some((file, Instant::now()))
+        }
+        None => None,
+    };
     let mut buf = vec![0u8; 65_536];
     loop {
+        if let Some((file, last)) = &mut stats
+            && last.elapsed() >= STATS_EVERY
+        {
+            *last = Instant::now();
+            if let Err(e) = writeln!(file, "{}", guard.stats_line()) {
+                eprintln!("sip_guard: cannot write stats: {e}");
+            }
+        }
         let (len, from) = match guard.socket.recv_from(&mut buf) {
             Ok(received) => received,
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
+                continue; // the stats period elapsed with nothing received
+            }
             Err(e) => {
                 eprintln!("sip_guard: receive: {e}");
                 continue;
             }
         };
+        guard.datagrams = guard.datagrams.saturating_add(1);
         let datagram = buf.get(..len).unwrap_or_default();
         guard.handle(datagram, from);
         if guard.engine.flush().is_err() {

@@ -142,6 +142,16 @@ impl BruteForceDetector {
         &self.config
     }
 
+    /// How many sources are tracked (never more than `max_sources`).
+    pub fn tracked_sources(&self) -> usize {
+        self.sources.len()
+    }
+
+    /// How many users are tracked (never more than `max_users`).
+    pub fn tracked_users(&self) -> usize {
+        self.users.len()
+    }
+
     fn source(&mut self, source: IpAddr, now_ms: u64) -> &mut SourceFailures {
         let key = source_key(source, self.config.ipv6_prefix_len);
         let window_ms = self.window_ms;

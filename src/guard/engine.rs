@@ -883,3 +883,41 @@ fn username<'a>(creds: &Credentials<'a>) -> Option<&'a str> {
         .and_then(|u| u.unescaped())
         .and_then(|u| std::str::from_utf8(u).ok())
 }
+
+impl<S: EventSink> Engine<S> {
+    /// How full every table is, against its configured bound (for load
+    /// tests and metrics; locks each rate-limiter shard in turn, so not for
+    /// the per-message path).
+    pub fn stats(&self) -> super::stats::EngineStats {
+        use super::stats::TableUsage;
+        let usage = |tracked, capacity| TableUsage { tracked, capacity };
+        let per_source = source_table(&self.config).max_keys;
+        let (requests_v4, requests_v6) = self.requests.stats();
+        let (malformed_v4, malformed_v6) = self.malformed.stats();
+        let guard = &self.config.guard;
+        let accounts = self.config.calls.max_accounts.max(64);
+        super::stats::EngineStats {
+            banned_sources: usage(self.bans.len(), guard.bans.max_sources),
+            request_sources_v4: usage(requests_v4.tracked, per_source),
+            request_sources_v6: usage(requests_v6.tracked, per_source),
+            malformed_sources_v4: usage(malformed_v4.tracked, per_source),
+            malformed_sources_v6: usage(malformed_v6.tracked, per_source),
+            enumeration_sources: usage(
+                self.enumeration.tracked_sources(),
+                guard.enumeration.max_sources,
+            ),
+            brute_force_sources: usage(
+                self.brute_force.tracked_sources(),
+                guard.brute_force.max_sources,
+            ),
+            brute_force_users: usage(
+                self.brute_force.tracked_users(),
+                guard.brute_force.max_users,
+            ),
+            probing_accounts: usage(self.probing.tracked_accounts(), guard.probing.max_accounts),
+            call_rate_accounts: usage(self.new_calls.len(), accounts),
+            concurrent_accounts: usage(self.concurrent.tracked(), accounts),
+            suppressed_events: self.suppressed,
+        }
+    }
+}

@@ -74,6 +74,7 @@ pub mod event;
 pub mod fraud;
 pub mod scanner;
 pub mod settings;
+pub mod stats;
 mod tracker;
 
 pub use acl::{Acl, AclAction, AclRule, AclVerdict, Cidr};
@@ -90,3 +91,4 @@ pub use scanner::{
     EnumerationConfig, EnumerationDetector, Fingerprint, MatchKind, ScannerFingerprints,
 };
 pub use settings::{CallLimits, EngineConfig};
+pub use stats::{EngineStats, TableUsage};
