@@ -72,8 +72,18 @@ const USAGE: &str = "usage: sip_guard --listen ADDR:PORT --upstream ADDR:PORT --
 /// Via parameter carrying the client's address (hex IP, `.`, hex port).
 const PEER_PARAM: &str = "x-vsg-peer";
 
-/// The most calls and locally answered transactions remembered.
-const CAPACITY: usize = 4096;
+/// The most admitted calls remembered (the concurrent-call policy holds the
+/// real per-account limit; this bounds the example's own table).
+const CALL_CAPACITY: usize = 4096;
+
+/// The most transactions remembered as answered here or forwarded. A client
+/// retransmits for 64*T1 = 32 s (RFC 3261 §17.1.1.2), and a retransmission
+/// that has fallen out of the table is checked again, so an authenticated
+/// request would be refused as a nonce-count replay: the table must span
+/// the retransmission window at the rates the guard serves. 65,536 entries
+/// hold 10 s of transactions at 3,200 calls/s (two transactions a call),
+/// past the 4 s retransmission interval (T2), in a few MiB.
+const TRANSACTION_CAPACITY: usize = 65_536;
 
 /// The most digest nonces whose nonce-counts are remembered.
 const NONCE_CAPACITY: usize = 32_768;
@@ -136,23 +146,25 @@ fn load_users(path: &str, realm: &str) -> Result<InMemoryCredentials, String> {
     Ok(users)
 }
 
-/// A map that forgets its oldest entries beyond [`CAPACITY`].
+/// A map that forgets its oldest entries beyond its capacity.
 struct Bounded<V> {
     map: HashMap<String, V>,
     order: VecDeque<String>,
+    capacity: usize,
 }
 
 impl<V> Bounded<V> {
-    fn new() -> Self {
+    fn new(capacity: usize) -> Self {
         Bounded {
             map: HashMap::new(),
             order: VecDeque::new(),
+            capacity,
         }
     }
 
     fn insert(&mut self, key: String, value: V) {
         if !self.map.contains_key(&key) {
-            if self.order.len() >= CAPACITY
+            if self.order.len() >= self.capacity
                 && let Some(old) = self.order.pop_front()
             {
                 self.map.remove(&old);
@@ -177,11 +189,11 @@ impl<V> Bounded<V> {
     }
 
     /// Entries held (map and order queue, whichever is longer) against
-    /// [`CAPACITY`].
+    /// the capacity.
     fn usage(&self) -> TableUsage {
         TableUsage {
             tracked: self.map.len().max(self.order.len()),
-            capacity: CAPACITY,
+            capacity: self.capacity,
         }
     }
 }
@@ -700,9 +712,9 @@ fn run() -> Result<(), String> {
         verifier,
         nonce_counts,
         datagrams: 0,
-        calls: Bounded::new(),
-        answered: Bounded::new(),
-        forwarded: Bounded::new(),
+        calls: Bounded::new(CALL_CAPACITY),
+        answered: Bounded::new(TRANSACTION_CAPACITY),
+        forwarded: Bounded::new(TRANSACTION_CAPACITY),
         topology: TopologyKey::generate(),
         public: local.to_string(),
         epoch: Instant::now(),
