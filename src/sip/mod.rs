@@ -54,6 +54,7 @@ mod error;
 mod fields;
 mod framer;
 mod header;
+mod hot;
 mod lexical;
 mod limits;
 mod message;
