@@ -712,6 +712,9 @@ fn fold_key(name: &[u8]) -> Option<[u64; 3]> {
 /// Flags recorded for each header line while indexing.
 pub(crate) const FOLDED: u8 = 1;
 pub(crate) const SPACE_BEFORE_COLON: u8 = 2;
+/// A control byte (below 0x20 or DEL, HT included) somewhere in the
+/// value's lines, CRLF of folding aside: without it the value holds none.
+pub(crate) const CONTROL: u8 = 4;
 
 /// One indexed header field: spans into the message buffer. `u32` offsets
 /// keep the entry at 20 bytes; messages are bounded far below 4 GiB.
@@ -826,46 +829,12 @@ impl HeaderIndex {
 #[derive(Debug, Clone, Copy)]
 pub struct Header<'a> {
     buf: &'a [u8],
-    text: HeaderText<'a>,
     entry: HeaderEntry,
 }
 
-/// The header section as `str`, checked to be UTF-8 once per message (one
-/// fast pass) so that reading a value as text is a slice, not a fresh
-/// validation per value. Empty when the section is not UTF-8 (then each
-/// value is checked on its own).
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct HeaderText<'a> {
-    text: &'a str,
-    /// Offset of `text` in the message.
-    base: u32,
-}
-
-impl<'a> HeaderText<'a> {
-    pub(crate) fn new(buf: &'a [u8], range: Range<usize>) -> Self {
-        let text = buf
-            .get(range.clone())
-            .and_then(|s| core::str::from_utf8(s).ok())
-            .unwrap_or("");
-        HeaderText {
-            text,
-            base: range.start as u32,
-        }
-    }
-
-    /// The text of `start..end` (message offsets), if it lies in the
-    /// checked section.
-    #[inline]
-    fn get(&self, start: u32, end: u32) -> Option<&'a str> {
-        let s = start.checked_sub(self.base)? as usize;
-        let e = end.checked_sub(self.base)? as usize;
-        self.text.get(s..e)
-    }
-}
-
 impl<'a> Header<'a> {
-    pub(crate) fn new(text: HeaderText<'a>, buf: &'a [u8], entry: HeaderEntry) -> Self {
-        Header { buf, text, entry }
+    pub(crate) fn new(buf: &'a [u8], entry: HeaderEntry) -> Self {
+        Header { buf, entry }
     }
 
     fn name_end(&self) -> u32 {
@@ -887,11 +856,7 @@ impl<'a> Header<'a> {
 
     /// The name exactly as sent (a token, so ASCII).
     pub fn name(&self) -> &'a str {
-        match self.text.get(self.entry.name_start, self.name_end()) {
-            Some(name) => name,
-            None => core::str::from_utf8(self.span(self.entry.name_start, self.name_end()))
-                .unwrap_or_default(),
-        }
+        core::str::from_utf8(self.span(self.entry.name_start, self.name_end())).unwrap_or_default()
     }
 
     /// The canonical spelling of the name: the long name of a known kind
@@ -910,12 +875,10 @@ impl<'a> Header<'a> {
     }
 
     /// The value as UTF-8 (SIP header values are UTF-8, RFC 3261 §7.3.1),
-    /// `None` if it is not.
+    /// `None` if it is not. Checked on each call (values are short; the
+    /// parse does not pay for the values nobody reads).
     pub fn value_str(&self) -> Option<&'a str> {
-        match self.text.get(self.entry.value_start, self.entry.value_end) {
-            Some(text) => Some(text),
-            None => core::str::from_utf8(self.value()).ok(),
-        }
+        core::str::from_utf8(self.value()).ok()
     }
 
     /// Byte range of the name in the message.
@@ -944,6 +907,12 @@ impl<'a> Header<'a> {
     /// RFC 3261 §7.3.1, but a canonical form removes it).
     pub fn space_before_colon(&self) -> bool {
         self.entry.flags & SPACE_BEFORE_COLON != 0
+    }
+
+    /// True when the indexer saw a control byte (HT included) in the
+    /// value; false guarantees there is none but the CRLF of folding.
+    pub(crate) fn may_hold_control(&self) -> bool {
+        self.entry.flags & CONTROL != 0
     }
 
     /// True when the name is a compact form (`v`, `i`, `m`...).

@@ -106,6 +106,44 @@ pub(crate) fn trim_lws(s: &str) -> (usize, &str) {
     (start, s.get(start..end).unwrap_or(""))
 }
 
+/// Offset of the first control byte (below 0x20, or DEL) in `s` at or
+/// after `i`: eight bytes at a time, since header lines run to a few dozen
+/// bytes and a library call per line costs more than the scan.
+#[inline]
+pub(crate) fn find_control(s: &[u8], i: usize) -> Option<usize> {
+    const L: u64 = 0x0101_0101_0101_0101;
+    const H: u64 = 0x8080_8080_8080_8080;
+    // A byte below n leaves its high bit set in (w - n*L) & !w & H; `del`
+    // is zero where a byte was DEL. Borrows only run upwards from a true
+    // hit, so the lowest set bit is exact.
+    let hits = |w: u64| {
+        let del = w ^ (L * 0x7f);
+        ((w.wrapping_sub(L * 0x20) & !w) | (del.wrapping_sub(L) & !del)) & H
+    };
+    let rest = s.get(i..)?;
+    let mut pairs = rest.chunks_exact(16);
+    let mut at = i;
+    for pair in pairs.by_ref() {
+        let (a, b) = pair.split_at(8);
+        let a = hits(u64::from_le_bytes(a.try_into().unwrap_or([0; 8])));
+        let b = hits(u64::from_le_bytes(b.try_into().unwrap_or([0; 8])));
+        if a | b != 0 {
+            let bit = if a != 0 {
+                a.trailing_zeros()
+            } else {
+                64 + b.trailing_zeros()
+            };
+            return Some(at + (bit / 8) as usize);
+        }
+        at += 16;
+    }
+    pairs
+        .remainder()
+        .iter()
+        .position(|&b| b < 0x20 || b == 0x7f)
+        .map(|k| at + k)
+}
+
 /// Length of the run of bytes in `class` starting at `i`.
 #[inline]
 pub(crate) fn run(s: &[u8], i: usize, class: &CharClass) -> usize {
@@ -258,6 +296,26 @@ pub(crate) fn eq_ic(a: &[u8], b: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn find_control_agrees_with_a_byte_loop() {
+        // Every byte value at every position of 40-byte buffers, with
+        // high bytes and borrows around it, from every start offset.
+        for bad in [0u8, 9, 10, 13, 0x1f, 0x7f, 0x20, 0x7e, 0x80, 0xff] {
+            for at in 0..40 {
+                let mut s: Vec<u8> = (0..40u8).map(|i| 0x21 + (i * 37) % 0x5e).collect();
+                s[(at + 7) % 40] = 0xa0;
+                s[at] = bad;
+                for from in 0..=41 {
+                    let naive = s
+                        .get(from..)
+                        .and_then(|r| r.iter().position(|&b| b < 0x20 || b == 0x7f))
+                        .map(|k| from + k);
+                    assert_eq!(find_control(&s, from), naive, "{bad} at {at} from {from}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn split_respects_quotes_and_brackets() {
