@@ -303,7 +303,7 @@ mod tests {
         // high bytes and borrows around it, from every start offset.
         for bad in [0u8, 9, 10, 13, 0x1f, 0x7f, 0x20, 0x7e, 0x80, 0xff] {
             for at in 0..40 {
-                let mut s: Vec<u8> = (0..40u8).map(|i| 0x21 + (i * 37) % 0x5e).collect();
+                let mut s: Vec<u8> = (0..40u32).map(|i| 0x21 + (i * 37 % 0x5e) as u8).collect();
                 s[(at + 7) % 40] = 0xa0;
                 s[at] = bad;
                 for from in 0..=41 {
