@@ -168,6 +168,39 @@ impl LineEnds<'_> {
     }
 }
 
+/// For a line that starts with a known header name directly followed by
+/// `:` (`Via:`, `l:`...): the name's length and kind, found eight bytes at
+/// a time. `None` sends the line to the byte-wise scan (unknown names,
+/// white space before the colon, names longer than 24 bytes, errors).
+///
+/// The classification is the check: a known name matches only bytes that
+/// case-fold (`| 0x20`) onto its letters and `-`, and of the bytes before
+/// the first colon only CR (0x0D) could fold onto one of them, and control
+/// bytes send the line to the slow path.
+#[inline]
+fn known_name_before_colon(rest: &[u8]) -> Option<(usize, HeaderName)> {
+    const L: u64 = 0x0101_0101_0101_0101;
+    const H: u64 = 0x8080_8080_8080_8080;
+    let mut at = 0;
+    while at < 24 {
+        let w = u64::from_le_bytes(rest.get(at..at + 8)?.try_into().ok()?);
+        let x = w ^ (L * u64::from(b':'));
+        // Colons and control bytes; the lowest hit is exact (borrows only
+        // run upwards from a true hit).
+        let hits = ((x.wrapping_sub(L) & !x) | (w.wrapping_sub(L * 0x20) & !w)) & H;
+        if hits != 0 {
+            let len = at + (hits.trailing_zeros() / 8) as usize;
+            if rest.get(len) != Some(&b':') {
+                return None;
+            }
+            let kind = HeaderName::from_token(rest.get(..len)?);
+            return (kind != HeaderName::Other).then_some((len, kind));
+        }
+        at += 8;
+    }
+    None
+}
+
 /// End of `line` (an index into `buf` range `start..end`) with trailing
 /// SP/HT removed.
 #[inline]
@@ -405,36 +438,41 @@ impl<'a> Message<'a> {
                     pos = line.next;
                 }
                 Some(_) => {
-                    // One forward pass: the name (token bytes, classified
-                    // by the table), the colon, the value up to the CR.
+                    // One forward pass: the name, the colon, the value up
+                    // to the CR. A known name directly followed by its
+                    // colon (nearly every line) is found word-wise and
+                    // checked by its classification; anything else takes
+                    // the byte-wise token scan.
                     let rest = buf.get(pos..).unwrap_or_default();
-                    let name_len = rest
-                        .iter()
-                        .position(|&b| !lexical::TOKEN.contains(b))
-                        .unwrap_or(rest.len());
-                    let spaces = match rest.get(name_len) {
-                        Some(b':') => 0,
-                        _ => lexical::run(rest, name_len, &lexical::SP_HT),
+                    let (name_len, spaces, kind) = match known_name_before_colon(rest) {
+                        Some((len, kind)) => (len, 0, kind),
+                        None => {
+                            let name_len = lexical::run(rest, 0, &lexical::TOKEN);
+                            let spaces = lexical::run(rest, name_len, &lexical::SP_HT);
+                            let colon = pos + name_len + spaces;
+                            let name_error = if name_len == 0 || name_len > usize::from(u16::MAX) {
+                                Some(SipError::HeaderLine {
+                                    offset: pos,
+                                    reason: "invalid header name",
+                                })
+                            } else if buf.get(colon) != Some(&b':') {
+                                Some(SipError::HeaderLine {
+                                    offset: colon,
+                                    reason: "expected ':' after header name",
+                                })
+                            } else {
+                                None
+                            };
+                            if let Some(e) = name_error {
+                                // A broken line ending is the first thing wrong.
+                                ends.next_line(pos, pos)?;
+                                return Err(e);
+                            }
+                            let name = rest.get(..name_len).unwrap_or_default();
+                            (name_len, spaces, HeaderName::from_token(name))
+                        }
                     };
                     let colon = pos + name_len + spaces;
-                    let name_error = if name_len == 0 || name_len > usize::from(u16::MAX) {
-                        Some(SipError::HeaderLine {
-                            offset: pos,
-                            reason: "invalid header name",
-                        })
-                    } else if buf.get(colon) != Some(&b':') {
-                        Some(SipError::HeaderLine {
-                            offset: colon,
-                            reason: "expected ':' after header name",
-                        })
-                    } else {
-                        None
-                    };
-                    if let Some(e) = name_error {
-                        // A broken line ending is the first thing wrong.
-                        ends.next_line(pos, pos)?;
-                        return Err(e);
-                    }
                     let value_start = match buf.get(colon + 1) {
                         Some(b' ' | b'\t') => {
                             colon + 2 + lexical::run(buf, colon + 2, &lexical::SP_HT)
@@ -458,7 +496,7 @@ impl<'a> Message<'a> {
                         value_end: value_end as u32,
                         line_end: line.next as u32,
                         name_len: name_len as u16,
-                        kind: HeaderName::from_token(rest.get(..name_len).unwrap_or_default()),
+                        kind,
                         flags,
                     });
                     pos = line.next;
