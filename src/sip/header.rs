@@ -802,6 +802,20 @@ impl HeaderIndex {
         self.inline.iter().take(self.len).chain(self.spill.iter())
     }
 
+    /// The first entry of `kind`: a plain slice search over the inline
+    /// part (the chained iterator costs more per step).
+    #[inline]
+    pub(crate) fn first(&self, kind: HeaderName) -> Option<&HeaderEntry> {
+        let inline = self
+            .inline
+            .get(..self.len.min(INLINE_HEADERS))
+            .unwrap_or_default();
+        inline
+            .iter()
+            .find(|e| e.kind == kind)
+            .or_else(|| self.spill.iter().find(|e| e.kind == kind))
+    }
+
     pub(crate) fn get(&self, i: usize) -> Option<&HeaderEntry> {
         if i < INLINE_HEADERS {
             self.inline.get(i).filter(|_| i < self.len)

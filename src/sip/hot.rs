@@ -47,12 +47,11 @@ fn next_separator(b: &[u8], mut i: usize) -> Option<usize> {
 /// at the `,` that ends a list element. The value must be a token (the
 /// grammar of `branch` and `tag`). Offsets in errors are relative to `b`.
 fn token_param<'a>(
-    s: &'a str,
+    b: &'a [u8],
     mut i: usize,
     name: &[u8],
     header: &'static str,
 ) -> Result<Option<&'a str>, SipError> {
-    let b = s.as_bytes();
     while b.get(i) == Some(&b';') {
         let n = skip_lws(b, i + 1);
         let len = lexical::run(b, n, &TOKEN);
@@ -69,7 +68,12 @@ fn token_param<'a>(
             if vlen == 0 || !matches!(b.get(after), None | Some(b';' | b',')) {
                 return Err(err(header, v, "parameter value is not a token"));
             }
-            return Ok(s.get(v..v + vlen));
+            // A token is ASCII: this check cannot fail, and costs a few
+            // bytes, not the whole value.
+            let token = b.get(v..v + vlen).unwrap_or_default();
+            return core::str::from_utf8(token)
+                .map(Some)
+                .map_err(|_| err(header, v, "parameter value is not a token"));
         }
         match next_separator(b, n + len) {
             Some(at) => i = at,
@@ -103,16 +107,13 @@ fn address_params(b: &[u8]) -> Option<usize> {
 }
 
 impl<'a> Message<'a> {
-    /// The value of the first field of `kind` as UTF-8, with its offset.
-    fn hot_value(&self, kind: HeaderName) -> Result<(usize, &'a str), SipError> {
+    /// The raw value of the first field of `kind`, with its offset (only
+    /// the bytes returned in the end are checked as text).
+    fn hot_value(&self, kind: HeaderName) -> Result<(usize, &'a [u8]), SipError> {
         let h = self.header(kind).ok_or(SipError::MissingHeader {
             name: kind.as_str(),
         })?;
-        let at = h.value_range().start;
-        let value = h
-            .value_str()
-            .ok_or_else(|| err(kind.as_str(), at, "not UTF-8"))?;
-        Ok((at, value))
+        Ok((h.value_range().start, h.value()))
     }
 
     /// The `branch` parameter of the topmost Via entry (the transaction
@@ -132,13 +133,12 @@ impl<'a> Message<'a> {
     /// # Ok::<(), voipsec::sip::SipError>(())
     /// ```
     pub fn top_via_branch(&self) -> Result<Option<&'a str>, SipError> {
-        let (at, value) = self.hot_value(HeaderName::Via)?;
-        let b = value.as_bytes();
+        let (at, b) = self.hot_value(HeaderName::Via)?;
         // sent-protocol and sent-by hold no `;`, `,` or `"`: the first
         // separator ends them.
         match next_separator(b, 0) {
             Some(i) if b.get(i) == Some(&b';') => {
-                token_param(value, i, b"branch", "Via").map_err(|e| e.shifted(at))
+                token_param(b, i, b"branch", "Via").map_err(|e| e.shifted(at))
             }
             _ => Ok(None),
         }
@@ -168,14 +168,13 @@ impl<'a> Message<'a> {
     }
 
     fn address_tag(&self, kind: HeaderName) -> Result<Option<&'a str>, SipError> {
-        let (at, value) = self.hot_value(kind)?;
-        let b = value.as_bytes();
+        let (at, b) = self.hot_value(kind)?;
         let Some(i) = address_params(b) else {
             return Ok(None);
         };
         match b.get(i) {
             None => Ok(None),
-            Some(b';') => token_param(value, i, b"tag", kind.as_str()).map_err(|e| e.shifted(at)),
+            Some(b';') => token_param(b, i, b"tag", kind.as_str()).map_err(|e| e.shifted(at)),
             Some(_) => Err(err(kind.as_str(), at + i, "unexpected text after address")),
         }
     }

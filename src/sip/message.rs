@@ -630,10 +630,7 @@ impl<'a> Message<'a> {
 
     /// The first field of a known kind (long or compact name).
     pub fn header(&self, kind: HeaderName) -> Option<Header<'a>> {
-        self.headers
-            .iter()
-            .find(|e| e.kind == kind)
-            .map(|e| Header::new(self.buf, *e))
+        self.headers.first(kind).map(|e| Header::new(self.buf, *e))
     }
 
     /// Every field of a known kind, in order.
