@@ -109,7 +109,7 @@ pub(crate) fn trim_lws(s: &str) -> (usize, &str) {
 /// Offset of the first control byte (below 0x20, or DEL) in `s` at or
 /// after `i`: eight bytes at a time, since header lines run to a few dozen
 /// bytes and a library call per line costs more than the scan.
-#[inline]
+#[inline(always)]
 pub(crate) fn find_control(s: &[u8], i: usize) -> Option<usize> {
     const L: u64 = 0x0101_0101_0101_0101;
     const H: u64 = 0x8080_8080_8080_8080;
@@ -142,6 +142,46 @@ pub(crate) fn find_control(s: &[u8], i: usize) -> Option<usize> {
         .iter()
         .position(|&b| b < 0x20 || b == 0x7f)
         .map(|k| at + k)
+}
+
+/// Offset of the first byte of `s` that is not visible ASCII (outside
+/// 0x21..=0x7E: white space, controls, DEL, non-ASCII), eight bytes at a
+/// time (a Request-URI runs to dozens of bytes).
+#[inline]
+pub(crate) fn find_invisible(s: &[u8]) -> Option<usize> {
+    const L: u64 = 0x0101_0101_0101_0101;
+    const H: u64 = 0x8080_8080_8080_8080;
+    let mut chunks = s.chunks_exact(8);
+    let mut at = 0;
+    for chunk in chunks.by_ref() {
+        let w = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+        let del = w ^ (L * 0x7f);
+        // Below 0x21, high bit set, or DEL; the lowest hit is exact.
+        let hits = ((w.wrapping_sub(L * 0x21) & !w) | w | (del.wrapping_sub(L) & !del)) & H;
+        if hits != 0 {
+            return Some(at + (hits.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|&c| !(0x21..=0x7e).contains(&c))
+        .map(|k| at + k)
+}
+
+/// True when `s` holds `byte`: eight bytes at a time, for values too
+/// short to amortise a library call.
+#[inline]
+pub(crate) fn contains_byte(s: &[u8], byte: u8) -> bool {
+    const L: u64 = 0x0101_0101_0101_0101;
+    const H: u64 = 0x8080_8080_8080_8080;
+    let mut chunks = s.chunks_exact(8);
+    let found = chunks.by_ref().any(|chunk| {
+        let x = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8])) ^ (L * u64::from(byte));
+        x.wrapping_sub(L) & !x & H != 0
+    });
+    found || chunks.remainder().contains(&byte)
 }
 
 /// Length of the run of bytes in `class` starting at `i`.
@@ -296,6 +336,23 @@ pub(crate) fn eq_ic(a: &[u8], b: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn word_wise_scans_agree_with_byte_loops() {
+        for bad in [0u8, 9, 0x20, 0x21, b',', 0x7e, 0x7f, 0x80, 0xff] {
+            for at in 0..40 {
+                let mut s: Vec<u8> = (0..40u32).map(|i| 0x22 + (i * 37 % 0x5c) as u8).collect();
+                s[(at + 5) % 40] = 0xff;
+                s[at] = bad;
+                for len in 0..=40 {
+                    let s = &s[..len];
+                    let naive = s.iter().position(|&c| !(0x21..=0x7e).contains(&c));
+                    assert_eq!(find_invisible(s), naive, "{bad} at {at} len {len}");
+                    assert_eq!(contains_byte(s, b','), s.contains(&b','), "{bad} at {at}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn find_control_agrees_with_a_byte_loop() {

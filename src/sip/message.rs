@@ -123,7 +123,7 @@ impl LineEnds<'_> {
     /// For the line starting at `pos`, scanned from `from` (the bytes in
     /// between are known to hold no control byte): its end and the start
     /// of the next line. Lines end with CRLF, nothing else (RFC 3261 §7).
-    #[inline]
+    #[inline(always)]
     fn next_line(&self, pos: usize, from: usize) -> Result<Line, SipError> {
         let mut at = from;
         let mut control = false;
@@ -299,7 +299,7 @@ fn parse_start_line<'a>(
             limit: limits.max_uri_length,
         });
     }
-    if let Some(i) = uri_bytes.iter().position(|&c| !(0x21..=0x7e).contains(&c)) {
+    if let Some(i) = lexical::find_invisible(uri_bytes) {
         return Err(SipError::InvalidUri {
             offset: uri_start + i,
             reason: "invalid character in Request-URI",
@@ -314,10 +314,16 @@ fn parse_start_line<'a>(
         });
     }
     check_version(line.get(sp2 + 1..).unwrap_or_default(), sp2 + 1)?;
-    // Both slices were checked to be ASCII above.
-    let method =
-        core::str::from_utf8(method_bytes).map_err(|_| SipError::InvalidMethod { offset: 0 })?;
-    let uri = core::str::from_utf8(uri_bytes).map_err(|_| SipError::InvalidUri {
+    // Both slices were checked to be ASCII above: one conversion covers
+    // them.
+    let text = line
+        .get(..sp2)
+        .and_then(|t| core::str::from_utf8(t).ok())
+        .ok_or(SipError::InvalidMethod { offset: 0 })?;
+    let method = text
+        .get(..sp1)
+        .ok_or(SipError::InvalidMethod { offset: 0 })?;
+    let uri = text.get(uri_start..).ok_or(SipError::InvalidUri {
         offset: uri_start,
         reason: "not ASCII",
     })?;
@@ -825,8 +831,8 @@ impl<'a> Message<'a> {
 /// Number of commas outside quoted strings and `<>` (list elements - 1).
 #[inline]
 fn count_list_separators(value: &[u8]) -> usize {
-    // Fast path: most Via fields hold one entry and no quotes.
-    if memchr::memchr3(b',', b'"', b'<', value).is_none() {
+    // Fast path: most Via fields hold one entry (no comma at all).
+    if !lexical::contains_byte(value, b',') {
         return 0;
     }
     let mut n = 0;
