@@ -816,7 +816,10 @@ mod tests {
             assert_eq!(usize::from(KNOWN_NAMES.lens[i]), name.len());
         }
         assert_eq!(HeaderName::from_bytes(b"Vib"), HeaderName::Other);
-        assert_eq!(HeaderName::from_bytes(b"Content-Lengths"), HeaderName::Other);
+        assert_eq!(
+            HeaderName::from_bytes(b"Content-Lengths"),
+            HeaderName::Other
+        );
         assert_eq!(HeaderName::from_bytes(b"C%6Fntact"), HeaderName::Other);
         assert_eq!(HeaderName::from_bytes(b""), HeaderName::Other);
         assert_eq!(HeaderName::from_bytes(b"q"), HeaderName::Other);

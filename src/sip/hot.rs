@@ -31,10 +31,7 @@ fn err(name: &'static str, offset: usize, reason: &'static str) -> SipError {
 #[inline]
 fn next_separator(b: &[u8], mut i: usize) -> Option<usize> {
     loop {
-        i += b
-            .get(i..)?
-            .iter()
-            .position(|&c| matches!(c, b';' | b',' | b'"'))?;
+        i = lexical::find_any3(b, i, b';', b',', b'"')?;
         match b.get(i)? {
             b'"' => i = quoted_end(b, i)?,
             _ => return Some(i),
@@ -94,10 +91,7 @@ fn address_params(b: &[u8]) -> Option<usize> {
         b'"' => quoted_end(b, start)?,
         _ => start,
     };
-    let at = from
-        + b.get(from..)?
-            .iter()
-            .position(|&c| c == b'<' || c == b';')?;
+    let at = lexical::find_any3(b, from, b'<', b';', b';')?;
     if b.get(at) == Some(&b';') {
         return Some(at);
     }
