@@ -255,3 +255,48 @@ fn framer_answers_keepalives_and_bounds_its_buffer() {
         Err(SipError::MessageTooLarge { .. })
     ));
 }
+
+#[test]
+fn known_names_are_matched_exactly_by_the_word_wise_scan() {
+    // Bytes that case-fold onto a known name's `-` (CR) or letters (none
+    // other) never classify as that name; control bytes, white space and
+    // other non-token bytes before the colon go through the token scan.
+    for bad in [
+        &b"Content\rLength: 0\r\n\r\n"[..],
+        b"Content\x0dLength: 0\r\n\r\n",
+        b"Call\x00ID: x\r\n\r\n",
+        b"Vi\x7fa: x\r\n\r\n",
+        b"V\xc9a: x\r\n\r\n",
+        b"Via\t\x01: x\r\n\r\n",
+        b"C Seq: 1 OPTIONS\r\n\r\n",
+    ] {
+        let raw = with(bad);
+        assert!(
+            Message::parse(&raw).is_err(),
+            "{:?}",
+            String::from_utf8_lossy(bad)
+        );
+    }
+    let raw = with(b"MAX-FORWARDS:70\r\nmax-forwards :\t69\r\nl: 0\r\nX-Content-Length-Is-Long-Name: 5\r\n\r\n");
+    let msg = Message::parse(&raw).unwrap();
+    let kinds: Vec<_> = msg.headers().map(|h| h.kind()).collect();
+    assert_eq!(
+        kinds,
+        [
+            HeaderName::Via,
+            HeaderName::CSeq,
+            HeaderName::MaxForwards,
+            HeaderName::MaxForwards,
+            HeaderName::ContentLength,
+            HeaderName::Other,
+        ]
+    );
+    assert!(msg.header_at(3).unwrap().space_before_colon());
+    assert_eq!(msg.header_at(3).unwrap().value(), b"69");
+    assert_eq!(
+        msg.header_named("x-content-length-is-long-name")
+            .unwrap()
+            .value(),
+        b"5"
+    );
+}

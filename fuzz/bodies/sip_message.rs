@@ -41,7 +41,42 @@ pub fn run(data: &[u8]) {
         msg.expires(),
         msg.content_type(),
     );
+    // The hot-field accessors hand out only values whose own grammar
+    // holds (tokens, `user`), and agree with the typed accessors wherever
+    // both answer.
+    let branch = msg.top_via_branch();
+    let from_tag = msg.from_tag();
+    let to_tag = msg.to_tag();
+    let user = msg.request_uri_user();
+    for v in [branch, from_tag, to_tag].into_iter().flatten().flatten() {
+        assert!(
+            !v.is_empty()
+                && v.bytes()
+                    .all(|b| b.is_ascii_graphic() && !b"\"(),;:<>@[]{}/?=\\".contains(&b)),
+            "{v:?}"
+        );
+    }
+    if let Ok(Some(u)) = user {
+        assert!(
+            !u.is_empty() && u.bytes().all(|b| b.is_ascii_graphic()),
+            "{u:?}"
+        );
+    }
+    if let (Ok(b), Ok(via)) = (branch, msg.top_via()) {
+        assert_eq!(b, via.branch());
+    }
+    if let (Ok(t), Ok(from)) = (from_tag, msg.from()) {
+        assert_eq!(t, from.tag());
+    }
+    if let (Ok(t), Ok(to)) = (to_tag, msg.to()) {
+        assert_eq!(t, to.tag());
+    }
+    if let (Ok(u), Ok(uri)) = (user, msg.request_uri()) {
+        assert_eq!(u, uri.user());
+    }
     if valid {
+        assert!(msg.top_via().is_err() || branch.is_ok());
+        assert!(!msg.is_request() || user.is_ok());
         // A valid request's CSeq method is its method (RFC 3261 §8.1.1.5).
         if let (Some(method), Ok(cseq)) = (msg.method(), msg.cseq()) {
             assert_eq!(method, cseq.method);

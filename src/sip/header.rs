@@ -387,292 +387,101 @@ impl HeaderName {
         let Some(key) = fold_key(name) else {
             return HeaderName::Other;
         };
-        let candidates: &[(HeaderName, [u64; 3])] = match name.len() {
-            2 => &[(
-                HeaderName::To,
-                [0x2020202020206f74, 0x0000000000000000, 0x0000000000000000],
-            )],
-            3 => &[(
-                HeaderName::Via,
-                [0x2020202020616976, 0x0000000000000000, 0x0000000000000000],
-            )],
-            4 => &[
-                (
-                    HeaderName::CSeq,
-                    [0x7165736371657363, 0x0000000000000000, 0x0000000000000000],
-                ),
-                (
-                    HeaderName::Date,
-                    [0x6574616465746164, 0x0000000000000000, 0x0000000000000000],
-                ),
-                (
-                    HeaderName::From,
-                    [0x6d6f72666d6f7266, 0x0000000000000000, 0x0000000000000000],
-                ),
-                (
-                    HeaderName::Path,
-                    [0x6874617068746170, 0x0000000000000000, 0x0000000000000000],
-                ),
-                (
-                    HeaderName::RAck,
-                    [0x6b6361726b636172, 0x0000000000000000, 0x0000000000000000],
-                ),
-                (
-                    HeaderName::RSeq,
-                    [0x7165737271657372, 0x0000000000000000, 0x0000000000000000],
-                ),
-            ],
-            5 => &[
-                (
-                    HeaderName::Allow,
-                    [0x776f6c6c6f6c6c61, 0x0000000000000000, 0x0000000000000000],
-                ),
-                (
-                    HeaderName::Event,
-                    [0x746e65766e657665, 0x0000000000000000, 0x0000000000000000],
-                ),
-                (
-                    HeaderName::Route,
-                    [0x6574756f74756f72, 0x0000000000000000, 0x0000000000000000],
-                ),
-            ],
-            6 => &[
-                (
-                    HeaderName::Accept,
-                    [0x7470656365636361, 0x0000000000000000, 0x0000000000000000],
-                ),
-                (
-                    HeaderName::MinSe,
-                    [0x65732d6e2d6e696d, 0x0000000000000000, 0x0000000000000000],
-                ),
-                (
-                    HeaderName::Reason,
-                    [0x6e6f736173616572, 0x0000000000000000, 0x0000000000000000],
-                ),
-                (
-                    HeaderName::Server,
-                    [0x7265767276726573, 0x0000000000000000, 0x0000000000000000],
-                ),
-            ],
-            7 => &[
-                (
-                    HeaderName::CallId,
-                    [0x64692d6c6c6c6163, 0x0000000000000000, 0x0000000000000000],
-                ),
-                (
-                    HeaderName::Contact,
-                    [0x74636174746e6f63, 0x0000000000000000, 0x0000000000000000],
-                ),
-                (
-                    HeaderName::Expires,
-                    [0x7365726969707865, 0x0000000000000000, 0x0000000000000000],
-                ),
-                (
-                    HeaderName::Require,
-                    [0x6572697575716572, 0x0000000000000000, 0x0000000000000000],
-                ),
-                (
-                    HeaderName::Subject,
-                    [0x7463656a6a627573, 0x0000000000000000, 0x0000000000000000],
-                ),
-                (
-                    HeaderName::Warning,
-                    [0x676e696e6e726177, 0x0000000000000000, 0x0000000000000000],
-                ),
-            ],
-            8 => &[
-                (
-                    HeaderName::Identity,
-                    [0x797469746e656469, 0x797469746e656469, 0x0000000000000000],
-                ),
-                (
-                    HeaderName::Priority,
-                    [0x797469726f697270, 0x797469726f697270, 0x0000000000000000],
-                ),
-                (
-                    HeaderName::ReferTo,
-                    [0x6f742d7265666572, 0x6f742d7265666572, 0x0000000000000000],
-                ),
-                (
-                    HeaderName::ReplyTo,
-                    [0x6f742d796c706572, 0x6f742d796c706572, 0x0000000000000000],
-                ),
-            ],
-            9 => &[
-                (
-                    HeaderName::CallInfo,
-                    [0x666e692d6c6c6163, 0x6f666e692d6c6c61, 0x0000000000000000],
-                ),
-                (
-                    HeaderName::Supported,
-                    [0x6574726f70707573, 0x646574726f707075, 0x0000000000000000],
-                ),
-                (
-                    HeaderName::Timestamp,
-                    [0x6d617473656d6974, 0x706d617473656d69, 0x0000000000000000],
-                ),
-            ],
-            10 => &[
-                (
-                    HeaderName::AlertInfo,
-                    [0x6e692d7472656c61, 0x6f666e692d747265, 0x0000000000000000],
-                ),
-                (
-                    HeaderName::ErrorInfo,
-                    [0x6e692d726f727265, 0x6f666e692d726f72, 0x0000000000000000],
-                ),
-                (
-                    HeaderName::UserAgent,
-                    [0x6567612d72657375, 0x746e6567612d7265, 0x0000000000000000],
-                ),
-            ],
-            11 => &[
-                (
-                    HeaderName::InReplyTo,
-                    [0x796c7065722d6e69, 0x6f742d796c706572, 0x0000000000000000],
-                ),
-                (
-                    HeaderName::MinExpires,
-                    [0x697078652d6e696d, 0x736572697078652d, 0x0000000000000000],
-                ),
-                (
-                    HeaderName::ReferredBy,
-                    [0x6465727265666572, 0x79622d6465727265, 0x0000000000000000],
-                ),
-                (
-                    HeaderName::RetryAfter,
-                    [0x66612d7972746572, 0x72657466612d7972, 0x0000000000000000],
-                ),
-                (
-                    HeaderName::Unsupported,
-                    [0x726f707075736e75, 0x646574726f707075, 0x0000000000000000],
-                ),
-            ],
-            12 => &[
-                (
-                    HeaderName::AllowEvents,
-                    [0x76652d776f6c6c61, 0x73746e6576652d77, 0x0000000000000000],
-                ),
-                (
-                    HeaderName::ContentType,
-                    [0x2d746e65746e6f63, 0x657079742d746e65, 0x0000000000000000],
-                ),
-                (
-                    HeaderName::MaxForwards,
-                    [0x77726f662d78616d, 0x7364726177726f66, 0x0000000000000000],
-                ),
-                (
-                    HeaderName::MimeVersion,
-                    [0x7265762d656d696d, 0x6e6f69737265762d, 0x0000000000000000],
-                ),
-                (
-                    HeaderName::Organization,
-                    [0x617a696e6167726f, 0x6e6f6974617a696e, 0x0000000000000000],
-                ),
-                (
-                    HeaderName::RecordRoute,
-                    [0x722d64726f636572, 0x6574756f722d6472, 0x0000000000000000],
-                ),
-            ],
-            13 => &[
-                (
-                    HeaderName::Authorization,
-                    [0x7a69726f68747561, 0x6e6f6974617a6972, 0x0000000000000000],
-                ),
-                (
-                    HeaderName::IdentityInfo,
-                    [0x797469746e656469, 0x6f666e692d797469, 0x0000000000000000],
-                ),
-                (
-                    HeaderName::ProxyRequire,
-                    [0x65722d79786f7270, 0x657269757165722d, 0x0000000000000000],
-                ),
-                (
-                    HeaderName::ServiceRoute,
-                    [0x2d65636976726573, 0x6574756f722d6563, 0x0000000000000000],
-                ),
-            ],
-            14 => &[
-                (
-                    HeaderName::AcceptContact,
-                    [0x632d747065636361, 0x746361746e6f632d, 0x0000000000000000],
-                ),
-                (
-                    HeaderName::ContentLength,
-                    [0x2d746e65746e6f63, 0x6874676e656c2d74, 0x0000000000000000],
-                ),
-                (
-                    HeaderName::RejectContact,
-                    [0x632d7463656a6572, 0x746361746e6f632d, 0x0000000000000000],
-                ),
-            ],
-            15 => &[
-                (
-                    HeaderName::AcceptEncoding,
-                    [0x652d747065636361, 0x676e69646f636e65, 0x0000000000000000],
-                ),
-                (
-                    HeaderName::AcceptLanguage,
-                    [0x6c2d747065636361, 0x65676175676e616c, 0x0000000000000000],
-                ),
-                (
-                    HeaderName::SessionExpires,
-                    [0x2d6e6f6973736573, 0x736572697078652d, 0x0000000000000000],
-                ),
-            ],
-            16 => &[
-                (
-                    HeaderName::ContentEncoding,
-                    [0x2d746e65746e6f63, 0x676e69646f636e65, 0x0000000000000000],
-                ),
-                (
-                    HeaderName::ContentLanguage,
-                    [0x2d746e65746e6f63, 0x65676175676e616c, 0x0000000000000000],
-                ),
-                (
-                    HeaderName::WwwAuthenticate,
-                    [0x687475612d777777, 0x6574616369746e65, 0x0000000000000000],
-                ),
-            ],
-            18 => &[
-                (
-                    HeaderName::ProxyAuthenticate,
-                    [0x75612d79786f7270, 0x616369746e656874, 0x6574616369746e65],
-                ),
-                (
-                    HeaderName::SubscriptionState,
-                    [0x7069726373627573, 0x6174732d6e6f6974, 0x65746174732d6e6f],
-                ),
-            ],
-            19 => &[
-                (
-                    HeaderName::AuthenticationInfo,
-                    [0x69746e6568747561, 0x692d6e6f69746163, 0x6f666e692d6e6f69],
-                ),
-                (
-                    HeaderName::ContentDisposition,
-                    [0x2d746e65746e6f63, 0x7469736f70736964, 0x6e6f697469736f70],
-                ),
-                (
-                    HeaderName::ProxyAuthorization,
-                    [0x75612d79786f7270, 0x74617a69726f6874, 0x6e6f6974617a6972],
-                ),
-                (
-                    HeaderName::RequestDisposition,
-                    [0x2d74736575716572, 0x7469736f70736964, 0x6e6f697469736f70],
-                ),
-            ],
-            _ => return HeaderName::Other,
+        // One slot of a collision-free hash of the folded key, then one
+        // compare of key and length: equal length plus equal key means
+        // equal names (every byte is covered by the key).
+        let i = KNOWN_NAMES
+            .slots
+            .get(name_slot(name.len(), key))
+            .copied()
+            .unwrap_or(u8::MAX);
+        let (Some(&kind), Some(k), Some(&len)) = (
+            HeaderName::ALL.get(usize::from(i)),
+            KNOWN_NAMES.keys.get(usize::from(i)),
+            KNOWN_NAMES.lens.get(usize::from(i)),
+        ) else {
+            return HeaderName::Other;
         };
-        let [a, b, c] = key;
-        for (kind, k) in candidates {
-            // Word by word with `&&`: a vectorised compare of the key array
-            // would reload it from the stack and stall on store forwarding.
-            if k[0] == a && k[1] == b && k[2] == c {
-                return *kind;
-            }
+        // Word by word with `&&`: a vectorised compare of the key array
+        // would reload it from the stack and stall on store forwarding.
+        if usize::from(len) == name.len() && k[0] == key[0] && k[1] == key[1] && k[2] == key[2] {
+            kind
+        } else {
+            HeaderName::Other
         }
-        HeaderName::Other
+    }
+}
+
+/// Multiplier of the name hash: chosen (by search) so that the 61 known
+/// long names land in 61 distinct slots of 256; the unit test that
+/// resolves every name fails if a name is added that collides.
+const NAME_HASH: u64 = 0xee59_b397_cd75_1e09;
+
+/// The slot of a folded name key in [`KNOWN_NAMES`].
+#[inline]
+const fn name_slot(len: usize, key: [u64; 3]) -> usize {
+    let x = key[0] ^ key[1].rotate_left(21) ^ key[2].rotate_left(43) ^ len as u64;
+    (x.wrapping_mul(NAME_HASH) >> 56) as usize
+}
+
+/// The long names of [`HeaderName::ALL`] by hash slot, with their folded
+/// keys and lengths, built at compile time from [`HeaderName::as_str`].
+struct KnownNames {
+    /// Index into `ALL` per slot, `u8::MAX` when empty.
+    slots: [u8; 256],
+    keys: [[u64; 3]; HeaderName::ALL.len()],
+    lens: [u8; HeaderName::ALL.len()],
+}
+
+static KNOWN_NAMES: KnownNames = known_names();
+
+// Only ever evaluated at compile time (a static): a bad index would fail
+// the build, never a run.
+#[allow(clippy::indexing_slicing)]
+const fn known_names() -> KnownNames {
+    let mut table = KnownNames {
+        slots: [u8::MAX; 256],
+        keys: [[0; 3]; HeaderName::ALL.len()],
+        lens: [0; HeaderName::ALL.len()],
+    };
+    let mut i = 0;
+    while i < HeaderName::ALL.len() {
+        let name = HeaderName::ALL[i].as_str().as_bytes();
+        let key = fold_key_const(name);
+        table.keys[i] = key;
+        table.lens[i] = name.len() as u8;
+        table.slots[name_slot(name.len(), key)] = i as u8;
+        i += 1;
+    }
+    table
+}
+
+/// [`fold_key`] for the compile-time table (same words, same folding).
+#[allow(clippy::indexing_slicing)]
+const fn fold_key_const(name: &[u8]) -> [u64; 3] {
+    const FOLD: u64 = 0x2020_2020_2020_2020;
+    const fn rd(b: &[u8], at: usize, k: usize) -> u64 {
+        let mut w = 0u64;
+        let mut i = 0;
+        while i < k {
+            w |= (b[at + i] as u64) << (8 * i);
+            i += 1;
+        }
+        w
+    }
+    let n = name.len();
+    if n <= 3 {
+        [rd(name, 0, n) | FOLD, 0, 0]
+    } else if n <= 7 {
+        [(rd(name, 0, 4) | rd(name, n - 4, 4) << 32) | FOLD, 0, 0]
+    } else if n <= 16 {
+        [rd(name, 0, 8) | FOLD, rd(name, n - 8, 8) | FOLD, 0]
+    } else {
+        [
+            rd(name, 0, 8) | FOLD,
+            rd(name, 8, 8) | FOLD,
+            rd(name, n - 8, 8) | FOLD,
+        ]
     }
 }
 
@@ -712,6 +521,9 @@ fn fold_key(name: &[u8]) -> Option<[u64; 3]> {
 /// Flags recorded for each header line while indexing.
 pub(crate) const FOLDED: u8 = 1;
 pub(crate) const SPACE_BEFORE_COLON: u8 = 2;
+/// A control byte (below 0x20 or DEL, HT included) somewhere in the
+/// value's lines, CRLF of folding aside: without it the value holds none.
+pub(crate) const CONTROL: u8 = 4;
 
 /// One indexed header field: spans into the message buffer. `u32` offsets
 /// keep the entry at 20 bytes; messages are bounded far below 4 GiB.
@@ -799,6 +611,20 @@ impl HeaderIndex {
         self.inline.iter().take(self.len).chain(self.spill.iter())
     }
 
+    /// The first entry of `kind`: a plain slice search over the inline
+    /// part (the chained iterator costs more per step).
+    #[inline]
+    pub(crate) fn first(&self, kind: HeaderName) -> Option<&HeaderEntry> {
+        let inline = self
+            .inline
+            .get(..self.len.min(INLINE_HEADERS))
+            .unwrap_or_default();
+        inline
+            .iter()
+            .find(|e| e.kind == kind)
+            .or_else(|| self.spill.iter().find(|e| e.kind == kind))
+    }
+
     pub(crate) fn get(&self, i: usize) -> Option<&HeaderEntry> {
         if i < INLINE_HEADERS {
             self.inline.get(i).filter(|_| i < self.len)
@@ -826,46 +652,12 @@ impl HeaderIndex {
 #[derive(Debug, Clone, Copy)]
 pub struct Header<'a> {
     buf: &'a [u8],
-    text: HeaderText<'a>,
     entry: HeaderEntry,
 }
 
-/// The header section as `str`, checked to be UTF-8 once per message (one
-/// fast pass) so that reading a value as text is a slice, not a fresh
-/// validation per value. Empty when the section is not UTF-8 (then each
-/// value is checked on its own).
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct HeaderText<'a> {
-    text: &'a str,
-    /// Offset of `text` in the message.
-    base: u32,
-}
-
-impl<'a> HeaderText<'a> {
-    pub(crate) fn new(buf: &'a [u8], range: Range<usize>) -> Self {
-        let text = buf
-            .get(range.clone())
-            .and_then(|s| core::str::from_utf8(s).ok())
-            .unwrap_or("");
-        HeaderText {
-            text,
-            base: range.start as u32,
-        }
-    }
-
-    /// The text of `start..end` (message offsets), if it lies in the
-    /// checked section.
-    #[inline]
-    fn get(&self, start: u32, end: u32) -> Option<&'a str> {
-        let s = start.checked_sub(self.base)? as usize;
-        let e = end.checked_sub(self.base)? as usize;
-        self.text.get(s..e)
-    }
-}
-
 impl<'a> Header<'a> {
-    pub(crate) fn new(text: HeaderText<'a>, buf: &'a [u8], entry: HeaderEntry) -> Self {
-        Header { buf, text, entry }
+    pub(crate) fn new(buf: &'a [u8], entry: HeaderEntry) -> Self {
+        Header { buf, entry }
     }
 
     fn name_end(&self) -> u32 {
@@ -887,11 +679,7 @@ impl<'a> Header<'a> {
 
     /// The name exactly as sent (a token, so ASCII).
     pub fn name(&self) -> &'a str {
-        match self.text.get(self.entry.name_start, self.name_end()) {
-            Some(name) => name,
-            None => core::str::from_utf8(self.span(self.entry.name_start, self.name_end()))
-                .unwrap_or_default(),
-        }
+        core::str::from_utf8(self.span(self.entry.name_start, self.name_end())).unwrap_or_default()
     }
 
     /// The canonical spelling of the name: the long name of a known kind
@@ -910,12 +698,10 @@ impl<'a> Header<'a> {
     }
 
     /// The value as UTF-8 (SIP header values are UTF-8, RFC 3261 §7.3.1),
-    /// `None` if it is not.
+    /// `None` if it is not. Checked on each call (values are short; the
+    /// parse does not pay for the values nobody reads).
     pub fn value_str(&self) -> Option<&'a str> {
-        match self.text.get(self.entry.value_start, self.entry.value_end) {
-            Some(text) => Some(text),
-            None => core::str::from_utf8(self.value()).ok(),
-        }
+        core::str::from_utf8(self.value()).ok()
     }
 
     /// Byte range of the name in the message.
@@ -944,6 +730,12 @@ impl<'a> Header<'a> {
     /// RFC 3261 §7.3.1, but a canonical form removes it).
     pub fn space_before_colon(&self) -> bool {
         self.entry.flags & SPACE_BEFORE_COLON != 0
+    }
+
+    /// True when the indexer saw a control byte (HT included) in the
+    /// value; false guarantees there is none but the CRLF of folding.
+    pub(crate) fn may_hold_control(&self) -> bool {
+        self.entry.flags & CONTROL != 0
     }
 
     /// True when the name is a compact form (`v`, `i`, `m`...).
@@ -1015,6 +807,19 @@ mod tests {
                 assert_eq!(HeaderName::from_bytes(&[c.to_ascii_uppercase()]), kind);
             }
         }
+        // The hash is collision-free: every known name owns a slot.
+        let used = KNOWN_NAMES.slots.iter().filter(|&&i| i != u8::MAX).count();
+        assert_eq!(used, HeaderName::ALL.len());
+        for (i, kind) in HeaderName::ALL.iter().enumerate() {
+            let name = kind.as_str().as_bytes();
+            assert_eq!(fold_key(name), Some(fold_key_const(name)), "{kind:?}");
+            assert_eq!(usize::from(KNOWN_NAMES.lens[i]), name.len());
+        }
+        assert_eq!(HeaderName::from_bytes(b"Vib"), HeaderName::Other);
+        assert_eq!(
+            HeaderName::from_bytes(b"Content-Lengths"),
+            HeaderName::Other
+        );
         assert_eq!(HeaderName::from_bytes(b"C%6Fntact"), HeaderName::Other);
         assert_eq!(HeaderName::from_bytes(b""), HeaderName::Other);
         assert_eq!(HeaderName::from_bytes(b"q"), HeaderName::Other);

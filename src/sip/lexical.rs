@@ -106,6 +106,114 @@ pub(crate) fn trim_lws(s: &str) -> (usize, &str) {
     (start, s.get(start..end).unwrap_or(""))
 }
 
+/// Offset of the first control byte (below 0x20, or DEL) in `s` at or
+/// after `i`: eight bytes at a time, since header lines run to a few dozen
+/// bytes and a library call per line costs more than the scan.
+#[inline(always)]
+pub(crate) fn find_control(s: &[u8], i: usize) -> Option<usize> {
+    const L: u64 = 0x0101_0101_0101_0101;
+    const H: u64 = 0x8080_8080_8080_8080;
+    // A byte below n leaves its high bit set in (w - n*L) & !w & H; `del`
+    // is zero where a byte was DEL. Borrows only run upwards from a true
+    // hit, so the lowest set bit is exact.
+    let hits = |w: u64| {
+        let del = w ^ (L * 0x7f);
+        ((w.wrapping_sub(L * 0x20) & !w) | (del.wrapping_sub(L) & !del)) & H
+    };
+    let rest = s.get(i..)?;
+    let mut pairs = rest.chunks_exact(16);
+    let mut at = i;
+    for pair in pairs.by_ref() {
+        let (a, b) = pair.split_at(8);
+        let a = hits(u64::from_le_bytes(a.try_into().unwrap_or([0; 8])));
+        let b = hits(u64::from_le_bytes(b.try_into().unwrap_or([0; 8])));
+        if a | b != 0 {
+            let bit = if a != 0 {
+                a.trailing_zeros()
+            } else {
+                64 + b.trailing_zeros()
+            };
+            return Some(at + (bit / 8) as usize);
+        }
+        at += 16;
+    }
+    pairs
+        .remainder()
+        .iter()
+        .position(|&b| b < 0x20 || b == 0x7f)
+        .map(|k| at + k)
+}
+
+/// Offset of the first byte of `s` that is not visible ASCII (outside
+/// 0x21..=0x7E: white space, controls, DEL, non-ASCII), eight bytes at a
+/// time (a Request-URI runs to dozens of bytes).
+#[inline]
+pub(crate) fn find_invisible(s: &[u8]) -> Option<usize> {
+    const L: u64 = 0x0101_0101_0101_0101;
+    const H: u64 = 0x8080_8080_8080_8080;
+    let mut chunks = s.chunks_exact(8);
+    let mut at = 0;
+    for chunk in chunks.by_ref() {
+        let w = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+        let del = w ^ (L * 0x7f);
+        // Below 0x21, high bit set, or DEL; the lowest hit is exact.
+        let hits = ((w.wrapping_sub(L * 0x21) & !w) | w | (del.wrapping_sub(L) & !del)) & H;
+        if hits != 0 {
+            return Some(at + (hits.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|&c| !(0x21..=0x7e).contains(&c))
+        .map(|k| at + k)
+}
+
+/// Offset of the first of `a`, `b` or `c` in `s` at or after `i`, eight
+/// bytes at a time: the separators a hot-field accessor skips to sit a
+/// few dozen bytes in, too close for a library call to pay off.
+#[inline]
+pub(crate) fn find_any3(s: &[u8], i: usize, a: u8, b: u8, c: u8) -> Option<usize> {
+    const L: u64 = 0x0101_0101_0101_0101;
+    const H: u64 = 0x8080_8080_8080_8080;
+    let zero = |x: u64| x.wrapping_sub(L) & !x;
+    let rest = s.get(i..)?;
+    let mut chunks = rest.chunks_exact(8);
+    let mut at = i;
+    for chunk in chunks.by_ref() {
+        let w = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+        // Each needle's lowest hit is exact, so the lowest of all is.
+        let hits = (zero(w ^ (L * u64::from(a)))
+            | zero(w ^ (L * u64::from(b)))
+            | zero(w ^ (L * u64::from(c))))
+            & H;
+        if hits != 0 {
+            return Some(at + (hits.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|&x| x == a || x == b || x == c)
+        .map(|k| at + k)
+}
+
+/// True when `s` holds `byte`: eight bytes at a time, for values too
+/// short to amortise a library call.
+#[inline]
+pub(crate) fn contains_byte(s: &[u8], byte: u8) -> bool {
+    const L: u64 = 0x0101_0101_0101_0101;
+    const H: u64 = 0x8080_8080_8080_8080;
+    let mut chunks = s.chunks_exact(8);
+    let found = chunks.by_ref().any(|chunk| {
+        let x = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8])) ^ (L * u64::from(byte));
+        x.wrapping_sub(L) & !x & H != 0
+    });
+    found || chunks.remainder().contains(&byte)
+}
+
 /// Length of the run of bytes in `class` starting at `i`.
 #[inline]
 pub(crate) fn run(s: &[u8], i: usize, class: &CharClass) -> usize {
@@ -258,6 +366,53 @@ pub(crate) fn eq_ic(a: &[u8], b: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn word_wise_scans_agree_with_byte_loops() {
+        for bad in [0u8, 9, 0x20, 0x21, b',', 0x7e, 0x7f, 0x80, 0xff] {
+            for at in 0..40 {
+                let mut s: Vec<u8> = (0..40u32).map(|i| 0x22 + (i * 37 % 0x5c) as u8).collect();
+                s[(at + 5) % 40] = 0xff;
+                s[at] = bad;
+                for len in 0..=40 {
+                    let s = &s[..len];
+                    let naive = s.iter().position(|&c| !(0x21..=0x7e).contains(&c));
+                    assert_eq!(find_invisible(s), naive, "{bad} at {at} len {len}");
+                    assert_eq!(contains_byte(s, b','), s.contains(&b','), "{bad} at {at}");
+                    for from in 0..=len + 1 {
+                        let naive = s
+                            .get(from..)
+                            .and_then(|r| r.iter().position(|&c| matches!(c, b',' | 0x7f | 0x80)));
+                        assert_eq!(
+                            find_any3(s, from, b',', 0x7f, 0x80),
+                            naive.map(|k| from + k),
+                            "{bad} at {at} from {from}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn find_control_agrees_with_a_byte_loop() {
+        // Every byte value at every position of 40-byte buffers, with
+        // high bytes and borrows around it, from every start offset.
+        for bad in [0u8, 9, 10, 13, 0x1f, 0x7f, 0x20, 0x7e, 0x80, 0xff] {
+            for at in 0..40 {
+                let mut s: Vec<u8> = (0..40u32).map(|i| 0x21 + (i * 37 % 0x5e) as u8).collect();
+                s[(at + 7) % 40] = 0xa0;
+                s[at] = bad;
+                for from in 0..=41 {
+                    let naive = s
+                        .get(from..)
+                        .and_then(|r| r.iter().position(|&b| b < 0x20 || b == 0x7f))
+                        .map(|k| from + k);
+                    assert_eq!(find_control(&s, from), naive, "{bad} at {at} from {from}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn split_respects_quotes_and_brackets() {

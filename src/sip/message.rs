@@ -7,7 +7,7 @@ use super::address::{Contact, NameAddr};
 use super::error::SipError;
 use super::fields::{self, CSeq, ContentType};
 use super::header::{
-    FOLDED, Header, HeaderEntry, HeaderIndex, HeaderName, HeaderText, SPACE_BEFORE_COLON,
+    CONTROL, FOLDED, Header, HeaderEntry, HeaderIndex, HeaderName, SPACE_BEFORE_COLON,
 };
 use super::lexical::{self, is_token_str};
 use super::limits::Limits;
@@ -81,7 +81,6 @@ pub struct Message<'a> {
     start: StartLine<'a>,
     start_line_end: u32,
     headers: HeaderIndex,
-    text: HeaderText<'a>,
     headers_end: u32,
     body_start: u32,
     body_end: u32,
@@ -102,44 +101,104 @@ pub(crate) enum Framing {
     HeadersOnly,
 }
 
-/// Finds line ends: one memchr2 per line, for CR or LF, so that a stray
-/// CR or LF inside a line is caught in the same scan.
+/// Finds line ends with a word-at-a-time scan for control bytes, so that
+/// a stray CR or LF inside a line is caught in the same scan, and the
+/// other control bytes a value carries (HT, NUL, DEL...) are noted for
+/// the sanity checks instead of being looked for again.
 struct LineEnds<'a> {
     buf: &'a [u8],
     max: usize,
 }
 
+/// A physical line: where its content ends (at the CR), where the next
+/// line starts, and whether a control byte other than the CRLF was seen
+/// between the scan start and the CR.
+struct Line {
+    end: usize,
+    next: usize,
+    control: bool,
+}
+
 impl LineEnds<'_> {
-    /// For the line starting at `pos`: (end of its content, start of the
-    /// next line). Lines end with CRLF, nothing else (RFC 3261 §7).
-    #[inline]
-    fn next_line(&mut self, pos: usize) -> Result<(usize, usize), SipError> {
-        let rest = self.buf.get(pos..).unwrap_or_default();
-        let Some(i) = memchr::memchr2(b'\r', b'\n', rest) else {
-            if rest.len() > self.max {
-                return Err(SipError::LineTooLong {
-                    offset: pos,
-                    limit: self.max,
+    /// For the line starting at `pos`, scanned from `from` (the bytes in
+    /// between are known to hold no control byte): its end and the start
+    /// of the next line. Lines end with CRLF, nothing else (RFC 3261 §7).
+    #[inline(always)]
+    fn next_line(&self, pos: usize, from: usize) -> Result<Line, SipError> {
+        let mut at = from;
+        let mut control = false;
+        loop {
+            let Some(i) = lexical::find_control(self.buf, at) else {
+                if self.buf.len() - pos > self.max {
+                    return Err(SipError::LineTooLong {
+                        offset: pos,
+                        limit: self.max,
+                    });
+                }
+                return Err(SipError::Truncated {
+                    offset: self.buf.len(),
                 });
+            };
+            match self.buf.get(i) {
+                Some(b'\r' | b'\n') => {
+                    if i - pos > self.max {
+                        return Err(SipError::LineTooLong {
+                            offset: pos,
+                            limit: self.max,
+                        });
+                    }
+                    return match (self.buf.get(i), self.buf.get(i + 1)) {
+                        (Some(b'\r'), Some(b'\n')) => Ok(Line {
+                            end: i,
+                            next: i + 2,
+                            control,
+                        }),
+                        (Some(b'\r'), None) => Err(SipError::Truncated {
+                            offset: self.buf.len(),
+                        }),
+                        _ => Err(SipError::BareLineEnding { offset: i }),
+                    };
+                }
+                _ => {
+                    control = true;
+                    at = i + 1;
+                }
             }
-            return Err(SipError::Truncated {
-                offset: self.buf.len(),
-            });
-        };
-        if i > self.max {
-            return Err(SipError::LineTooLong {
-                offset: pos,
-                limit: self.max,
-            });
-        }
-        match (rest.get(i), rest.get(i + 1)) {
-            (Some(b'\r'), Some(b'\n')) => Ok((pos + i, pos + i + 2)),
-            (Some(b'\r'), None) => Err(SipError::Truncated {
-                offset: self.buf.len(),
-            }),
-            _ => Err(SipError::BareLineEnding { offset: pos + i }),
         }
     }
+}
+
+/// For a line that starts with a known header name directly followed by
+/// `:` (`Via:`, `l:`...): the name's length and kind, found eight bytes at
+/// a time. `None` sends the line to the byte-wise scan (unknown names,
+/// white space before the colon, names longer than 24 bytes, errors).
+///
+/// The classification is the check: a known name matches only bytes that
+/// case-fold (`| 0x20`) onto its letters and `-`, and of the bytes before
+/// the first colon only CR (0x0D) could fold onto one of them, and control
+/// bytes send the line to the slow path.
+#[inline]
+fn known_name_before_colon(rest: &[u8]) -> Option<(usize, HeaderName)> {
+    const L: u64 = 0x0101_0101_0101_0101;
+    const H: u64 = 0x8080_8080_8080_8080;
+    let mut at = 0;
+    while at < 24 {
+        let w = u64::from_le_bytes(rest.get(at..at + 8)?.try_into().ok()?);
+        let x = w ^ (L * u64::from(b':'));
+        // Colons and control bytes; the lowest hit is exact (borrows only
+        // run upwards from a true hit).
+        let hits = ((x.wrapping_sub(L) & !x) | (w.wrapping_sub(L * 0x20) & !w)) & H;
+        if hits != 0 {
+            let len = at + (hits.trailing_zeros() / 8) as usize;
+            if rest.get(len) != Some(&b':') {
+                return None;
+            }
+            let kind = HeaderName::from_token(rest.get(..len)?);
+            return (kind != HeaderName::Other).then_some((len, kind));
+        }
+        at += 8;
+    }
+    None
 }
 
 /// End of `line` (an index into `buf` range `start..end`) with trailing
@@ -240,7 +299,7 @@ fn parse_start_line<'a>(
             limit: limits.max_uri_length,
         });
     }
-    if let Some(i) = uri_bytes.iter().position(|&c| !(0x21..=0x7e).contains(&c)) {
+    if let Some(i) = lexical::find_invisible(uri_bytes) {
         return Err(SipError::InvalidUri {
             offset: uri_start + i,
             reason: "invalid character in Request-URI",
@@ -255,10 +314,16 @@ fn parse_start_line<'a>(
         });
     }
     check_version(line.get(sp2 + 1..).unwrap_or_default(), sp2 + 1)?;
-    // Both slices were checked to be ASCII above.
-    let method =
-        core::str::from_utf8(method_bytes).map_err(|_| SipError::InvalidMethod { offset: 0 })?;
-    let uri = core::str::from_utf8(uri_bytes).map_err(|_| SipError::InvalidUri {
+    // Both slices were checked to be ASCII above: one conversion covers
+    // them.
+    let text = line
+        .get(..sp2)
+        .and_then(|t| core::str::from_utf8(t).ok())
+        .ok_or(SipError::InvalidMethod { offset: 0 })?;
+    let method = text
+        .get(..sp1)
+        .ok_or(SipError::InvalidMethod { offset: 0 })?;
+    let uri = text.get(uri_start..).ok_or(SipError::InvalidUri {
         offset: uri_start,
         reason: "not ASCII",
     })?;
@@ -321,19 +386,19 @@ impl<'a> Message<'a> {
                 limit,
             });
         }
-        let mut ends = LineEnds {
+        let ends = LineEnds {
             buf,
             max: limits.max_line_length,
         };
-        let (start_end, mut pos) = ends.next_line(0)?;
+        let start = ends.next_line(0, 0)?;
+        let mut pos = start.next;
         // Built in place: the header index is filled inside the message,
         // never copied.
         let mut msg = Message {
             buf,
-            start: parse_start_line(buf, start_end, limits)?,
-            start_line_end: start_end as u32,
+            start: parse_start_line(buf, start.end, limits)?,
+            start_line_end: start.end as u32,
             headers: HeaderIndex::new(),
-            text: HeaderText::default(),
             headers_end: 0,
             body_start: 0,
             body_end: 0,
@@ -355,68 +420,92 @@ impl<'a> Message<'a> {
                     break pos;
                 }
                 Some(b'\r') => {
-                    let (_, next) = ends.next_line(pos)?;
+                    let line = ends.next_line(pos, pos)?;
                     msg.headers_end = pos as u32;
-                    break next;
+                    break line.next;
                 }
                 Some(b' ' | b'\t') => {
                     // Continuation of the previous field (RFC 3261 §7.3.1).
-                    let (end, next) = ends.next_line(pos)?;
+                    let text_start = pos + lexical::run(buf, pos, &lexical::SP_HT);
+                    let line = ends.next_line(pos, text_start)?;
                     let entry = msg.headers.last_mut().ok_or(SipError::HeaderLine {
                         offset: pos,
                         reason: "continuation line without a header",
                     })?;
-                    let text_start = pos + lexical::run(buf, pos, &lexical::SP_HT);
-                    let text_end = trim_end(buf, text_start, end);
+                    let text_end = trim_end(buf, text_start, line.end);
                     if text_end > text_start {
                         if entry.value_start == entry.value_end {
                             entry.value_start = text_start as u32;
                         }
                         entry.value_end = text_end as u32;
                     }
-                    entry.flags |= FOLDED;
-                    entry.line_end = next as u32;
-                    pos = next;
+                    entry.flags |= FOLDED | if line.control { CONTROL } else { 0 };
+                    entry.line_end = line.next as u32;
+                    pos = line.next;
                 }
                 Some(_) => {
-                    let (end, next) = ends.next_line(pos)?;
-                    let line = buf.get(pos..end).unwrap_or_default();
-                    let name_len = lexical::run(line, 0, &lexical::TOKEN);
-                    let after_name = line.get(name_len..).unwrap_or_default();
-                    let spaces = after_name
-                        .iter()
-                        .take_while(|&&b| b == b' ' || b == b'\t')
-                        .count();
-                    if name_len == 0 || name_len > usize::from(u16::MAX) {
-                        return Err(SipError::HeaderLine {
-                            offset: pos,
-                            reason: "invalid header name",
-                        });
-                    }
-                    if after_name.get(spaces) != Some(&b':') {
-                        return Err(SipError::HeaderLine {
-                            offset: pos + name_len + spaces,
-                            reason: "expected ':' after header name",
-                        });
-                    }
+                    // One forward pass: the name, the colon, the value up
+                    // to the CR. A known name directly followed by its
+                    // colon (nearly every line) is found word-wise and
+                    // checked by its classification; anything else takes
+                    // the byte-wise token scan.
+                    let rest = buf.get(pos..).unwrap_or_default();
+                    let (name_len, spaces, kind) = match known_name_before_colon(rest) {
+                        Some((len, kind)) => (len, 0, kind),
+                        None => {
+                            let name_len = lexical::run(rest, 0, &lexical::TOKEN);
+                            let spaces = lexical::run(rest, name_len, &lexical::SP_HT);
+                            let colon = pos + name_len + spaces;
+                            let name_error = if name_len == 0 || name_len > usize::from(u16::MAX) {
+                                Some(SipError::HeaderLine {
+                                    offset: pos,
+                                    reason: "invalid header name",
+                                })
+                            } else if buf.get(colon) != Some(&b':') {
+                                Some(SipError::HeaderLine {
+                                    offset: colon,
+                                    reason: "expected ':' after header name",
+                                })
+                            } else {
+                                None
+                            };
+                            if let Some(e) = name_error {
+                                // A broken line ending is the first thing wrong.
+                                ends.next_line(pos, pos)?;
+                                return Err(e);
+                            }
+                            let name = rest.get(..name_len).unwrap_or_default();
+                            (name_len, spaces, HeaderName::from_token(name))
+                        }
+                    };
+                    let colon = pos + name_len + spaces;
+                    let value_start = match buf.get(colon + 1) {
+                        Some(b' ' | b'\t') => {
+                            colon + 2 + lexical::run(buf, colon + 2, &lexical::SP_HT)
+                        }
+                        _ => colon + 1,
+                    };
+                    let line = ends.next_line(pos, value_start)?;
                     if msg.headers.len() >= limits.max_headers {
                         return Err(SipError::TooManyHeaders {
                             limit: limits.max_headers,
                         });
                     }
-                    let colon = pos + name_len + spaces;
-                    let value_start = colon + 1 + lexical::run(buf, colon + 1, &lexical::SP_HT);
-                    let value_end = trim_end(buf, value_start, end);
+                    let value_end = trim_end(buf, value_start, line.end);
+                    let mut flags = if spaces > 0 { SPACE_BEFORE_COLON } else { 0 };
+                    if line.control {
+                        flags |= CONTROL;
+                    }
                     msg.headers.push(HeaderEntry {
                         name_start: pos as u32,
                         value_start: value_start.min(value_end) as u32,
                         value_end: value_end as u32,
-                        line_end: next as u32,
+                        line_end: line.next as u32,
                         name_len: name_len as u16,
-                        kind: HeaderName::from_token(line.get(..name_len).unwrap_or_default()),
-                        flags: if spaces > 0 { SPACE_BEFORE_COLON } else { 0 },
+                        kind,
+                        flags,
                     });
-                    pos = next;
+                    pos = line.next;
                 }
             }
         };
@@ -468,7 +557,6 @@ impl<'a> Message<'a> {
             (None, Framing::Datagram) => buf.len(),
             (None, Framing::Stream) => return Err(SipError::MissingContentLength),
         };
-        msg.text = HeaderText::new(buf, msg.headers_range());
         msg.body_start = body_start as u32;
         msg.body_end = body_end as u32;
         msg.content_length = content_length.map(|(n, _)| n);
@@ -532,8 +620,8 @@ impl<'a> Message<'a> {
 
     /// Every header field in order.
     pub fn headers(&self) -> impl DoubleEndedIterator<Item = Header<'a>> + Clone + '_ {
-        let (buf, text) = (self.buf, self.text);
-        self.headers.iter().map(move |e| Header::new(text, buf, *e))
+        let buf = self.buf;
+        self.headers.iter().map(move |e| Header::new(buf, *e))
     }
 
     /// Number of header fields (continuation lines not counted).
@@ -543,26 +631,21 @@ impl<'a> Message<'a> {
 
     /// The `i`-th header field.
     pub fn header_at(&self, i: usize) -> Option<Header<'a>> {
-        self.headers
-            .get(i)
-            .map(|e| Header::new(self.text, self.buf, *e))
+        self.headers.get(i).map(|e| Header::new(self.buf, *e))
     }
 
     /// The first field of a known kind (long or compact name).
     pub fn header(&self, kind: HeaderName) -> Option<Header<'a>> {
-        self.headers
-            .iter()
-            .find(|e| e.kind == kind)
-            .map(|e| Header::new(self.text, self.buf, *e))
+        self.headers.first(kind).map(|e| Header::new(self.buf, *e))
     }
 
     /// Every field of a known kind, in order.
     pub fn headers_of(&self, kind: HeaderName) -> impl Iterator<Item = Header<'a>> + Clone + '_ {
-        let (buf, text) = (self.buf, self.text);
+        let buf = self.buf;
         self.headers
             .iter()
             .filter(move |e| e.kind == kind)
-            .map(move |e| Header::new(text, buf, *e))
+            .map(move |e| Header::new(buf, *e))
     }
 
     /// The first field with this name: case-insensitive, compact forms
@@ -578,7 +661,7 @@ impl<'a> Message<'a> {
         name: &'m str,
     ) -> impl Iterator<Item = Header<'a>> + Clone + 'm {
         let kind = HeaderName::from_bytes(name.as_bytes());
-        let (buf, text) = (self.buf, self.text);
+        let buf = self.buf;
         self.headers
             .iter()
             .filter(move |e| {
@@ -591,7 +674,7 @@ impl<'a> Message<'a> {
                             )
                             .is_some_and(|n| n.eq_ignore_ascii_case(name.as_bytes())))
             })
-            .map(move |e| Header::new(text, buf, *e))
+            .map(move |e| Header::new(buf, *e))
     }
 
     /// The comma-separated values of every field of `kind`, in order
@@ -748,8 +831,8 @@ impl<'a> Message<'a> {
 /// Number of commas outside quoted strings and `<>` (list elements - 1).
 #[inline]
 fn count_list_separators(value: &[u8]) -> usize {
-    // Fast path: most Via fields hold one entry and no quotes.
-    if memchr::memchr3(b',', b'"', b'<', value).is_none() {
+    // Fast path: most Via fields hold one entry (no comma at all).
+    if !lexical::contains_byte(value, b',') {
         return 0;
     }
     let mut n = 0;

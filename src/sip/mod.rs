@@ -14,6 +14,10 @@
 //!   grammar of every known header. Run both on untrusted input, then
 //!   [`sanity::Sanity::check`] for policy (status codes to answer with) and
 //!   [`normalize()`] to forward one canonical form.
+//! * The per-packet fields have cheap accessors that scan only the bytes
+//!   up to the value and check that value's grammar, not the rest of its
+//!   header: [`Message::top_via_branch`], [`Message::from_tag`],
+//!   [`Message::to_tag`], [`Message::request_uri_user`].
 //!
 //! # Reading a message
 //!
@@ -54,6 +58,7 @@ mod error;
 mod fields;
 mod framer;
 mod header;
+mod hot;
 mod lexical;
 mod limits;
 mod message;

@@ -453,10 +453,9 @@ impl<'c> Sanity<'c> {
 /// §3.1.1.2 uses for NUL; a raw one is never legal.)
 fn check_control_characters<'a>(msg: &Message<'a>) -> Result<(), Rejection<'a>> {
     for h in msg.headers() {
-        // Fast path: eight bytes at a time, nearly every value has no byte
-        // below 0x20 or DEL at all; the exact walk below runs only for
-        // the few that do (HT, folding, quoted-pairs).
-        if !may_hold_control_byte(h.value()) {
+        // The indexer's line scan noted every value holding a control
+        // byte (HT included); the exact walk below runs only for those.
+        if !h.may_hold_control() {
             continue;
         }
         let base = h.value_range().start;
@@ -477,23 +476,6 @@ fn check_control_characters<'a>(msg: &Message<'a>) -> Result<(), Rejection<'a>> 
         }
     }
     Ok(())
-}
-
-/// False when no byte of `s` is below 0x20 or DEL (SWAR over 64-bit words:
-/// a byte below `n` leaves its high bit set in `(w - n*L) & !w & H`; `x`
-/// is zero where a byte was DEL). True may be a byte HT/CR/LF allows.
-fn may_hold_control_byte(s: &[u8]) -> bool {
-    const L: u64 = 0x0101_0101_0101_0101;
-    const H: u64 = 0x8080_8080_8080_8080;
-    let word_has = |w: u64| {
-        let del = w ^ (L * 0x7f);
-        ((w.wrapping_sub(L * 0x20) & !w) | (del.wrapping_sub(L) & !del)) & H != 0
-    };
-    let mut chunks = s.chunks_exact(8);
-    let found = chunks
-        .by_ref()
-        .any(|c| <[u8; 8]>::try_from(c).is_ok_and(|w| word_has(u64::from_le_bytes(w))));
-    found || chunks.remainder().iter().any(|&b| b < 0x20 || b == 0x7f)
 }
 
 fn has_bad_via_address(msg: &Message<'_>) -> bool {

@@ -173,6 +173,20 @@ pub struct Uri<'a> {
     host_port: (u32, u32),
 }
 
+/// The number of a `tel:` URI (RFC 3966 §3): hex digits (the DTMF
+/// digits A-D among them), visual separators, `+`, `*`, `#`, and the pause
+/// and wait characters.
+pub(crate) fn is_tel_number(number: &str) -> bool {
+    !number.is_empty()
+        && number.bytes().all(|c| {
+            c.is_ascii_hexdigit()
+                || matches!(
+                    c,
+                    b'+' | b'-' | b'.' | b'(' | b')' | b'*' | b'#' | b'p' | b'w'
+                )
+        })
+}
+
 fn uri_err(offset: usize, reason: &'static str) -> SipError {
     SipError::InvalidUri { offset, reason }
 }
@@ -322,15 +336,7 @@ impl<'a> Uri<'a> {
             .position(|&c| c == b';' || c == b'?')
             .unwrap_or(b.len());
         let number = rest.get(..end).unwrap_or("");
-        let ok = !number.is_empty()
-            && number.bytes().all(|c| {
-                c.is_ascii_hexdigit()
-                    || matches!(
-                        c,
-                        b'+' | b'-' | b'.' | b'(' | b')' | b'*' | b'#' | b'p' | b'w'
-                    )
-            });
-        if !ok {
+        if !is_tel_number(number) {
             return Err(uri_err(base, "invalid telephone number"));
         }
         self.user = Some(number);

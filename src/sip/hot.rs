@@ -1,0 +1,336 @@
+//! Cheap accessors for the fields a proxy reads on every packet: the top
+//! Via branch, the From and To tags, and the Request-URI user.
+//!
+//! The typed accessors ([`Message::top_via`], [`Message::from`],
+//! [`Message::request_uri`]) check the whole grammar of their header; these
+//! scan only the bytes that lead to the one value they return, and check
+//! that value's own grammar (RFC 3261 §25.1: `branch` and `tag` are
+//! tokens, the user part is `user` with `%HH` escapes). They never hand out
+//! bytes the grammar forbids in that value, but they do not vouch for the
+//! rest of the header: run [`Message::validate`] before trusting a message
+//! from the network. On a message that `validate` accepts they return the
+//! same value as the typed accessors, except that a `tag` sent as a quoted
+//! string (legal for a generic parameter, not for `tag-param`) is an error
+//! here.
+
+use super::error::SipError;
+use super::header::HeaderName;
+use super::lexical::{self, TOKEN, USER, check_escaped, quoted_end, skip_lws};
+use super::message::Message;
+
+fn err(name: &'static str, offset: usize, reason: &'static str) -> SipError {
+    SipError::InvalidHeader {
+        name,
+        offset,
+        reason,
+    }
+}
+
+/// Offset of the first `;` or `,` at or after `i` outside quoted strings,
+/// `None` at the end of `b` (or in an unterminated quote).
+#[inline]
+fn next_separator(b: &[u8], mut i: usize) -> Option<usize> {
+    loop {
+        i = lexical::find_any3(b, i, b';', b',', b'"')?;
+        match b.get(i)? {
+            b'"' => i = quoted_end(b, i)?,
+            _ => return Some(i),
+        }
+    }
+}
+
+/// The value of the first header parameter called `name` (lowercase) in
+/// `b[i..]`, where `b[i]` is the `;` opening the parameters; the scan stops
+/// at the `,` that ends a list element. The value must be a token (the
+/// grammar of `branch` and `tag`). Offsets in errors are relative to `b`.
+fn token_param<'a>(
+    b: &'a [u8],
+    mut i: usize,
+    name: &[u8],
+    header: &'static str,
+) -> Result<Option<&'a str>, SipError> {
+    while b.get(i) == Some(&b';') {
+        let n = skip_lws(b, i + 1);
+        let len = lexical::run(b, n, &TOKEN);
+        if b.get(n..n + len)
+            .is_some_and(|p| p.eq_ignore_ascii_case(name))
+        {
+            let eq = skip_lws(b, n + len);
+            if b.get(eq) != Some(&b'=') {
+                return Err(err(header, eq, "parameter without a value"));
+            }
+            let v = skip_lws(b, eq + 1);
+            let vlen = lexical::run(b, v, &TOKEN);
+            let after = skip_lws(b, v + vlen);
+            if vlen == 0 || !matches!(b.get(after), None | Some(b';' | b',')) {
+                return Err(err(header, v, "parameter value is not a token"));
+            }
+            // A token is ASCII: this check cannot fail, and costs a few
+            // bytes, not the whole value.
+            let token = b.get(v..v + vlen).unwrap_or_default();
+            return core::str::from_utf8(token)
+                .map(Some)
+                .map_err(|_| err(header, v, "parameter value is not a token"));
+        }
+        match next_separator(b, n + len) {
+            Some(at) => i = at,
+            None => return Ok(None),
+        }
+    }
+    Ok(None)
+}
+
+/// Where the header parameters of a name-addr / addr-spec value start
+/// (the offset of their `;`), or `None` when it has none. The display
+/// name may be a quoted string; the URI of a name-addr is skipped to its
+/// `>` (its own `;` are URI parameters); an addr-spec's parameters begin
+/// at its first `;` (RFC 3261 §20.10).
+fn address_params(b: &[u8]) -> Option<usize> {
+    let start = skip_lws(b, 0);
+    let from = match b.get(start)? {
+        b'"' => quoted_end(b, start)?,
+        _ => start,
+    };
+    let at = lexical::find_any3(b, from, b'<', b';', b';')?;
+    if b.get(at) == Some(&b';') {
+        return Some(at);
+    }
+    let gt = at + memchr::memchr(b'>', b.get(at..)?)?;
+    let after = skip_lws(b, gt + 1);
+    Some(after)
+}
+
+impl<'a> Message<'a> {
+    /// The raw value of the first field of `kind`, with its offset (only
+    /// the bytes returned in the end are checked as text).
+    fn hot_value(&self, kind: HeaderName) -> Result<(usize, &'a [u8]), SipError> {
+        let h = self.header(kind).ok_or(SipError::MissingHeader {
+            name: kind.as_str(),
+        })?;
+        Ok((h.value_range().start, h.value()))
+    }
+
+    /// The `branch` parameter of the topmost Via entry (the transaction
+    /// id, RFC 3261 §8.1.1.7, §17.2.3), `None` when it has none.
+    ///
+    /// Only the bytes up to the branch are scanned; the branch itself must
+    /// be a token. The same value as `top_via()?.branch()` on a message
+    /// that [`Message::validate`] accepts (see the module contract).
+    ///
+    /// ```
+    /// use voipsec::sip::Message;
+    /// let msg = Message::parse(b"OPTIONS sip:a@b SIP/2.0\r\n\
+    /// v: SIP/2.0/UDP h;rport;BRANCH = z9hG4bK1, SIP/2.0/UDP g;branch=z9hG4bK2\r\n\r\n")?;
+    /// assert_eq!(msg.top_via_branch()?, Some("z9hG4bK1"));
+    /// let bad = Message::parse(b"OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=a<b\r\n\r\n")?;
+    /// assert!(bad.top_via_branch().is_err());
+    /// # Ok::<(), voipsec::sip::SipError>(())
+    /// ```
+    pub fn top_via_branch(&self) -> Result<Option<&'a str>, SipError> {
+        let (at, b) = self.hot_value(HeaderName::Via)?;
+        // sent-protocol and sent-by hold no `;`, `,` or `"`: the first
+        // separator ends them.
+        match next_separator(b, 0) {
+            Some(i) if b.get(i) == Some(&b';') => {
+                token_param(b, i, b"branch", "Via").map_err(|e| e.shifted(at))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// The `tag` parameter of From (RFC 3261 §19.3), `None` when absent.
+    ///
+    /// Only the bytes up to the tag are scanned (display name and URI are
+    /// skipped, not checked); the tag must be a token. See the module
+    /// contract.
+    ///
+    /// ```
+    /// use voipsec::sip::Message;
+    /// let msg = Message::parse(b"OPTIONS sip:a@b SIP/2.0\r\n\
+    /// f: \"A;tag=no\" <sip:a@b;tag=no>;x=\"y;tag=no\";tag=yes\r\n\r\n")?;
+    /// assert_eq!(msg.from_tag()?, Some("yes"));
+    /// # Ok::<(), voipsec::sip::SipError>(())
+    /// ```
+    pub fn from_tag(&self) -> Result<Option<&'a str>, SipError> {
+        self.address_tag(HeaderName::From)
+    }
+
+    /// The `tag` parameter of To, `None` when absent (an out-of-dialog
+    /// request). Same contract as [`Message::from_tag`].
+    pub fn to_tag(&self) -> Result<Option<&'a str>, SipError> {
+        self.address_tag(HeaderName::To)
+    }
+
+    fn address_tag(&self, kind: HeaderName) -> Result<Option<&'a str>, SipError> {
+        let (at, b) = self.hot_value(kind)?;
+        let Some(i) = address_params(b) else {
+            return Ok(None);
+        };
+        match b.get(i) {
+            None => Ok(None),
+            Some(b';') => token_param(b, i, b"tag", kind.as_str()).map_err(|e| e.shifted(at)),
+            Some(_) => Err(err(kind.as_str(), at + i, "unexpected text after address")),
+        }
+    }
+
+    /// The user part of the Request-URI (for `tel:`, the number), escapes
+    /// kept; `None` when the URI has none (or is of another scheme).
+    ///
+    /// Only the user part is checked (`user` characters and `%HH`
+    /// escapes, RFC 3261 §25.1; RFC 3966 digits for `tel:`), not the host
+    /// or parameters: [`Message::request_uri`] parses the whole URI.
+    ///
+    /// ```
+    /// use voipsec::sip::Message;
+    /// let msg = Message::parse(b"INVITE sip:bob%20x@example.com;transport=udp SIP/2.0\r\n\r\n")?;
+    /// assert_eq!(msg.request_uri_user()?, Some("bob%20x"));
+    /// let bad = Message::parse(b"INVITE sip:b%G0b@example.com SIP/2.0\r\n\r\n")?;
+    /// assert!(bad.request_uri_user().is_err());
+    /// # Ok::<(), voipsec::sip::SipError>(())
+    /// ```
+    pub fn request_uri_user(&self) -> Result<Option<&'a str>, SipError> {
+        let r = self.request_line().ok_or(SipError::WrongMessageKind {
+            expected: "request",
+        })?;
+        let uri = r.uri;
+        let invalid = |offset: usize, reason| SipError::InvalidUri {
+            offset: r.uri_offset + offset,
+            reason,
+        };
+        let b = uri.as_bytes();
+        // The start line checked that there is a `:` after a letter.
+        let colon = memchr::memchr(b':', b).ok_or(invalid(0, "missing scheme"))?;
+        let scheme = b.get(..colon).unwrap_or_default();
+        let rest = uri.get(colon + 1..).unwrap_or("");
+        if scheme.eq_ignore_ascii_case(b"sip") || scheme.eq_ignore_ascii_case(b"sips") {
+            // userinfo excludes `@`, so the first `@` ends it (RFC 4475
+            // §3.1.1.9), as in `Uri::parse`.
+            let Some(at) = memchr::memchr(b'@', rest.as_bytes()) else {
+                return Ok(None);
+            };
+            let userinfo = rest.get(..at).unwrap_or("");
+            let user = match memchr::memchr(b':', userinfo.as_bytes()) {
+                Some(c) => userinfo.get(..c).unwrap_or(""),
+                None => userinfo,
+            };
+            if user.is_empty() {
+                return Err(invalid(colon + 1, "empty user"));
+            }
+            check_escaped(user.as_bytes(), &USER)
+                .map_err(|i| invalid(colon + 1 + i, "invalid user"))?;
+            Ok(Some(user))
+        } else if scheme.eq_ignore_ascii_case(b"tel") {
+            let end = rest
+                .bytes()
+                .position(|c| c == b';' || c == b'?')
+                .unwrap_or(rest.len());
+            let number = rest.get(..end).unwrap_or("");
+            if !super::uri::is_tel_number(number) {
+                return Err(invalid(colon + 1, "invalid telephone number"));
+            }
+            Ok(Some(number))
+        } else {
+            Ok(None)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn msg(headers: &str) -> Message<'_> {
+        Message::parse(headers.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn branch_agrees_with_the_full_via_parse() {
+        for via in [
+            "SIP/2.0/UDP h;branch=z9hG4bK1",
+            "SIP/2.0/UDP h:5060 ; received=1.2.3.4 ; branch = z9hG4bK1 ;rport",
+            "SIP/2.0/UDP h;x=\"a;branch=no,\";branch=yes",
+            "SIP/2.0/UDP h;rport, SIP/2.0/UDP g;branch=other",
+            "SIP/2.0/UDP [2001:db8::1]:5060;branch=z9hG4bK-1",
+            "SIP/2.0/UDP h",
+            "SIP  /    2.0   / UDP  192.168.255.111   ; branch=\r\n z9hG4bK30239",
+        ] {
+            let raw = format!("OPTIONS sip:a@b SIP/2.0\r\nVia: {via}\r\n\r\n");
+            let m = msg(&raw);
+            assert_eq!(
+                m.top_via_branch().unwrap(),
+                m.top_via().unwrap().branch(),
+                "{via}"
+            );
+        }
+    }
+
+    #[test]
+    fn malformed_branch_values_are_errors() {
+        for via in [
+            "SIP/2.0/UDP h;branch",
+            "SIP/2.0/UDP h;branch=",
+            "SIP/2.0/UDP h;branch=\"quoted\"",
+            "SIP/2.0/UDP h;branch=a b",
+            "SIP/2.0/UDP h;branch=a\u{e9}",
+        ] {
+            let raw = format!("OPTIONS sip:a@b SIP/2.0\r\nVia: {via}\r\n\r\n");
+            let m = msg(&raw);
+            let e = m.top_via_branch().unwrap_err();
+            let at = e.offset().unwrap();
+            assert!(at >= raw.find("Via:").unwrap() && at <= raw.len(), "{via}");
+        }
+        let m = msg("OPTIONS sip:a@b SIP/2.0\r\n\r\n");
+        assert_eq!(
+            m.top_via_branch(),
+            Err(SipError::MissingHeader { name: "Via" })
+        );
+    }
+
+    #[test]
+    fn tags_agree_with_the_full_address_parse() {
+        for from in [
+            "<sip:a@b>;tag=1",
+            "\"A <x>; tag=2\" <sip:a@b;tag=no>;tag=3",
+            "A B <sip:a@b> ; TAG = 4",
+            "sip:a@b;tag=5",
+            "sip:a@b",
+            "<sip:a@b;tag=no>",
+            "<sip:a@b>;x;tag=6;tag=7",
+        ] {
+            let raw = format!("OPTIONS sip:a@b SIP/2.0\r\nFrom: {from}\r\nTo: {from}\r\n\r\n");
+            let m = msg(&raw);
+            assert_eq!(m.from_tag().unwrap(), m.from().unwrap().tag(), "{from}");
+            assert_eq!(m.to_tag().unwrap(), m.to().unwrap().tag(), "{from}");
+        }
+        for bad in ["<sip:a@b>;tag", "<sip:a@b>;tag=\"q\"", "<sip:a@b> x;tag=1"] {
+            let raw = format!("OPTIONS sip:a@b SIP/2.0\r\nFrom: {bad}\r\n\r\n");
+            assert!(msg(&raw).from_tag().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn request_uri_user_agrees_with_the_full_uri_parse() {
+        for uri in [
+            "sip:bob@example.com",
+            "SIPS:bob:pw@example.com;transport=tls",
+            "sip:example.com",
+            "sip:%61lice;x=y?z@example.com",
+            "tel:+1-555-0100;phone-context=x",
+            "urn:service:sos",
+        ] {
+            let raw = format!("OPTIONS {uri} SIP/2.0\r\n\r\n");
+            let m = msg(&raw);
+            assert_eq!(
+                m.request_uri_user().unwrap(),
+                m.request_uri().unwrap().user(),
+                "{uri}"
+            );
+        }
+        for bad in ["sip:@h", "sip:a%zz@h", "sip:a\"b@h", "tel:xyz"] {
+            let raw = format!("OPTIONS {bad} SIP/2.0\r\n\r\n");
+            assert!(msg(&raw).request_uri_user().is_err(), "{bad}");
+        }
+        let response = msg("SIP/2.0 200 OK\r\n\r\n");
+        assert!(response.request_uri_user().is_err());
+    }
+}
