@@ -23,7 +23,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
-use zeroize::{Zeroize, ZeroizeOnDrop};
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 const TIME_LEN: usize = 4;
 const RANDOM_LEN: usize = 5;
@@ -38,40 +38,69 @@ pub(crate) const NONCE_LEN: usize = RAW_LEN.div_ceil(3) * 4 - (3 - RAW_LEN % 3) 
 
 /// A 256-bit nonce-signing secret, zeroized on drop, never printed.
 ///
+/// Held as the keyed HMAC-SHA256 state (the SHA-256 states after the
+/// `ipad` and `opad` blocks, RFC 2104 §2), computed once: signing or
+/// checking a nonce clones it instead of re-keying, which saves two of the
+/// four SHA-256 compressions per nonce. The keyed state is key-equivalent,
+/// so it is treated like the key: the `zeroize` features of `hmac`/`sha2`
+/// wipe both SHA-256 states and the block buffer when this value (or any
+/// per-call clone) is dropped, and the raw key bytes are wiped as soon as
+/// the state is derived.
+///
 /// ```
 /// use voipsec::digest::NonceSecret;
 /// let secret = NonceSecret::generate();
 /// assert_eq!(format!("{secret:?}"), "NonceSecret(<redacted>)");
 /// ```
-#[derive(Clone, Zeroize, ZeroizeOnDrop)]
-pub struct NonceSecret([u8; 32]);
+#[derive(Clone)]
+pub struct NonceSecret {
+    keyed: Hmac<Sha256>,
+}
 
 impl NonceSecret {
     /// A fresh secret from the OS-seeded CSPRNG.
     pub fn generate() -> NonceSecret {
-        let mut key = [0u8; 32];
-        rand::fill(&mut key);
-        NonceSecret(key)
+        let mut key = Zeroizing::new([0u8; 32]);
+        rand::fill(&mut *key);
+        NonceSecret::keyed(&key)
     }
 
     /// A secret shared between nodes (distribute it like any other key).
     pub fn from_bytes(bytes: [u8; 32]) -> NonceSecret {
-        NonceSecret(bytes)
+        NonceSecret::keyed(&Zeroizing::new(bytes))
     }
 
+    fn keyed(key: &[u8; 32]) -> NonceSecret {
+        NonceSecret {
+            keyed: <Hmac<Sha256> as KeyInit>::new_from_slice(key)
+                // HMAC accepts keys of any length; never taken.
+                .unwrap_or_else(|_| zero_key_mac()),
+        }
+    }
+
+    /// A MAC ready for input: a copy of the keyed state, wiped when dropped.
     fn mac(&self) -> Hmac<Sha256> {
-        // Keyed per call rather than caching the keyed state: the cached
-        // state would be a long-lived, non-zeroized key equivalent.
-        <Hmac<Sha256> as KeyInit>::new_from_slice(&self.0)
-            .unwrap_or_else(|_| unreachable_hmac_key())
+        self.keyed.clone()
     }
 }
 
-// HMAC accepts keys of any length; this is never reached.
+/// HMAC keyed with 32 zero bytes: what a wiped secret holds.
 #[cold]
-fn unreachable_hmac_key() -> Hmac<Sha256> {
+fn zero_key_mac() -> Hmac<Sha256> {
     <Hmac<Sha256> as KeyInit>::new(&Default::default())
 }
+
+impl Zeroize for NonceSecret {
+    /// Replaces the keyed state by the all-zero key's; the old state is
+    /// dropped, which wipes it.
+    fn zeroize(&mut self) {
+        self.keyed = zero_key_mac();
+    }
+}
+
+/// Every part of the keyed state wipes itself on drop (`sha2`'s and
+/// `block-buffer`'s `zeroize` features, enabled in Cargo.toml).
+impl ZeroizeOnDrop for NonceSecret {}
 
 impl fmt::Debug for NonceSecret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -55,6 +55,11 @@ impl UserSecret {
         out
     }
 
+    /// Whether this is a stored HA1 (no hashing needed) rather than a password.
+    pub(crate) fn is_ha1(&self) -> bool {
+        self.is_ha1
+    }
+
     /// The HA1 for `algorithm.base()`, computing it when this is a password.
     pub(crate) fn base_ha1(
         &self,
@@ -122,34 +127,27 @@ pub trait CredentialStore: Send + Sync {
 }
 
 /// Stores behind `Arc`/`Box` (e.g. `Arc<dyn CredentialStore>` shared with
-/// an admin thread) are stores too.
-impl<T: CredentialStore + ?Sized> CredentialStore for std::sync::Arc<T> {
-    fn lookup(&self, username: &[u8], realm: &[u8], algorithm: Algorithm) -> Option<UserSecret> {
-        (**self).lookup(username, realm, algorithm)
-    }
-    fn lookup_userhash(
-        &self,
-        userhash: &[u8],
-        realm: &[u8],
-        algorithm: Algorithm,
-    ) -> Option<UserSecret> {
-        (**self).lookup_userhash(userhash, realm, algorithm)
-    }
+/// an admin thread) are stores too: every method forwards to the pointee.
+macro_rules! forward_through_arc_and_box {
+    ($store:ident { $(fn $method:ident(&self $(, $arg:ident: $ty:ty)*) -> $ret:ty;)+ }) => {
+        impl<T: $store + ?Sized> $store for std::sync::Arc<T> {
+            $(fn $method(&self $(, $arg: $ty)*) -> $ret {
+                (**self).$method($($arg),*)
+            })+
+        }
+
+        impl<T: $store + ?Sized> $store for Box<T> {
+            $(fn $method(&self $(, $arg: $ty)*) -> $ret {
+                (**self).$method($($arg),*)
+            })+
+        }
+    };
 }
 
-impl<T: CredentialStore + ?Sized> CredentialStore for Box<T> {
-    fn lookup(&self, username: &[u8], realm: &[u8], algorithm: Algorithm) -> Option<UserSecret> {
-        (**self).lookup(username, realm, algorithm)
-    }
-    fn lookup_userhash(
-        &self,
-        userhash: &[u8],
-        realm: &[u8],
-        algorithm: Algorithm,
-    ) -> Option<UserSecret> {
-        (**self).lookup_userhash(userhash, realm, algorithm)
-    }
-}
+forward_through_arc_and_box!(CredentialStore {
+    fn lookup(&self, username: &[u8], realm: &[u8], algorithm: Algorithm) -> Option<UserSecret>;
+    fn lookup_userhash(&self, userhash: &[u8], realm: &[u8], algorithm: Algorithm) -> Option<UserSecret>;
+});
 
 struct UserEntry {
     realm: Vec<u8>,
@@ -309,17 +307,9 @@ pub trait NonceCountStore: Send + Sync {
     fn check_and_record(&self, use_: &NonceUse) -> Result<NcCheck, DigestError>;
 }
 
-impl<T: NonceCountStore + ?Sized> NonceCountStore for std::sync::Arc<T> {
-    fn check_and_record(&self, use_: &NonceUse) -> Result<NcCheck, DigestError> {
-        (**self).check_and_record(use_)
-    }
-}
-
-impl<T: NonceCountStore + ?Sized> NonceCountStore for Box<T> {
-    fn check_and_record(&self, use_: &NonceUse) -> Result<NcCheck, DigestError> {
-        (**self).check_and_record(use_)
-    }
-}
+forward_through_arc_and_box!(NonceCountStore {
+    fn check_and_record(&self, use_: &NonceUse) -> Result<NcCheck, DigestError>;
+});
 
 struct CountEntry {
     nc: u32,

@@ -5,9 +5,13 @@
 use core::fmt;
 use std::net::IpAddr;
 use std::sync::RwLock;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use super::algorithm::{Hasher, MAX_HEX_LEN};
+use md5::{Digest, Md5};
+use sha2::{Sha256, Sha512_256};
+
+use super::algorithm::{MAX_HEX_LEN, lowercase_hex_into};
 use super::{
     Algorithm, Challenge, ChallengeKind, CredentialStore, Credentials, DigestError, HexDigest,
     NcCheck, NonceCountStore, NonceKeys, NonceSecret, NonceUse, ParamValue, ParseLimits, QopPolicy,
@@ -234,6 +238,9 @@ pub struct Verifier<C, N> {
     keys: RwLock<NonceKeys>,
     credentials: C,
     nonce_counts: N,
+    /// Whether the last user found came with a stored HA1 rather than a
+    /// password: unknown users are given a stand-in of the same kind.
+    store_keeps_ha1: AtomicBool,
 }
 
 impl<C, N> fmt::Debug for Verifier<C, N> {
@@ -257,6 +264,7 @@ impl<C: CredentialStore, N: NonceCountStore> Verifier<C, N> {
             keys: RwLock::new(keys),
             credentials,
             nonce_counts,
+            store_keeps_ha1: AtomicBool::new(false),
         }
     }
 
@@ -438,15 +446,16 @@ impl<C: CredentialStore, N: NonceCountStore> Verifier<C, N> {
         }
 
         let nonce_bytes = nonce.unescaped().ok_or(Verdict::InvalidNonce)?;
-        let info = self
-            .keys()
-            .check(
+        let (info, lifetime_secs) = {
+            let keys = self.keys();
+            let info = keys.check(
                 nonce_bytes,
                 cfg.realm.as_bytes(),
                 self.bound_client(request.client),
                 now,
-            )
-            .ok_or(Verdict::InvalidNonce)?;
+            );
+            (info.ok_or(Verdict::InvalidNonce)?, keys.lifetime_secs())
+        };
 
         let mut name_buf = [0u8; MAX_USERNAME_LEN];
         let username = username_bytes(creds, &mut name_buf).map_err(Verdict::Malformed)?;
@@ -458,11 +467,21 @@ impl<C: CredentialStore, N: NonceCountStore> Verifier<C, N> {
                 .lookup(username, cfg.realm.as_bytes(), algorithm)
         };
         // An unknown user costs the same hashing as a known one, so timing
-        // does not reveal which usernames exist.
+        // does not reveal which usernames exist: the stand-in secret is of
+        // the kind the store last returned (a password costs one more hash
+        // than a stored HA1).
         let known = looked_up.is_some();
-        let secret = looked_up
-            .or_else(|| UserSecret::password(b""))
-            .ok_or(Verdict::UnknownUser)?;
+        let secret = match looked_up {
+            Some(secret) => {
+                self.store_keeps_ha1
+                    .store(secret.is_ha1(), Ordering::Relaxed);
+                secret
+            }
+            None if self.store_keeps_ha1.load(Ordering::Relaxed) => {
+                UserSecret::ha1(&HexDigest::zero(algorithm))
+            }
+            None => UserSecret::password(b"").ok_or(Verdict::UnknownUser)?,
+        };
         let base_ha1 = secret.base_ha1(algorithm, username, cfg.realm.as_bytes());
 
         let expected = expected_response(&ResponseInputs {
@@ -490,7 +509,7 @@ impl<C: CredentialStore, N: NonceCountStore> Verifier<C, N> {
             tag: info.tag,
             nc,
             issued_at: info.issued_at,
-            expires_at: info.issued_at.saturating_add(self.keys().lifetime_secs()),
+            expires_at: info.issued_at.saturating_add(lifetime_secs),
             now,
             // Without qop there is no nc: each nonce can be used once.
             one_time: cfg.one_time_nonces || qop == Qop::None,
@@ -519,14 +538,11 @@ fn lowercase_hex<'b>(
         return Err(wrong_length);
     }
     let out = buf.get_mut(..len).ok_or(wrong_length)?;
-    for (dst, &c) in out.iter_mut().zip(raw) {
-        if !c.is_ascii_hexdigit() {
-            return Err(Verdict::Malformed(DigestError::InvalidValue {
-                name: "response",
-                offset: response.offset(),
-            }));
-        }
-        *dst = c.to_ascii_lowercase();
+    if !lowercase_hex_into(raw, out) {
+        return Err(Verdict::Malformed(DigestError::InvalidValue {
+            name: "response",
+            offset: response.offset(),
+        }));
     }
     Ok(out)
 }
@@ -598,19 +614,32 @@ struct ResponseInputs<'a> {
     body: &'a [u8],
 }
 
-fn update_value(h: &mut Hasher, value: &ParamValue<'_>) {
+fn update_value<D: Digest>(h: &mut D, value: &ParamValue<'_>) {
     for chunk in value.chunks() {
         h.update(chunk);
     }
 }
 
+fn finish<D: Digest>(h: D) -> HexDigest {
+    HexDigest::encode(&h.finalize())
+}
+
 /// RFC 7616 §3.4.1–§3.4.3 (RFC 2617 §3.2.2 for no qop).
 fn expected_response(inputs: &ResponseInputs<'_>) -> HexDigest {
-    let alg = inputs.algorithm;
+    // Monomorphised per hash function: the hasher state stays the size of
+    // the one in use instead of the largest (fewer copies per call).
+    match inputs.algorithm.base() {
+        Algorithm::Md5 => expected_response_with::<Md5>(inputs),
+        Algorithm::Sha256 => expected_response_with::<Sha256>(inputs),
+        _ => expected_response_with::<Sha512_256>(inputs),
+    }
+}
+
+fn expected_response_with<D: Digest>(inputs: &ResponseInputs<'_>) -> HexDigest {
     let session_ha1;
-    let ha1 = if alg.is_session() {
+    let ha1 = if inputs.algorithm.is_session() {
         // HA1 = H(H(user:realm:password) ":" nonce ":" cnonce)
-        let mut h = Hasher::new(alg);
+        let mut h = D::new();
         h.update(inputs.base_ha1.as_bytes());
         h.update(b":");
         h.update(inputs.nonce);
@@ -618,25 +647,23 @@ fn expected_response(inputs: &ResponseInputs<'_>) -> HexDigest {
         if let Some(c) = &inputs.cnonce {
             update_value(&mut h, c);
         }
-        session_ha1 = h.finish();
+        session_ha1 = finish(h);
         &session_ha1
     } else {
         inputs.base_ha1
     };
 
-    let mut h = Hasher::new(alg);
+    let mut h = D::new();
     h.update(inputs.method);
     h.update(b":");
     update_value(&mut h, inputs.digest_uri);
     if inputs.qop == Qop::AuthInt {
-        let mut body = Hasher::new(alg);
-        body.update(inputs.body);
         h.update(b":");
-        h.update(body.finish().as_bytes());
+        h.update(finish(D::new_with_prefix(inputs.body)).as_bytes());
     }
-    let ha2 = h.finish();
+    let ha2 = finish(h);
 
-    let mut h = Hasher::new(alg);
+    let mut h = D::new();
     h.update(ha1.as_bytes());
     h.update(b":");
     h.update(inputs.nonce);
@@ -648,15 +675,16 @@ fn expected_response(inputs: &ResponseInputs<'_>) -> HexDigest {
         h.update(b":");
         update_value(&mut h, cnonce);
         h.update(b":");
-        h.update(if inputs.qop == Qop::AuthInt {
+        let qop: &[u8] = if inputs.qop == Qop::AuthInt {
             b"auth-int"
         } else {
             b"auth"
-        });
+        };
+        h.update(qop);
         h.update(b":");
     }
     h.update(ha2.as_bytes());
-    h.finish()
+    finish(h)
 }
 
 fn uri_matches(check: UriCheck, digest_uri: &ParamValue<'_>, request_uri: &[u8]) -> bool {
