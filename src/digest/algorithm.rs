@@ -3,9 +3,10 @@
 
 use core::fmt;
 
-use md5::{Digest, Md5};
-use sha2::{Sha256, Sha512_256};
+use sha2::Sha512_256;
 use zeroize::{Zeroize, ZeroizeOnDrop};
+
+use super::stream::{Md5Stream, PieceHash, Sha256Stream};
 
 /// A digest algorithm token as it appears in `algorithm=`.
 ///
@@ -135,19 +136,18 @@ impl fmt::Display for Algorithm {
 
 /// The hash function behind an [`Algorithm`], fed incrementally so that
 /// `a ":" b ":" c` never has to be concatenated into a buffer.
-#[derive(Clone)]
 pub(crate) enum Hasher {
-    Md5(Md5),
-    Sha256(Sha256),
+    Md5(Md5Stream),
+    Sha256(Sha256Stream),
     Sha512_256(Sha512_256),
 }
 
 impl Hasher {
     pub(crate) fn new(algorithm: Algorithm) -> Hasher {
         match algorithm.base() {
-            Algorithm::Md5 => Hasher::Md5(Md5::new()),
-            Algorithm::Sha256 => Hasher::Sha256(Sha256::new()),
-            _ => Hasher::Sha512_256(Sha512_256::new()),
+            Algorithm::Md5 => Hasher::Md5(PieceHash::new()),
+            Algorithm::Sha256 => Hasher::Sha256(PieceHash::new()),
+            _ => Hasher::Sha512_256(PieceHash::new()),
         }
     }
 
@@ -156,16 +156,17 @@ impl Hasher {
         match self {
             Hasher::Md5(h) => h.update(data),
             Hasher::Sha256(h) => h.update(data),
-            Hasher::Sha512_256(h) => h.update(data),
+            Hasher::Sha512_256(h) => PieceHash::update(h, data),
         }
     }
 
     pub(crate) fn finish(self) -> HexDigest {
-        match self {
-            Hasher::Md5(h) => HexDigest::encode(&h.finalize()),
-            Hasher::Sha256(h) => HexDigest::encode(&h.finalize()),
-            Hasher::Sha512_256(h) => HexDigest::encode(&h.finalize()),
-        }
+        let raw = match self {
+            Hasher::Md5(h) => h.finish(),
+            Hasher::Sha256(h) => h.finish(),
+            Hasher::Sha512_256(h) => h.finish(),
+        };
+        HexDigest::encode(raw.as_bytes())
     }
 }
 
@@ -210,6 +211,47 @@ pub(crate) fn lowercase_hex_into(hex: &[u8], out: &mut [u8]) -> bool {
         let letter = lower.wrapping_sub(b'a') < 6;
         bad |= !(digit | letter);
         *dst = lower;
+    }
+    !bad
+}
+
+/// Constant-time equality of two byte strings of public, equal length,
+/// eight bytes per `subtle` comparison: `subtle` hides each result behind
+/// an optimisation barrier, which costs as much per word as per byte.
+pub(crate) fn ct_eq_words(a: &[u8], b: &[u8]) -> bool {
+    use subtle::ConstantTimeEq;
+    if a.len() != b.len() {
+        return false;
+    }
+    let word = |chunk: &[u8]| <[u8; 8]>::try_from(chunk).map_or(0, u64::from_le_bytes);
+    let (a_words, b_words) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tail = a_words.remainder().ct_eq(b_words.remainder());
+    let words = a_words
+        .zip(b_words)
+        .fold(tail, |eq, (x, y)| eq & word(x).ct_eq(&word(y)));
+    words.into()
+}
+
+/// Decodes hex digits (either case) into `out`, two digits per byte,
+/// branch-free per byte like [`lowercase_hex_into`]; `false` if a byte is
+/// not a hex digit or `hex` is not twice as long as `out`.
+#[inline]
+pub(crate) fn decode_hex_into(hex: &[u8], out: &mut [u8]) -> bool {
+    if hex.len() != out.len() * 2 {
+        return false;
+    }
+    let mut bad = false;
+    let mut nibble = |c: u8| {
+        let digit = c.wrapping_sub(b'0') < 10;
+        let letter = (c | 0x20).wrapping_sub(b'a') < 6;
+        bad |= !(digit | letter);
+        // '0'..'9' -> 0..9; 'a'..'f' / 'A'..'F' (bit 6 set) -> 1..6 + 9.
+        (c & 0x0f) + 9 * (c >> 6)
+    };
+    for (dst, pair) in out.iter_mut().zip(hex.chunks_exact(2)) {
+        if let [hi, lo] = *pair {
+            *dst = (nibble(hi) << 4) | nibble(lo);
+        }
     }
     !bad
 }
@@ -279,32 +321,7 @@ impl HexDigest {
 
     /// Constant-time comparison (`subtle`); lengths are public.
     pub fn ct_eq(&self, other: &[u8]) -> bool {
-        use subtle::ConstantTimeEq;
-        let mine = self.as_bytes();
-        if mine.len() != other.len() {
-            return false;
-        }
-        // Eight bytes per `subtle` comparison rather than one: `subtle`
-        // hides each result behind an optimisation barrier, which costs
-        // about as much per word as per byte. Both lengths are multiples
-        // of 8 (32 or 64 digits); the remainder loop is for completeness.
-        let words = |b: &[u8]| {
-            let mut w = [0u64; MAX_HEX_LEN / 8];
-            for (slot, chunk) in w.iter_mut().zip(b.chunks(8)) {
-                let mut bytes = [0u8; 8];
-                for (d, s) in bytes.iter_mut().zip(chunk) {
-                    *d = *s;
-                }
-                *slot = u64::from_le_bytes(bytes);
-            }
-            w
-        };
-        let n = mine.len().div_ceil(8);
-        let (a, b) = (words(mine), words(other));
-        match (a.get(..n), b.get(..n)) {
-            (Some(a), Some(b)) => a.ct_eq(b).into(),
-            _ => false,
-        }
+        ct_eq_words(self.as_bytes(), other)
     }
 }
 

@@ -18,11 +18,10 @@
 use core::fmt;
 use std::net::IpAddr;
 
+use super::algorithm::ct_eq_words;
+use super::stream::HmacSha256Key;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use hmac::{Hmac, KeyInit, Mac};
-use sha2::Sha256;
-use subtle::ConstantTimeEq;
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 const TIME_LEN: usize = 4;
@@ -38,14 +37,12 @@ pub(crate) const NONCE_LEN: usize = RAW_LEN.div_ceil(3) * 4 - (3 - RAW_LEN % 3) 
 
 /// A 256-bit nonce-signing secret, zeroized on drop, never printed.
 ///
-/// Held as the keyed HMAC-SHA256 state (the SHA-256 states after the
-/// `ipad` and `opad` blocks, RFC 2104 §2), computed once: signing or
-/// checking a nonce clones it instead of re-keying, which saves two of the
-/// four SHA-256 compressions per nonce. The keyed state is key-equivalent,
-/// so it is treated like the key: the `zeroize` features of `hmac`/`sha2`
-/// wipe both SHA-256 states and the block buffer when this value (or any
-/// per-call clone) is dropped, and the raw key bytes are wiped as soon as
-/// the state is derived.
+/// Held as the keyed HMAC-SHA256 state (the SHA-256 chaining values after
+/// the `key ^ ipad` and `key ^ opad` blocks, RFC 2104 §2), computed once:
+/// signing or checking a nonce resumes from it instead of re-keying, which
+/// saves two of the four SHA-256 compressions per nonce. The keyed state
+/// is key-equivalent, so it is treated like the key: wiped on drop, and
+/// the raw key bytes are wiped as soon as the state is derived.
 ///
 /// ```
 /// use voipsec::digest::NonceSecret;
@@ -54,7 +51,7 @@ pub(crate) const NONCE_LEN: usize = RAW_LEN.div_ceil(3) * 4 - (3 - RAW_LEN % 3) 
 /// ```
 #[derive(Clone)]
 pub struct NonceSecret {
-    keyed: Hmac<Sha256>,
+    keyed: HmacSha256Key,
 }
 
 impl NonceSecret {
@@ -62,44 +59,28 @@ impl NonceSecret {
     pub fn generate() -> NonceSecret {
         let mut key = Zeroizing::new([0u8; 32]);
         rand::fill(&mut *key);
-        NonceSecret::keyed(&key)
+        NonceSecret {
+            keyed: HmacSha256Key::new(&key),
+        }
     }
 
     /// A secret shared between nodes (distribute it like any other key).
     pub fn from_bytes(bytes: [u8; 32]) -> NonceSecret {
-        NonceSecret::keyed(&Zeroizing::new(bytes))
-    }
-
-    fn keyed(key: &[u8; 32]) -> NonceSecret {
         NonceSecret {
-            keyed: <Hmac<Sha256> as KeyInit>::new_from_slice(key)
-                // HMAC accepts keys of any length; never taken.
-                .unwrap_or_else(|_| zero_key_mac()),
+            keyed: HmacSha256Key::new(&Zeroizing::new(bytes)),
         }
     }
-
-    /// A MAC ready for input: a copy of the keyed state, wiped when dropped.
-    fn mac(&self) -> Hmac<Sha256> {
-        self.keyed.clone()
-    }
-}
-
-/// HMAC keyed with 32 zero bytes: what a wiped secret holds.
-#[cold]
-fn zero_key_mac() -> Hmac<Sha256> {
-    <Hmac<Sha256> as KeyInit>::new(&Default::default())
 }
 
 impl Zeroize for NonceSecret {
     /// Replaces the keyed state by the all-zero key's; the old state is
     /// dropped, which wipes it.
     fn zeroize(&mut self) {
-        self.keyed = zero_key_mac();
+        self.keyed = HmacSha256Key::new(&[0; 32]);
     }
 }
 
-/// Every part of the keyed state wipes itself on drop (`sha2`'s and
-/// `block-buffer`'s `zeroize` features, enabled in Cargo.toml).
+/// The keyed state wipes itself on drop.
 impl ZeroizeOnDrop for NonceSecret {}
 
 impl fmt::Debug for NonceSecret {
@@ -172,7 +153,7 @@ impl NonceKeys {
         realm: &[u8],
         client: Option<IpAddr>,
     ) -> [u8; TAG_LEN] {
-        let mut mac = secret.mac();
+        let mut mac = secret.keyed.mac();
         mac.update(head);
         // Length-prefix the realm so realm/address boundaries cannot shift.
         mac.update(&(realm.len() as u64).to_be_bytes());
@@ -188,9 +169,9 @@ impl NonceKeys {
                 mac.update(&a.octets());
             }
         }
-        let full = mac.finalize().into_bytes();
+        let full = mac.finish();
         let mut tag = [0u8; TAG_LEN];
-        for (t, f) in tag.iter_mut().zip(full.iter()) {
+        for (t, f) in tag.iter_mut().zip(full.as_bytes()) {
             *t = *f;
         }
         tag
@@ -250,7 +231,7 @@ impl NonceKeys {
             }
         };
         let tag = NonceKeys::tag(secret, head, realm, client);
-        if !bool::from(tag.ct_eq(given_tag)) {
+        if !ct_eq_words(&tag, given_tag) {
             return None;
         }
         let mut ts = [0u8; TIME_LEN];

@@ -8,14 +8,13 @@ use std::sync::RwLock;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use md5::{Digest, Md5};
-use sha2::{Sha256, Sha512_256};
+use sha2::Sha512_256;
 
-use super::algorithm::{MAX_HEX_LEN, lowercase_hex_into};
+use super::algorithm::{ct_eq_words, decode_hex_into};
+use super::stream::{MAX_RAW_LEN, Md5Stream, PieceHash, RawDigest, Sha256Stream};
 use super::{
     Algorithm, Challenge, ChallengeKind, CredentialStore, Credentials, DigestError, HexDigest,
     NcCheck, NonceCountStore, NonceKeys, NonceSecret, NonceUse, ParamValue, ParseLimits, QopPolicy,
-    UserSecret,
 };
 
 /// Longest username (after unescaping / RFC 8187 decoding) the verifier
@@ -361,7 +360,9 @@ impl<C: CredentialStore, N: NonceCountStore> Verifier<C, N> {
     /// header value for `request` at `now` (Unix seconds).
     pub fn verify(&self, authorization: &[u8], request: &DigestRequest<'_>, now: u64) -> Verdict {
         match Credentials::parse_with(authorization, &self.config.limits) {
-            Ok(creds) => self.verify_credentials(&creds, request, now),
+            // By reference: moving the parsed credentials out of the
+            // `Result` would copy them (384 bytes).
+            Ok(ref creds) => self.verify_credentials(creds, request, now),
             Err(DigestError::NotDigest { .. }) => Verdict::UnsupportedScheme,
             Err(e) => Verdict::Malformed(e),
         }
@@ -405,8 +406,8 @@ impl<C: CredentialStore, N: NonceCountStore> Verifier<C, N> {
         }
         // The response must have exactly the digits the algorithm makes
         // (RFC 3261's 35- and 31-digit examples fail here).
-        let mut given = [0u8; MAX_HEX_LEN];
-        let given = lowercase_hex(&response, algorithm.hex_len(), &mut given)?;
+        let mut given = [0u8; MAX_RAW_LEN];
+        let given = decode_response(&response, algorithm.hex_len(), &mut given)?;
         if !realm.eq_bytes(cfg.realm.as_bytes()) {
             return Err(Verdict::RealmMismatch);
         }
@@ -471,18 +472,19 @@ impl<C: CredentialStore, N: NonceCountStore> Verifier<C, N> {
         // the kind the store last returned (a password costs one more hash
         // than a stored HA1).
         let known = looked_up.is_some();
-        let secret = match looked_up {
+        // Matched by reference: a `UserSecret` is 130 bytes, not worth moving.
+        let base_ha1 = match &looked_up {
             Some(secret) => {
                 self.store_keeps_ha1
                     .store(secret.is_ha1(), Ordering::Relaxed);
-                secret
+                secret.base_ha1(algorithm, username, cfg.realm.as_bytes())
             }
             None if self.store_keeps_ha1.load(Ordering::Relaxed) => {
-                UserSecret::ha1(&HexDigest::zero(algorithm))
+                HexDigest::from_hex(HexDigest::zero(algorithm).as_bytes())
+                    .ok_or(Verdict::UnknownUser)?
             }
-            None => UserSecret::password(b"").ok_or(Verdict::UnknownUser)?,
+            None => algorithm.base().ha1(username, cfg.realm.as_bytes(), b""),
         };
-        let base_ha1 = secret.base_ha1(algorithm, username, cfg.realm.as_bytes());
 
         let expected = expected_response(&ResponseInputs {
             algorithm,
@@ -495,7 +497,7 @@ impl<C: CredentialStore, N: NonceCountStore> Verifier<C, N> {
             digest_uri: &digest_uri,
             body: request.body,
         });
-        let matches = expected.ct_eq(given);
+        let matches = ct_eq_words(expected.as_bytes(), given);
         if !known {
             return Err(Verdict::UnknownUser);
         }
@@ -523,22 +525,23 @@ impl<C: CredentialStore, N: NonceCountStore> Verifier<C, N> {
     }
 }
 
-/// Copies `response` lowercased into `buf`, requiring exactly `len` hex digits.
-fn lowercase_hex<'b>(
+/// Decodes `response` into `buf`, requiring exactly `hex_len` hex digits
+/// (compared raw: no hex encoding of the expected response needed).
+fn decode_response<'b>(
     response: &ParamValue<'_>,
-    len: usize,
-    buf: &'b mut [u8; MAX_HEX_LEN],
+    hex_len: usize,
+    buf: &'b mut [u8; MAX_RAW_LEN],
 ) -> Result<&'b [u8], Verdict> {
     let raw = response.raw();
     let wrong_length = Verdict::Malformed(DigestError::ResponseLength {
-        expected: len,
+        expected: hex_len,
         found: raw.len(),
     });
-    if raw.len() != len {
+    if raw.len() != hex_len {
         return Err(wrong_length);
     }
-    let out = buf.get_mut(..len).ok_or(wrong_length)?;
-    if !lowercase_hex_into(raw, out) {
+    let out = buf.get_mut(..hex_len / 2).ok_or(wrong_length)?;
+    if !decode_hex_into(raw, out) {
         return Err(Verdict::Malformed(DigestError::InvalidValue {
             name: "response",
             offset: response.offset(),
@@ -614,28 +617,24 @@ struct ResponseInputs<'a> {
     body: &'a [u8],
 }
 
-fn update_value<D: Digest>(h: &mut D, value: &ParamValue<'_>) {
+fn update_value<D: PieceHash>(h: &mut D, value: &ParamValue<'_>) {
     for chunk in value.chunks() {
         h.update(chunk);
     }
 }
 
-fn finish<D: Digest>(h: D) -> HexDigest {
-    HexDigest::encode(&h.finalize())
-}
-
-/// RFC 7616 §3.4.1–§3.4.3 (RFC 2617 §3.2.2 for no qop).
-fn expected_response(inputs: &ResponseInputs<'_>) -> HexDigest {
+/// RFC 7616 §3.4.1–§3.4.3 (RFC 2617 §3.2.2 for no qop): the raw response.
+fn expected_response(inputs: &ResponseInputs<'_>) -> RawDigest {
     // Monomorphised per hash function: the hasher state stays the size of
     // the one in use instead of the largest (fewer copies per call).
     match inputs.algorithm.base() {
-        Algorithm::Md5 => expected_response_with::<Md5>(inputs),
-        Algorithm::Sha256 => expected_response_with::<Sha256>(inputs),
+        Algorithm::Md5 => expected_response_with::<Md5Stream>(inputs),
+        Algorithm::Sha256 => expected_response_with::<Sha256Stream>(inputs),
         _ => expected_response_with::<Sha512_256>(inputs),
     }
 }
 
-fn expected_response_with<D: Digest>(inputs: &ResponseInputs<'_>) -> HexDigest {
+fn expected_response_with<D: PieceHash>(inputs: &ResponseInputs<'_>) -> RawDigest {
     let session_ha1;
     let ha1 = if inputs.algorithm.is_session() {
         // HA1 = H(H(user:realm:password) ":" nonce ":" cnonce)
@@ -647,22 +646,16 @@ fn expected_response_with<D: Digest>(inputs: &ResponseInputs<'_>) -> HexDigest {
         if let Some(c) = &inputs.cnonce {
             update_value(&mut h, c);
         }
-        session_ha1 = finish(h);
+        session_ha1 = HexDigest::encode(h.finish().as_bytes());
         &session_ha1
     } else {
         inputs.base_ha1
     };
 
-    let mut h = D::new();
-    h.update(inputs.method);
-    h.update(b":");
-    update_value(&mut h, inputs.digest_uri);
-    if inputs.qop == Qop::AuthInt {
-        h.update(b":");
-        h.update(finish(D::new_with_prefix(inputs.body)).as_bytes());
-    }
-    let ha2 = finish(h);
-
+    // The response hash is started before HA2 is computed: its first
+    // block (HA1 ":" nonce ...) does not depend on HA2, and compressing it
+    // right next to HA2's block lets the CPU overlap the two independent
+    // dependency chains (MD5 is latency-bound).
     let mut h = D::new();
     h.update(ha1.as_bytes());
     h.update(b":");
@@ -683,8 +676,20 @@ fn expected_response_with<D: Digest>(inputs: &ResponseInputs<'_>) -> HexDigest {
         h.update(qop);
         h.update(b":");
     }
+
+    let mut h2 = D::new();
+    h2.update(inputs.method);
+    h2.update(b":");
+    update_value(&mut h2, inputs.digest_uri);
+    if inputs.qop == Qop::AuthInt {
+        let mut body = D::new();
+        body.update(inputs.body);
+        h2.update(b":");
+        h2.update(HexDigest::encode(body.finish().as_bytes()).as_bytes());
+    }
+    let ha2 = HexDigest::encode(h2.finish().as_bytes());
     h.update(ha2.as_bytes());
-    finish(h)
+    h.finish()
 }
 
 fn uri_matches(check: UriCheck, digest_uri: &ParamValue<'_>, request_uri: &[u8]) -> bool {
@@ -781,7 +786,7 @@ impl Credentials<'_> {
         let uri = self
             .uri()
             .ok_or(DigestError::MissingParam { name: "uri" })?;
-        Ok(expected_response(&ResponseInputs {
+        let raw = expected_response(&ResponseInputs {
             algorithm,
             base_ha1,
             nonce: nonce.unescaped().ok_or(invalid("nonce", Some(nonce)))?,
@@ -791,7 +796,8 @@ impl Credentials<'_> {
             method,
             digest_uri: &uri,
             body,
-        }))
+        });
+        Ok(HexDigest::encode(raw.as_bytes()))
     }
 }
 
