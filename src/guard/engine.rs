@@ -724,7 +724,9 @@ impl<S: EventSink> Engine<S> {
         // together: the allow path does it only when an ACL rule is scoped
         // to an account; refusals do it for their event.
         let account = || account_of(message, method, credentials, to_user);
-        let acl_account = if self.acl_names_accounts {
+        let acl_account = if self.acl_names_accounts
+            && self.account_may_be_acl_named(message, method, credentials, to_user)
+        {
             account()
         } else {
             None
@@ -780,6 +782,33 @@ impl<S: EventSink> Engine<S> {
             return decision;
         }
         Decision::ALLOW
+    }
+
+    /// Whether [`account_of`] could return an account an ACL rule names:
+    /// `false` when neither the credentials nor the header the account
+    /// falls back to (To user of a REGISTER, else From) contain any named
+    /// account, so whatever account they yield, the ACL treats it as none.
+    /// A backslash in the credentials (an escaped username) counts as a
+    /// possible name. Scanning a few names costs far less than parsing the
+    /// credentials, which the allow path then skips.
+    fn account_may_be_acl_named(
+        &self,
+        message: &Message<'_>,
+        method: Method<'_>,
+        credentials: Option<&[u8]>,
+        to_user: Option<&str>,
+    ) -> bool {
+        let acl = &self.config.guard.acl;
+        if credentials.is_some_and(|value| value.contains(&b'\\') || acl.may_name_account(value)) {
+            return true;
+        }
+        if method == Method::Register {
+            to_user.is_some_and(|user| acl.may_name_account(user.as_bytes()))
+        } else {
+            message
+                .header(HeaderName::From)
+                .is_some_and(|from| acl.may_name_account(from.value()))
+        }
     }
 
     /// Drops a scanner silently, banning it for `scanner_block_for`.
