@@ -82,7 +82,7 @@ use super::config::FloodConfig;
 use super::error::GuardError;
 use super::event::{Action, Decision, Event, EventSink, Reason, Rule};
 use super::fraud::ProbingDetector;
-use super::scanner::EnumerationDetector;
+use super::scanner::{AgentMemo, EnumerationDetector};
 use super::settings::EngineConfig;
 use crate::digest::{
     CredentialStore, Credentials, DigestError, DigestRequest, NonceCountStore, Verdict, Verifier,
@@ -195,6 +195,8 @@ pub struct Engine<S: EventSink> {
     /// Whether an ACL rule is scoped to an account (then the claimed
     /// account is parsed on every request).
     acl_names_accounts: bool,
+    /// Recent User-Agent verdicts of `config.guard.scanners`.
+    agents: AgentMemo,
     sink: S,
     suppressed: u64,
     sink_errors: u64,
@@ -284,6 +286,7 @@ impl<S: EventSink> Engine<S> {
             noisy,
             accounts: RandomState::new(),
             acl_names_accounts: guard.acl.rules().iter().any(|rule| rule.account.is_some()),
+            agents: AgentMemo::new(),
             sink,
             suppressed: 0,
             sink_errors: 0,
@@ -754,7 +757,9 @@ impl<S: EventSink> Engine<S> {
         }
 
         if let Some(agent) = message.user_agent()
-            && self.config.guard.scanners.find(agent).is_some()
+            && self
+                .agents
+                .is_scanner(&self.config.guard.scanners, agent.as_bytes())
         {
             let reason = Reason::new(Rule::ScannerUserAgent, "known scanner User-Agent");
             return self.scanner_decision(source, reason, account(), Some(agent), now_ms, wall_ms);
