@@ -3,10 +3,11 @@
 
 use core::fmt;
 
-use sha2::Sha512_256;
+use md5::Md5;
+use sha2::{Sha256, Sha512_256};
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
-use super::stream::{Md5Stream, PieceHash, Sha256Stream};
+use super::stream::PieceHash;
 
 /// A digest algorithm token as it appears in `algorithm=`.
 ///
@@ -137,8 +138,8 @@ impl fmt::Display for Algorithm {
 /// The hash function behind an [`Algorithm`], fed incrementally so that
 /// `a ":" b ":" c` never has to be concatenated into a buffer.
 pub(crate) enum Hasher {
-    Md5(Md5Stream),
-    Sha256(Sha256Stream),
+    Md5(Md5),
+    Sha256(Sha256),
     Sha512_256(Sha512_256),
 }
 
@@ -154,17 +155,17 @@ impl Hasher {
     #[inline]
     pub(crate) fn update(&mut self, data: &[u8]) {
         match self {
-            Hasher::Md5(h) => h.update(data),
-            Hasher::Sha256(h) => h.update(data),
+            Hasher::Md5(h) => PieceHash::update(h, data),
+            Hasher::Sha256(h) => PieceHash::update(h, data),
             Hasher::Sha512_256(h) => PieceHash::update(h, data),
         }
     }
 
     pub(crate) fn finish(self) -> HexDigest {
         let raw = match self {
-            Hasher::Md5(h) => h.finish(),
-            Hasher::Sha256(h) => h.finish(),
-            Hasher::Sha512_256(h) => h.finish(),
+            Hasher::Md5(h) => PieceHash::finish(h),
+            Hasher::Sha256(h) => PieceHash::finish(h),
+            Hasher::Sha512_256(h) => PieceHash::finish(h),
         };
         HexDigest::encode(raw.as_bytes())
     }

@@ -6,11 +6,14 @@
 
 use core::fmt;
 use std::collections::{HashMap, VecDeque};
+
+use foldhash::fast::SeedableRandomState;
 use std::sync::Mutex;
 
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use super::{Algorithm, DigestError, HexDigest, NONCE_TAG_LEN};
+use crate::ratelimit::keyed_hasher;
 
 /// Longest password a [`UserSecret`] holds inline.
 pub const MAX_PASSWORD_LEN: usize = 128;
@@ -155,6 +158,11 @@ struct UserEntry {
     ha1: Vec<(Algorithm, HexDigest)>,
 }
 
+/// Usernames come from the network: the maps hash with foldhash keyed from
+/// the OS CSPRNG (as the rate limiters do), so lookups cannot be aimed at
+/// one probe chain, at a third of SipHash's cost.
+type KeyedMap<K, V> = HashMap<K, V, SeedableRandomState>;
+
 /// A credential store in a `HashMap`: passwords or per-algorithm HA1s,
 /// with a userhash index for every supported hash function.
 ///
@@ -165,10 +173,18 @@ struct UserEntry {
 /// assert!(users.lookup(b"alice", b"sip.example.test", Algorithm::Md5).is_some());
 /// assert!(users.lookup(b"alice", b"other", Algorithm::Md5).is_none());
 /// ```
-#[derive(Default)]
 pub struct InMemoryCredentials {
-    users: HashMap<Vec<u8>, Vec<UserEntry>>,
-    by_userhash: HashMap<Vec<u8>, (Vec<u8>, Vec<u8>)>,
+    users: KeyedMap<Vec<u8>, Vec<UserEntry>>,
+    by_userhash: KeyedMap<Vec<u8>, (Vec<u8>, Vec<u8>)>,
+}
+
+impl Default for InMemoryCredentials {
+    fn default() -> Self {
+        InMemoryCredentials {
+            users: HashMap::with_hasher(keyed_hasher()),
+            by_userhash: HashMap::with_hasher(keyed_hasher()),
+        }
+    }
 }
 
 impl fmt::Debug for InMemoryCredentials {
@@ -318,7 +334,7 @@ struct CountEntry {
 }
 
 struct CountTable {
-    map: HashMap<[u8; NONCE_TAG_LEN], CountEntry>,
+    map: KeyedMap<[u8; NONCE_TAG_LEN], CountEntry>,
     order: VecDeque<[u8; NONCE_TAG_LEN]>,
     /// Nonces issued at or before this instant may have been evicted while
     /// still valid; an unknown one of them is treated as exhausted, so a
@@ -359,7 +375,7 @@ impl InMemoryNonceCounts {
         InMemoryNonceCounts {
             capacity,
             table: Mutex::new(CountTable {
-                map: HashMap::with_capacity(capacity),
+                map: HashMap::with_capacity_and_hasher(capacity, keyed_hasher()),
                 order: VecDeque::with_capacity(capacity),
                 forgotten_until: None,
             }),

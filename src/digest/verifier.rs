@@ -8,10 +8,11 @@ use std::sync::RwLock;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use sha2::Sha512_256;
+use md5::Md5;
+use sha2::{Sha256, Sha512_256};
 
 use super::algorithm::{ct_eq_words, decode_hex_into};
-use super::stream::{MAX_RAW_LEN, Md5Stream, PieceHash, RawDigest, Sha256Stream};
+use super::stream::{MAX_RAW_LEN, PieceHash, RawDigest};
 use super::{
     Algorithm, Challenge, ChallengeKind, CredentialStore, Credentials, DigestError, HexDigest,
     NcCheck, NonceCountStore, NonceKeys, NonceSecret, NonceUse, ParamValue, ParseLimits, QopPolicy,
@@ -628,8 +629,8 @@ fn expected_response(inputs: &ResponseInputs<'_>) -> RawDigest {
     // Monomorphised per hash function: the hasher state stays the size of
     // the one in use instead of the largest (fewer copies per call).
     match inputs.algorithm.base() {
-        Algorithm::Md5 => expected_response_with::<Md5Stream>(inputs),
-        Algorithm::Sha256 => expected_response_with::<Sha256Stream>(inputs),
+        Algorithm::Md5 => expected_response_with::<Md5>(inputs),
+        Algorithm::Sha256 => expected_response_with::<Sha256>(inputs),
         _ => expected_response_with::<Sha512_256>(inputs),
     }
 }
