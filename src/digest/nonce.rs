@@ -37,12 +37,13 @@ pub(crate) const NONCE_LEN: usize = RAW_LEN.div_ceil(3) * 4 - (3 - RAW_LEN % 3) 
 
 /// A 256-bit nonce-signing secret, zeroized on drop, never printed.
 ///
-/// Held as the keyed HMAC-SHA256 state (the SHA-256 chaining values after
-/// the `key ^ ipad` and `key ^ opad` blocks, RFC 2104 §2), computed once:
-/// signing or checking a nonce resumes from it instead of re-keying, which
+/// Held as the `hmac` crate's keyed HMAC-SHA256 state (the SHA-256 states
+/// after the `key ^ ipad` and `key ^ opad` blocks, RFC 2104 §2), computed
+/// once: signing or checking a nonce clones it instead of re-keying, which
 /// saves two of the four SHA-256 compressions per nonce. The keyed state
-/// is key-equivalent, so it is treated like the key: wiped on drop, and
-/// the raw key bytes are wiped as soon as the state is derived.
+/// is key-equivalent, so it is treated like the key: wiped on drop (the
+/// `zeroize` features of `hmac`/`sha2`), and the raw key bytes are wiped as
+/// soon as the state is derived.
 ///
 /// ```
 /// use voipsec::digest::NonceSecret;
