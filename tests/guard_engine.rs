@@ -729,3 +729,53 @@ fn invalid_configuration_is_refused() {
     config.guard.flood.requests_per_second = 0;
     assert!(Engine::new(config, JsonLinesSink::new(Vec::new())).is_err());
 }
+
+/// The allow path skips parsing credentials when no account an ACL rule
+/// names occurs in them (or in the header the account falls back to); the
+/// decisions must be those of always parsing.
+#[test]
+fn acl_account_shortcut_keeps_the_account_semantics() {
+    let text = "acl deny 0.0.0.0/0 account admin\n";
+    let digest = |user: &str| {
+        format!(
+            r#"Digest username="{user}", realm="{REALM}", nonce="n", uri="sip:{REALM}", response="0123456789abcdef0123456789abcdef""#
+        )
+    };
+    let denied = (Action::Reject, Rule::Acl);
+    let cases: Vec<(Vec<u8>, bool)> = vec![
+        // The digest username is the account.
+        (register("alice", Some(&digest("admin")), "x"), true),
+        // An escaped username is not taken as the account (the To user
+        // is): same as before the shortcut.
+        (register("alice", Some(&digest(r"ad\min")), "x"), false),
+        (register("admin", Some(&digest(r"al\ice")), "x"), true),
+        // Credentials name another user: the To user does not matter.
+        (register("admin", Some(&digest("alice")), "x"), false),
+        // Unparsable credentials: the account falls back to the To user.
+        (register("admin", Some("Digest garbage"), "x"), true),
+        // No credentials: REGISTER uses To, INVITE uses From.
+        (register("admin", None, "x"), true),
+        (register("alice", None, "x"), false),
+        (invite("admin", "bob", None, None), true),
+        (invite("alice", "admin", None, None), false),
+        // "admin" only inside another value of the credentials.
+        (
+            invite(
+                "alice",
+                "bob",
+                None,
+                Some(&digest("alice").replace("\"n\"", "\"admin\"")),
+            ),
+            false,
+        ),
+    ];
+    for (i, (msg, expect_denied)) in cases.iter().enumerate() {
+        let mut engine = engine_with(text);
+        let d = decide(&mut engine, "198.51.100.7", msg, 1);
+        assert_eq!(
+            (d.action, d.reason.rule) == denied,
+            *expect_denied,
+            "case {i}: {d:?}"
+        );
+    }
+}

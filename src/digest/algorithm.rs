@@ -3,9 +3,11 @@
 
 use core::fmt;
 
-use md5::{Digest, Md5};
+use md5::Md5;
 use sha2::{Sha256, Sha512_256};
 use zeroize::{Zeroize, ZeroizeOnDrop};
+
+use super::stream::PieceHash;
 
 /// A digest algorithm token as it appears in `algorithm=`.
 ///
@@ -135,7 +137,6 @@ impl fmt::Display for Algorithm {
 
 /// The hash function behind an [`Algorithm`], fed incrementally so that
 /// `a ":" b ":" c` never has to be concatenated into a buffer.
-#[derive(Clone)]
 pub(crate) enum Hasher {
     Md5(Md5),
     Sha256(Sha256),
@@ -145,27 +146,28 @@ pub(crate) enum Hasher {
 impl Hasher {
     pub(crate) fn new(algorithm: Algorithm) -> Hasher {
         match algorithm.base() {
-            Algorithm::Md5 => Hasher::Md5(Md5::new()),
-            Algorithm::Sha256 => Hasher::Sha256(Sha256::new()),
-            _ => Hasher::Sha512_256(Sha512_256::new()),
+            Algorithm::Md5 => Hasher::Md5(PieceHash::new()),
+            Algorithm::Sha256 => Hasher::Sha256(PieceHash::new()),
+            _ => Hasher::Sha512_256(PieceHash::new()),
         }
     }
 
     #[inline]
     pub(crate) fn update(&mut self, data: &[u8]) {
         match self {
-            Hasher::Md5(h) => h.update(data),
-            Hasher::Sha256(h) => h.update(data),
-            Hasher::Sha512_256(h) => h.update(data),
+            Hasher::Md5(h) => PieceHash::update(h, data),
+            Hasher::Sha256(h) => PieceHash::update(h, data),
+            Hasher::Sha512_256(h) => PieceHash::update(h, data),
         }
     }
 
     pub(crate) fn finish(self) -> HexDigest {
-        match self {
-            Hasher::Md5(h) => HexDigest::encode(&h.finalize()),
-            Hasher::Sha256(h) => HexDigest::encode(&h.finalize()),
-            Hasher::Sha512_256(h) => HexDigest::encode(&h.finalize()),
-        }
+        let raw = match self {
+            Hasher::Md5(h) => PieceHash::finish(h),
+            Hasher::Sha256(h) => PieceHash::finish(h),
+            Hasher::Sha512_256(h) => PieceHash::finish(h),
+        };
+        HexDigest::encode(raw.as_bytes())
     }
 }
 
@@ -183,26 +185,92 @@ pub struct HexDigest {
     len: u8,
 }
 
-impl HexDigest {
-    fn encode(raw: &[u8]) -> HexDigest {
-        fn hex_digit(nibble: u8) -> u8 {
-            if nibble < 10 {
-                b'0' + nibble
-            } else {
-                b'a' + (nibble - 10)
-            }
+/// Lowercase hex digit of a nibble (0..=15), without a branch: the digits
+/// of a digest are random, so a data-dependent branch mispredicts about
+/// once per digit (≈100 ns per 32-digit digest).
+#[inline]
+fn hex_digit(nibble: u8) -> u8 {
+    // 0xff when nibble > 9: skip the 39 characters between '9' and 'a'.
+    let letter = 0u8.wrapping_sub(u8::from(nibble > 9));
+    b'0' + nibble + (letter & (b'a' - b'0' - 10))
+}
+
+/// Copies `hex` into `out` lowercased, requiring every byte to be a hex
+/// digit (either case). Branch-free per byte (see [`hex_digit`]); `false`
+/// if a byte is not a hex digit or the lengths differ.
+#[inline]
+pub(crate) fn lowercase_hex_into(hex: &[u8], out: &mut [u8]) -> bool {
+    if hex.len() != out.len() {
+        return false;
+    }
+    let mut bad = false;
+    for (dst, &c) in out.iter_mut().zip(hex) {
+        // Digits already have bit 5 set, so `| 0x20` lowercases letters
+        // and keeps digits.
+        let lower = c | 0x20;
+        let digit = c.wrapping_sub(b'0') < 10;
+        let letter = lower.wrapping_sub(b'a') < 6;
+        bad |= !(digit | letter);
+        *dst = lower;
+    }
+    !bad
+}
+
+/// Constant-time equality of two byte strings of public, equal length,
+/// eight bytes per `subtle` comparison: `subtle` hides each result behind
+/// an optimisation barrier, which costs as much per word as per byte.
+pub(crate) fn ct_eq_words(a: &[u8], b: &[u8]) -> bool {
+    use subtle::ConstantTimeEq;
+    if a.len() != b.len() {
+        return false;
+    }
+    let word = |chunk: &[u8]| <[u8; 8]>::try_from(chunk).map_or(0, u64::from_le_bytes);
+    let (a_words, b_words) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tail = a_words.remainder().ct_eq(b_words.remainder());
+    let words = a_words
+        .zip(b_words)
+        .fold(tail, |eq, (x, y)| eq & word(x).ct_eq(&word(y)));
+    words.into()
+}
+
+/// Decodes hex digits (either case) into `out`, two digits per byte,
+/// branch-free per byte like [`lowercase_hex_into`]; `false` if a byte is
+/// not a hex digit or `hex` is not twice as long as `out`.
+#[inline]
+pub(crate) fn decode_hex_into(hex: &[u8], out: &mut [u8]) -> bool {
+    if hex.len() != out.len() * 2 {
+        return false;
+    }
+    let mut bad = false;
+    let mut nibble = |c: u8| {
+        let digit = c.wrapping_sub(b'0') < 10;
+        let letter = (c | 0x20).wrapping_sub(b'a') < 6;
+        bad |= !(digit | letter);
+        // '0'..'9' -> 0..9; 'a'..'f' / 'A'..'F' (bit 6 set) -> 1..6 + 9.
+        (c & 0x0f) + 9 * (c >> 6)
+    };
+    for (dst, pair) in out.iter_mut().zip(hex.chunks_exact(2)) {
+        if let [hi, lo] = *pair {
+            *dst = (nibble(hi) << 4) | nibble(lo);
         }
+    }
+    !bad
+}
+
+impl HexDigest {
+    pub(crate) fn encode(raw: &[u8]) -> HexDigest {
         let mut out = HexDigest {
             buf: [0; MAX_HEX_LEN],
             len: 0,
         };
+        let len = (raw.len() * 2).min(MAX_HEX_LEN);
         for (pair, byte) in out.buf.chunks_exact_mut(2).zip(raw) {
             if let [hi, lo] = pair {
                 *hi = hex_digit(byte >> 4);
                 *lo = hex_digit(byte & 0x0f);
-                out.len += 2;
             }
         }
+        out.len = u8::try_from(len).unwrap_or(0);
         out
     }
 
@@ -221,16 +289,25 @@ impl HexDigest {
         }
         let mut out = HexDigest {
             buf: [0; MAX_HEX_LEN],
+            len: u8::try_from(hex.len()).ok()?,
+        };
+        lowercase_hex_into(hex, out.buf.get_mut(..hex.len())?).then_some(out)
+    }
+
+    /// All zero digits, as long as `algorithm`'s digests: the stand-in HA1
+    /// hashed for unknown users (the verdict is `UnknownUser` whatever the
+    /// response).
+    pub(crate) fn zero(algorithm: Algorithm) -> HexDigest {
+        let len = algorithm.hex_len();
+        let mut out = HexDigest {
+            buf: [0; MAX_HEX_LEN],
             len: 0,
         };
-        for (slot, &c) in out.buf.iter_mut().zip(hex) {
-            if !c.is_ascii_hexdigit() {
-                return None;
-            }
-            *slot = c.to_ascii_lowercase();
-            out.len += 1;
+        if let Some(digits) = out.buf.get_mut(..len) {
+            digits.fill(b'0');
+            out.len = u8::try_from(len).unwrap_or(0);
         }
-        Some(out)
+        out
     }
 
     /// The hex digits.
@@ -245,8 +322,7 @@ impl HexDigest {
 
     /// Constant-time comparison (`subtle`); lengths are public.
     pub fn ct_eq(&self, other: &[u8]) -> bool {
-        use subtle::ConstantTimeEq;
-        self.as_bytes().ct_eq(other).into()
+        ct_eq_words(self.as_bytes(), other)
     }
 }
 
@@ -266,5 +342,44 @@ impl ZeroizeOnDrop for HexDigest {}
 impl fmt::Debug for HexDigest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "HexDigest(<redacted {} hex digits>)", self.len)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn branch_free_hex_matches_std_on_every_byte() {
+        for c in 0..=255u8 {
+            let mut out = [0u8; 1];
+            assert_eq!(
+                lowercase_hex_into(&[c], &mut out),
+                c.is_ascii_hexdigit(),
+                "byte {c:#04x}"
+            );
+            if c.is_ascii_hexdigit() {
+                assert_eq!(out[0], c.to_ascii_lowercase());
+            }
+        }
+        for n in 0..16u8 {
+            assert_eq!(
+                char::from(hex_digit(n)),
+                char::from_digit(n.into(), 16).unwrap()
+            );
+        }
+        assert!(!lowercase_hex_into(b"ab", &mut [0u8; 3]));
+    }
+
+    #[test]
+    fn ct_eq_compares_every_digit() {
+        let d = HexDigest::from_hex(&[b'a'; 64]).unwrap();
+        assert!(d.ct_eq(&[b'a'; 64]));
+        for i in 0..64 {
+            let mut other = [b'a'; 64];
+            other[i] = b'b';
+            assert!(!d.ct_eq(&other), "digit {i}");
+        }
+        assert!(!d.ct_eq(&[b'a'; 32]));
     }
 }

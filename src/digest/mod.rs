@@ -66,6 +66,7 @@ mod credentials;
 mod error;
 mod nonce;
 mod store;
+mod stream;
 mod verifier;
 
 pub use algorithm::{Algorithm, HexDigest};

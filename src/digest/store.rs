@@ -6,11 +6,14 @@
 
 use core::fmt;
 use std::collections::{HashMap, VecDeque};
+
+use foldhash::fast::SeedableRandomState;
 use std::sync::Mutex;
 
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use super::{Algorithm, DigestError, HexDigest, NONCE_TAG_LEN};
+use crate::ratelimit::keyed_hasher;
 
 /// Longest password a [`UserSecret`] holds inline.
 pub const MAX_PASSWORD_LEN: usize = 128;
@@ -53,6 +56,11 @@ impl UserSecret {
             out.len = u8::try_from(bytes.len()).unwrap_or(0);
         }
         out
+    }
+
+    /// Whether this is a stored HA1 (no hashing needed) rather than a password.
+    pub(crate) fn is_ha1(&self) -> bool {
+        self.is_ha1
     }
 
     /// The HA1 for `algorithm.base()`, computing it when this is a password.
@@ -122,40 +130,38 @@ pub trait CredentialStore: Send + Sync {
 }
 
 /// Stores behind `Arc`/`Box` (e.g. `Arc<dyn CredentialStore>` shared with
-/// an admin thread) are stores too.
-impl<T: CredentialStore + ?Sized> CredentialStore for std::sync::Arc<T> {
-    fn lookup(&self, username: &[u8], realm: &[u8], algorithm: Algorithm) -> Option<UserSecret> {
-        (**self).lookup(username, realm, algorithm)
-    }
-    fn lookup_userhash(
-        &self,
-        userhash: &[u8],
-        realm: &[u8],
-        algorithm: Algorithm,
-    ) -> Option<UserSecret> {
-        (**self).lookup_userhash(userhash, realm, algorithm)
-    }
+/// an admin thread) are stores too: every method forwards to the pointee.
+macro_rules! forward_through_arc_and_box {
+    ($store:ident { $(fn $method:ident(&self $(, $arg:ident: $ty:ty)*) -> $ret:ty;)+ }) => {
+        impl<T: $store + ?Sized> $store for std::sync::Arc<T> {
+            $(fn $method(&self $(, $arg: $ty)*) -> $ret {
+                (**self).$method($($arg),*)
+            })+
+        }
+
+        impl<T: $store + ?Sized> $store for Box<T> {
+            $(fn $method(&self $(, $arg: $ty)*) -> $ret {
+                (**self).$method($($arg),*)
+            })+
+        }
+    };
 }
 
-impl<T: CredentialStore + ?Sized> CredentialStore for Box<T> {
-    fn lookup(&self, username: &[u8], realm: &[u8], algorithm: Algorithm) -> Option<UserSecret> {
-        (**self).lookup(username, realm, algorithm)
-    }
-    fn lookup_userhash(
-        &self,
-        userhash: &[u8],
-        realm: &[u8],
-        algorithm: Algorithm,
-    ) -> Option<UserSecret> {
-        (**self).lookup_userhash(userhash, realm, algorithm)
-    }
-}
+forward_through_arc_and_box!(CredentialStore {
+    fn lookup(&self, username: &[u8], realm: &[u8], algorithm: Algorithm) -> Option<UserSecret>;
+    fn lookup_userhash(&self, userhash: &[u8], realm: &[u8], algorithm: Algorithm) -> Option<UserSecret>;
+});
 
 struct UserEntry {
     realm: Vec<u8>,
     password: Option<Zeroizing<Vec<u8>>>,
     ha1: Vec<(Algorithm, HexDigest)>,
 }
+
+/// Usernames come from the network: the maps hash with foldhash keyed from
+/// the OS CSPRNG (as the rate limiters do), so lookups cannot be aimed at
+/// one probe chain, at a third of SipHash's cost.
+type KeyedMap<K, V> = HashMap<K, V, SeedableRandomState>;
 
 /// A credential store in a `HashMap`: passwords or per-algorithm HA1s,
 /// with a userhash index for every supported hash function.
@@ -167,10 +173,18 @@ struct UserEntry {
 /// assert!(users.lookup(b"alice", b"sip.example.test", Algorithm::Md5).is_some());
 /// assert!(users.lookup(b"alice", b"other", Algorithm::Md5).is_none());
 /// ```
-#[derive(Default)]
 pub struct InMemoryCredentials {
-    users: HashMap<Vec<u8>, Vec<UserEntry>>,
-    by_userhash: HashMap<Vec<u8>, (Vec<u8>, Vec<u8>)>,
+    users: KeyedMap<Vec<u8>, Vec<UserEntry>>,
+    by_userhash: KeyedMap<Vec<u8>, (Vec<u8>, Vec<u8>)>,
+}
+
+impl Default for InMemoryCredentials {
+    fn default() -> Self {
+        InMemoryCredentials {
+            users: HashMap::with_hasher(keyed_hasher()),
+            by_userhash: HashMap::with_hasher(keyed_hasher()),
+        }
+    }
 }
 
 impl fmt::Debug for InMemoryCredentials {
@@ -309,17 +323,9 @@ pub trait NonceCountStore: Send + Sync {
     fn check_and_record(&self, use_: &NonceUse) -> Result<NcCheck, DigestError>;
 }
 
-impl<T: NonceCountStore + ?Sized> NonceCountStore for std::sync::Arc<T> {
-    fn check_and_record(&self, use_: &NonceUse) -> Result<NcCheck, DigestError> {
-        (**self).check_and_record(use_)
-    }
-}
-
-impl<T: NonceCountStore + ?Sized> NonceCountStore for Box<T> {
-    fn check_and_record(&self, use_: &NonceUse) -> Result<NcCheck, DigestError> {
-        (**self).check_and_record(use_)
-    }
-}
+forward_through_arc_and_box!(NonceCountStore {
+    fn check_and_record(&self, use_: &NonceUse) -> Result<NcCheck, DigestError>;
+});
 
 struct CountEntry {
     nc: u32,
@@ -328,7 +334,7 @@ struct CountEntry {
 }
 
 struct CountTable {
-    map: HashMap<[u8; NONCE_TAG_LEN], CountEntry>,
+    map: KeyedMap<[u8; NONCE_TAG_LEN], CountEntry>,
     order: VecDeque<[u8; NONCE_TAG_LEN]>,
     /// Nonces issued at or before this instant may have been evicted while
     /// still valid; an unknown one of them is treated as exhausted, so a
@@ -369,7 +375,7 @@ impl InMemoryNonceCounts {
         InMemoryNonceCounts {
             capacity,
             table: Mutex::new(CountTable {
-                map: HashMap::with_capacity(capacity),
+                map: HashMap::with_capacity_and_hasher(capacity, keyed_hasher()),
                 order: VecDeque::with_capacity(capacity),
                 forgotten_until: None,
             }),

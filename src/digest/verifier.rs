@@ -5,13 +5,17 @@
 use core::fmt;
 use std::net::IpAddr;
 use std::sync::RwLock;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use super::algorithm::{Hasher, MAX_HEX_LEN};
+use md5::Md5;
+use sha2::{Sha256, Sha512_256};
+
+use super::algorithm::{ct_eq_words, decode_hex_into};
+use super::stream::{MAX_RAW_LEN, PieceHash, RawDigest};
 use super::{
     Algorithm, Challenge, ChallengeKind, CredentialStore, Credentials, DigestError, HexDigest,
     NcCheck, NonceCountStore, NonceKeys, NonceSecret, NonceUse, ParamValue, ParseLimits, QopPolicy,
-    UserSecret,
 };
 
 /// Longest username (after unescaping / RFC 8187 decoding) the verifier
@@ -234,6 +238,9 @@ pub struct Verifier<C, N> {
     keys: RwLock<NonceKeys>,
     credentials: C,
     nonce_counts: N,
+    /// Whether the last user found came with a stored HA1 rather than a
+    /// password: unknown users are given a stand-in of the same kind.
+    store_keeps_ha1: AtomicBool,
 }
 
 impl<C, N> fmt::Debug for Verifier<C, N> {
@@ -257,6 +264,7 @@ impl<C: CredentialStore, N: NonceCountStore> Verifier<C, N> {
             keys: RwLock::new(keys),
             credentials,
             nonce_counts,
+            store_keeps_ha1: AtomicBool::new(false),
         }
     }
 
@@ -353,7 +361,9 @@ impl<C: CredentialStore, N: NonceCountStore> Verifier<C, N> {
     /// header value for `request` at `now` (Unix seconds).
     pub fn verify(&self, authorization: &[u8], request: &DigestRequest<'_>, now: u64) -> Verdict {
         match Credentials::parse_with(authorization, &self.config.limits) {
-            Ok(creds) => self.verify_credentials(&creds, request, now),
+            // By reference: moving the parsed credentials out of the
+            // `Result` would copy them (384 bytes).
+            Ok(ref creds) => self.verify_credentials(creds, request, now),
             Err(DigestError::NotDigest { .. }) => Verdict::UnsupportedScheme,
             Err(e) => Verdict::Malformed(e),
         }
@@ -397,8 +407,8 @@ impl<C: CredentialStore, N: NonceCountStore> Verifier<C, N> {
         }
         // The response must have exactly the digits the algorithm makes
         // (RFC 3261's 35- and 31-digit examples fail here).
-        let mut given = [0u8; MAX_HEX_LEN];
-        let given = lowercase_hex(&response, algorithm.hex_len(), &mut given)?;
+        let mut given = [0u8; MAX_RAW_LEN];
+        let given = decode_response(&response, algorithm.hex_len(), &mut given)?;
         if !realm.eq_bytes(cfg.realm.as_bytes()) {
             return Err(Verdict::RealmMismatch);
         }
@@ -438,15 +448,16 @@ impl<C: CredentialStore, N: NonceCountStore> Verifier<C, N> {
         }
 
         let nonce_bytes = nonce.unescaped().ok_or(Verdict::InvalidNonce)?;
-        let info = self
-            .keys()
-            .check(
+        let (info, lifetime_secs) = {
+            let keys = self.keys();
+            let info = keys.check(
                 nonce_bytes,
                 cfg.realm.as_bytes(),
                 self.bound_client(request.client),
                 now,
-            )
-            .ok_or(Verdict::InvalidNonce)?;
+            );
+            (info.ok_or(Verdict::InvalidNonce)?, keys.lifetime_secs())
+        };
 
         let mut name_buf = [0u8; MAX_USERNAME_LEN];
         let username = username_bytes(creds, &mut name_buf).map_err(Verdict::Malformed)?;
@@ -458,12 +469,23 @@ impl<C: CredentialStore, N: NonceCountStore> Verifier<C, N> {
                 .lookup(username, cfg.realm.as_bytes(), algorithm)
         };
         // An unknown user costs the same hashing as a known one, so timing
-        // does not reveal which usernames exist.
+        // does not reveal which usernames exist: the stand-in secret is of
+        // the kind the store last returned (a password costs one more hash
+        // than a stored HA1).
         let known = looked_up.is_some();
-        let secret = looked_up
-            .or_else(|| UserSecret::password(b""))
-            .ok_or(Verdict::UnknownUser)?;
-        let base_ha1 = secret.base_ha1(algorithm, username, cfg.realm.as_bytes());
+        // Matched by reference: a `UserSecret` is 130 bytes, not worth moving.
+        let base_ha1 = match &looked_up {
+            Some(secret) => {
+                self.store_keeps_ha1
+                    .store(secret.is_ha1(), Ordering::Relaxed);
+                secret.base_ha1(algorithm, username, cfg.realm.as_bytes())
+            }
+            None if self.store_keeps_ha1.load(Ordering::Relaxed) => {
+                HexDigest::from_hex(HexDigest::zero(algorithm).as_bytes())
+                    .ok_or(Verdict::UnknownUser)?
+            }
+            None => algorithm.base().ha1(username, cfg.realm.as_bytes(), b""),
+        };
 
         let expected = expected_response(&ResponseInputs {
             algorithm,
@@ -476,7 +498,7 @@ impl<C: CredentialStore, N: NonceCountStore> Verifier<C, N> {
             digest_uri: &digest_uri,
             body: request.body,
         });
-        let matches = expected.ct_eq(given);
+        let matches = ct_eq_words(expected.as_bytes(), given);
         if !known {
             return Err(Verdict::UnknownUser);
         }
@@ -490,7 +512,7 @@ impl<C: CredentialStore, N: NonceCountStore> Verifier<C, N> {
             tag: info.tag,
             nc,
             issued_at: info.issued_at,
-            expires_at: info.issued_at.saturating_add(self.keys().lifetime_secs()),
+            expires_at: info.issued_at.saturating_add(lifetime_secs),
             now,
             // Without qop there is no nc: each nonce can be used once.
             one_time: cfg.one_time_nonces || qop == Qop::None,
@@ -504,29 +526,27 @@ impl<C: CredentialStore, N: NonceCountStore> Verifier<C, N> {
     }
 }
 
-/// Copies `response` lowercased into `buf`, requiring exactly `len` hex digits.
-fn lowercase_hex<'b>(
+/// Decodes `response` into `buf`, requiring exactly `hex_len` hex digits
+/// (compared raw: no hex encoding of the expected response needed).
+fn decode_response<'b>(
     response: &ParamValue<'_>,
-    len: usize,
-    buf: &'b mut [u8; MAX_HEX_LEN],
+    hex_len: usize,
+    buf: &'b mut [u8; MAX_RAW_LEN],
 ) -> Result<&'b [u8], Verdict> {
     let raw = response.raw();
     let wrong_length = Verdict::Malformed(DigestError::ResponseLength {
-        expected: len,
+        expected: hex_len,
         found: raw.len(),
     });
-    if raw.len() != len {
+    if raw.len() != hex_len {
         return Err(wrong_length);
     }
-    let out = buf.get_mut(..len).ok_or(wrong_length)?;
-    for (dst, &c) in out.iter_mut().zip(raw) {
-        if !c.is_ascii_hexdigit() {
-            return Err(Verdict::Malformed(DigestError::InvalidValue {
-                name: "response",
-                offset: response.offset(),
-            }));
-        }
-        *dst = c.to_ascii_lowercase();
+    let out = buf.get_mut(..hex_len / 2).ok_or(wrong_length)?;
+    if !decode_hex_into(raw, out) {
+        return Err(Verdict::Malformed(DigestError::InvalidValue {
+            name: "response",
+            offset: response.offset(),
+        }));
     }
     Ok(out)
 }
@@ -598,19 +618,28 @@ struct ResponseInputs<'a> {
     body: &'a [u8],
 }
 
-fn update_value(h: &mut Hasher, value: &ParamValue<'_>) {
+fn update_value<D: PieceHash>(h: &mut D, value: &ParamValue<'_>) {
     for chunk in value.chunks() {
         h.update(chunk);
     }
 }
 
-/// RFC 7616 §3.4.1–§3.4.3 (RFC 2617 §3.2.2 for no qop).
-fn expected_response(inputs: &ResponseInputs<'_>) -> HexDigest {
-    let alg = inputs.algorithm;
+/// RFC 7616 §3.4.1–§3.4.3 (RFC 2617 §3.2.2 for no qop): the raw response.
+fn expected_response(inputs: &ResponseInputs<'_>) -> RawDigest {
+    // Monomorphised per hash function: the hasher state stays the size of
+    // the one in use instead of the largest (fewer copies per call).
+    match inputs.algorithm.base() {
+        Algorithm::Md5 => expected_response_with::<Md5>(inputs),
+        Algorithm::Sha256 => expected_response_with::<Sha256>(inputs),
+        _ => expected_response_with::<Sha512_256>(inputs),
+    }
+}
+
+fn expected_response_with<D: PieceHash>(inputs: &ResponseInputs<'_>) -> RawDigest {
     let session_ha1;
-    let ha1 = if alg.is_session() {
+    let ha1 = if inputs.algorithm.is_session() {
         // HA1 = H(H(user:realm:password) ":" nonce ":" cnonce)
-        let mut h = Hasher::new(alg);
+        let mut h = D::new();
         h.update(inputs.base_ha1.as_bytes());
         h.update(b":");
         h.update(inputs.nonce);
@@ -618,25 +647,17 @@ fn expected_response(inputs: &ResponseInputs<'_>) -> HexDigest {
         if let Some(c) = &inputs.cnonce {
             update_value(&mut h, c);
         }
-        session_ha1 = h.finish();
+        session_ha1 = HexDigest::encode(h.finish().as_bytes());
         &session_ha1
     } else {
         inputs.base_ha1
     };
 
-    let mut h = Hasher::new(alg);
-    h.update(inputs.method);
-    h.update(b":");
-    update_value(&mut h, inputs.digest_uri);
-    if inputs.qop == Qop::AuthInt {
-        let mut body = Hasher::new(alg);
-        body.update(inputs.body);
-        h.update(b":");
-        h.update(body.finish().as_bytes());
-    }
-    let ha2 = h.finish();
-
-    let mut h = Hasher::new(alg);
+    // The response hash is started before HA2 is computed: its first
+    // block (HA1 ":" nonce ...) does not depend on HA2, and compressing it
+    // right next to HA2's block lets the CPU overlap the two independent
+    // dependency chains (MD5 is latency-bound).
+    let mut h = D::new();
     h.update(ha1.as_bytes());
     h.update(b":");
     h.update(inputs.nonce);
@@ -648,13 +669,26 @@ fn expected_response(inputs: &ResponseInputs<'_>) -> HexDigest {
         h.update(b":");
         update_value(&mut h, cnonce);
         h.update(b":");
-        h.update(if inputs.qop == Qop::AuthInt {
+        let qop: &[u8] = if inputs.qop == Qop::AuthInt {
             b"auth-int"
         } else {
             b"auth"
-        });
+        };
+        h.update(qop);
         h.update(b":");
     }
+
+    let mut h2 = D::new();
+    h2.update(inputs.method);
+    h2.update(b":");
+    update_value(&mut h2, inputs.digest_uri);
+    if inputs.qop == Qop::AuthInt {
+        let mut body = D::new();
+        body.update(inputs.body);
+        h2.update(b":");
+        h2.update(HexDigest::encode(body.finish().as_bytes()).as_bytes());
+    }
+    let ha2 = HexDigest::encode(h2.finish().as_bytes());
     h.update(ha2.as_bytes());
     h.finish()
 }
@@ -683,7 +717,9 @@ fn uri_matches(check: UriCheck, digest_uri: &ParamValue<'_>, request_uri: &[u8])
 /// The `host[:port]` of a SIP/SIPS URI (RFC 3261 §19.1.1): after the scheme
 /// and any `userinfo@`, up to `;`, `?` or `>`. `None` if there is no host.
 fn host_port(uri: &[u8]) -> Option<&[u8]> {
-    let colon = memchr::memchr(b':', uri)?;
+    // Plain loops, not memchr: URIs are a few dozen bytes, shorter than
+    // memchr's dispatch and setup cost.
+    let colon = uri.iter().position(|&c| c == b':')?;
     let scheme = uri.get(..colon)?;
     if !scheme.eq_ignore_ascii_case(b"sip") && !scheme.eq_ignore_ascii_case(b"sips") {
         return None;
@@ -694,7 +730,7 @@ fn host_port(uri: &[u8]) -> Option<&[u8]> {
         .position(|&c| matches!(c, b';' | b'?' | b'>'))
         .unwrap_or(rest.len());
     let authority = rest.get(..end)?;
-    let host = match memchr::memrchr(b'@', authority) {
+    let host = match authority.iter().rposition(|&c| c == b'@') {
         Some(at) => authority.get(at + 1..)?,
         None => authority,
     };
@@ -753,7 +789,7 @@ impl Credentials<'_> {
         let uri = self
             .uri()
             .ok_or(DigestError::MissingParam { name: "uri" })?;
-        Ok(expected_response(&ResponseInputs {
+        let raw = expected_response(&ResponseInputs {
             algorithm,
             base_ha1,
             nonce: nonce.unescaped().ok_or(invalid("nonce", Some(nonce)))?,
@@ -763,7 +799,8 @@ impl Credentials<'_> {
             method,
             digest_uri: &uri,
             body,
-        }))
+        });
+        Ok(HexDigest::encode(raw.as_bytes()))
     }
 }
 

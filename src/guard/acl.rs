@@ -311,7 +311,15 @@ pub struct Acl {
     global: ScopeTries,
     by_method: MethodScopes,
     by_account: HashMap<String, AccountScopes>,
+    /// One substring searcher per account named by a rule, or `None` when
+    /// there are too many names for a scan to beat parsing (see
+    /// [`Acl::may_name_account`]).
+    account_finders: Option<Vec<memchr::memmem::Finder<'static>>>,
 }
+
+/// Most account names [`Acl::may_name_account`] scans for; past this, it
+/// answers `true` and callers parse the account.
+const MAX_ACCOUNT_FINDERS: usize = 8;
 
 #[derive(Clone, Debug, Default)]
 struct AccountScopes {
@@ -375,6 +383,12 @@ impl Acl {
             };
             tries.insert(&rule.cidr, index, rule.action, &rules);
         }
+        acl.account_finders = (acl.by_account.len() <= MAX_ACCOUNT_FINDERS).then(|| {
+            acl.by_account
+                .keys()
+                .map(|name| memchr::memmem::Finder::new(name.as_bytes()).into_owned())
+                .collect()
+        });
         acl.rules = rules;
         Ok(acl)
     }
@@ -387,6 +401,7 @@ impl Acl {
             global: ScopeTries::default(),
             by_method: MethodScopes::default(),
             by_account: HashMap::new(),
+            account_finders: Some(Vec::new()),
         }
     }
 
@@ -410,6 +425,27 @@ impl Acl {
     /// The action when no rule matches.
     pub fn default_action(&self) -> AclAction {
         self.default
+    }
+
+    /// Whether an account taken from `raw` (a header value, before any
+    /// unescaping) could be one that a rule names: `false` proves that no
+    /// substring of `raw` — so no account parsed from it without decoding —
+    /// is named, and [`check`](Self::check) would treat it as `None`. Lets a
+    /// caller skip parsing credentials just to learn that the ACL does not
+    /// care (parsing them costs more than the whole ACL look-up). Always
+    /// `true` above 8 named accounts.
+    ///
+    /// ```
+    /// use voipsec::guard::{Acl, AclAction};
+    /// let acl = Acl::parse_rules(["deny 0.0.0.0/0 account admin"], AclAction::Allow).unwrap();
+    /// assert!(acl.may_name_account(br#"Digest username="admin", realm="x""#));
+    /// assert!(!acl.may_name_account(br#"Digest username="alice", realm="x""#));
+    /// ```
+    pub fn may_name_account(&self, raw: &[u8]) -> bool {
+        match &self.account_finders {
+            Some(finders) => finders.iter().any(|f| f.find(raw).is_some()),
+            None => true,
+        }
     }
 
     /// Decides for a message from `source` with `method`, for `account` (the

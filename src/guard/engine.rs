@@ -82,7 +82,7 @@ use super::config::FloodConfig;
 use super::error::GuardError;
 use super::event::{Action, Decision, Event, EventSink, Reason, Rule};
 use super::fraud::ProbingDetector;
-use super::scanner::EnumerationDetector;
+use super::scanner::{AgentMemo, EnumerationDetector};
 use super::settings::EngineConfig;
 use crate::digest::{
     CredentialStore, Credentials, DigestError, DigestRequest, NonceCountStore, Verdict, Verifier,
@@ -195,6 +195,8 @@ pub struct Engine<S: EventSink> {
     /// Whether an ACL rule is scoped to an account (then the claimed
     /// account is parsed on every request).
     acl_names_accounts: bool,
+    /// Recent User-Agent verdicts of `config.guard.scanners`.
+    agents: AgentMemo,
     sink: S,
     suppressed: u64,
     sink_errors: u64,
@@ -284,6 +286,7 @@ impl<S: EventSink> Engine<S> {
             noisy,
             accounts: RandomState::new(),
             acl_names_accounts: guard.acl.rules().iter().any(|rule| rule.account.is_some()),
+            agents: AgentMemo::new(),
             sink,
             suppressed: 0,
             sink_errors: 0,
@@ -724,7 +727,9 @@ impl<S: EventSink> Engine<S> {
         // together: the allow path does it only when an ACL rule is scoped
         // to an account; refusals do it for their event.
         let account = || account_of(message, method, credentials, to_user);
-        let acl_account = if self.acl_names_accounts {
+        let acl_account = if self.acl_names_accounts
+            && self.account_may_be_acl_named(message, method, credentials, to_user)
+        {
             account()
         } else {
             None
@@ -752,7 +757,9 @@ impl<S: EventSink> Engine<S> {
         }
 
         if let Some(agent) = message.user_agent()
-            && self.config.guard.scanners.find(agent).is_some()
+            && self
+                .agents
+                .is_scanner(&self.config.guard.scanners, agent.as_bytes())
         {
             let reason = Reason::new(Rule::ScannerUserAgent, "known scanner User-Agent");
             return self.scanner_decision(source, reason, account(), Some(agent), now_ms, wall_ms);
@@ -780,6 +787,33 @@ impl<S: EventSink> Engine<S> {
             return decision;
         }
         Decision::ALLOW
+    }
+
+    /// Whether [`account_of`] could return an account an ACL rule names:
+    /// `false` when neither the credentials nor the header the account
+    /// falls back to (To user of a REGISTER, else From) contain any named
+    /// account, so whatever account they yield, the ACL treats it as none.
+    /// A backslash in the credentials (an escaped username) counts as a
+    /// possible name. Scanning a few names costs far less than parsing the
+    /// credentials, which the allow path then skips.
+    fn account_may_be_acl_named(
+        &self,
+        message: &Message<'_>,
+        method: Method<'_>,
+        credentials: Option<&[u8]>,
+        to_user: Option<&str>,
+    ) -> bool {
+        let acl = &self.config.guard.acl;
+        if credentials.is_some_and(|value| value.contains(&b'\\') || acl.may_name_account(value)) {
+            return true;
+        }
+        if method == Method::Register {
+            to_user.is_some_and(|user| acl.may_name_account(user.as_bytes()))
+        } else {
+            message
+                .header(HeaderName::From)
+                .is_some_and(|from| acl.may_name_account(from.value()))
+        }
     }
 
     /// Drops a scanner silently, banning it for `scanner_block_for`.

@@ -130,6 +130,74 @@ pub const DEFAULT_FINGERPRINTS: &[(MatchKind, &str)] = &[
     (MatchKind::Exact, "Cisco-SIPGateway/IOS-12.x"),
 ];
 
+/// Longest User-Agent [`AgentMemo`] remembers.
+const MEMO_AGENT_LEN: usize = 48;
+/// Slots of an [`AgentMemo`] (a power of two).
+const MEMO_SLOTS: usize = 16;
+
+#[derive(Clone, Copy)]
+struct MemoSlot {
+    /// 0: empty.
+    len: u8,
+    bytes: [u8; MEMO_AGENT_LEN],
+    scanner: bool,
+}
+
+/// Remembers whether recently seen User-Agent values matched a
+/// [`ScannerFingerprints`] list: a fleet of phones sends the same few
+/// values in every REGISTER refresh and call, and comparing a value with
+/// the one remembered costs a fraction of searching every pattern.
+///
+/// Direct-mapped, fixed size, no allocation after creation. A slot is only
+/// trusted when the whole value is equal, so a collision (or an attacker
+/// cycling values) costs a normal search, never a wrong answer. Use one
+/// memo per list (the answers are the list's).
+pub(crate) struct AgentMemo {
+    slots: Box<[MemoSlot; MEMO_SLOTS]>,
+}
+
+impl AgentMemo {
+    pub(crate) fn new() -> Self {
+        AgentMemo {
+            slots: Box::new(
+                [MemoSlot {
+                    len: 0,
+                    bytes: [0; MEMO_AGENT_LEN],
+                    scanner: false,
+                }; MEMO_SLOTS],
+            ),
+        }
+    }
+
+    /// Whether `agent` matches `list` (as `list.find(agent).is_some()`).
+    pub(crate) fn is_scanner(&mut self, list: &ScannerFingerprints, agent: &[u8]) -> bool {
+        let (Ok(len), Some(&first), Some(&last)) =
+            (u8::try_from(agent.len()), agent.first(), agent.last())
+        else {
+            return list.find(agent).is_some();
+        };
+        if agent.len() > MEMO_AGENT_LEN {
+            return list.find(agent).is_some();
+        }
+        // A cheap mix of length and end bytes: distinct models differ there.
+        let index = (usize::from(len) ^ usize::from(first) ^ usize::from(last).wrapping_mul(7))
+            % MEMO_SLOTS;
+        let Some(slot) = self.slots.get_mut(index) else {
+            return list.find(agent).is_some();
+        };
+        if slot.len == len && slot.bytes.get(..agent.len()) == Some(agent) {
+            return slot.scanner;
+        }
+        let scanner = list.find(agent).is_some();
+        if let Some(dst) = slot.bytes.get_mut(..agent.len()) {
+            dst.copy_from_slice(agent);
+            slot.len = len;
+            slot.scanner = scanner;
+        }
+        scanner
+    }
+}
+
 /// A compiled list of scanner fingerprints.
 ///
 /// ```
@@ -496,6 +564,28 @@ fn failure_reason(observed: u32, limit: u32) -> Reason {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    proptest! {
+        /// The memo answers exactly what the list does, whatever the order
+        /// and repetition of values (collisions included).
+        #[test]
+        fn agent_memo_agrees_with_the_list(
+            picks in proptest::collection::vec(0usize..12, 1..200),
+        ) {
+            let values = [
+                "Yealink SIP-T46S 66.86.0.15", "friendly-scanner", "friendly-scannex",
+                "Linphone/5.2.0 (belle-sip/5.2.0)", "sipvicious", "SIPVICIOUS",
+                "Cisco", "Cisco ", "svwar 0.2", "x", "",
+                "A User-Agent longer than the memo keeps, with sipcli at its end",
+            ];
+            let list = ScannerFingerprints::default();
+            let mut memo = AgentMemo::new();
+            for i in picks {
+                let v = values[i].as_bytes();
+                prop_assert_eq!(memo.is_scanner(&list, v), list.find(v).is_some(), "{}", values[i]);
+            }
+        }
+    }
 
     fn ip(s: &str) -> IpAddr {
         s.parse().unwrap()

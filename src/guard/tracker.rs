@@ -10,14 +10,20 @@
 //! in place instead of growing.
 
 use std::collections::HashMap;
-use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hash};
+
+use foldhash::fast::SeedableRandomState;
+
+use crate::ratelimit::keyed_hasher;
 use std::net::IpAddr;
 
 /// Per-key state with a hard cap on the number of keys.
 #[derive(Debug)]
 pub(crate) struct BoundedTracker<K, V> {
-    index: HashMap<K, u32>,
+    /// foldhash keyed from the OS CSPRNG (as the rate limiters'): SipHash
+    /// was a tenth of the guard's per-message policy cost, and a secret key
+    /// still keeps attackers from aiming sources at one probe chain.
+    index: HashMap<K, u32, SeedableRandomState>,
     slots: Vec<(K, V)>,
     next_victim: usize,
     capacity: usize,
@@ -28,7 +34,7 @@ impl<K: Copy + Eq + Hash, V> BoundedTracker<K, V> {
     pub(crate) fn new(capacity: usize) -> Self {
         let capacity = capacity.clamp(1, u32::MAX as usize);
         BoundedTracker {
-            index: HashMap::with_capacity(capacity.saturating_mul(2)),
+            index: HashMap::with_capacity_and_hasher(capacity.saturating_mul(2), keyed_hasher()),
             slots: Vec::with_capacity(capacity),
             next_victim: 0,
             capacity,
@@ -87,14 +93,15 @@ impl<K: Copy + Eq + Hash, V> BoundedTracker<K, V> {
     }
 }
 
-/// A keyed hash for fingerprints of attacker-chosen strings: the per-process
-/// random key means an attacker cannot pick users or numbers that collide.
+/// A keyed hash for fingerprints of attacker-chosen strings: the random
+/// key (from the OS CSPRNG) means an attacker cannot pick users or numbers
+/// that collide.
 #[derive(Debug, Clone)]
-pub(crate) struct Fingerprinter(RandomState);
+pub(crate) struct Fingerprinter(SeedableRandomState);
 
 impl Fingerprinter {
     pub(crate) fn new() -> Self {
-        Fingerprinter(RandomState::new())
+        Fingerprinter(keyed_hasher())
     }
 
     pub(crate) fn of<T: Hash + ?Sized>(&self, value: &T) -> u64 {

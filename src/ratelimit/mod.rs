@@ -62,6 +62,9 @@ pub use decision::{Decision, Usage};
 pub use error::Error;
 pub use gcra::{Gcra, GcraState};
 pub use key::{DialPrefix, IpKey, IpLimiter};
+/// The CSPRNG-keyed foldhash state the limiters hash keys with, for the
+/// guard's own tables.
+pub(crate) use keyed::keyed_hasher;
 pub use keyed::{KeyedConfig, KeyedLimiter, KeyedStats, Overflow};
 pub use log::{LogState, SlidingLog};
 #[cfg(feature = "redis")]
