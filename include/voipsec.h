@@ -354,14 +354,16 @@ voipsec_status voipsec_digest_challenge(const voipsec_digest_verifier *verifier,
                                         size_t cap,
                                         size_t *out_len);
 
-// Copies the (unescaped) `username` parameter of an `Authorization` /
-// `Proxy-Authorization` header value into `buf` (`cap` bytes), so the
-// caller can look up that user's password or HA1 before
-// `voipsec_digest_verify`. `*out_len` receives the length, or the needed
-// capacity with `VOIPSEC_ERR_BUFFER_TOO_SMALL`.
+// Copies the username an `Authorization` / `Proxy-Authorization` header
+// value claims into `buf` (`cap` bytes) — `username` unescaped, or RFC 7616
+// `username*` decoded: the name `voipsec_digest_verify` authenticates — so
+// the caller can look up that user's password or HA1 and key its policies
+// on it. `*out_len` receives the length, or the needed capacity with
+// `VOIPSEC_ERR_BUFFER_TOO_SMALL`.
 //
-// Errors: `VOIPSEC_ERR_PARSE` (not a digest header), `VOIPSEC_ERR_NOT_FOUND`
-// (no `username`, e.g. only RFC 7616 `username*`), `VOIPSEC_ERR_NULL_POINTER`.
+// Errors: `VOIPSEC_ERR_PARSE` (not a digest header, no username, or a bad
+// `username*`), `VOIPSEC_ERR_LIMIT` (longer than 256 bytes),
+// `VOIPSEC_ERR_NULL_POINTER`.
 voipsec_status voipsec_digest_username(const uint8_t *authorization,
                                        size_t authorization_len,
                                        uint8_t *buf,

@@ -335,9 +335,17 @@ fn digest_arguments_are_checked() {
     );
     assert_eq!(&buf[..n], b"bob\"by");
     let h = br#"Digest username*=UTF-8''b%C3%B6b, realm="r", nonce="n", uri="sip:r", response="00000000000000000000000000000000""#;
+    // `username*` is decoded: the name the verifier authenticates.
     assert_eq!(
         voipsec_digest_username(h.as_ptr(), h.len(), buf.as_mut_ptr(), buf.len(), &mut n),
-        VOIPSEC_ERR_NOT_FOUND
+        VOIPSEC_OK
+    );
+    assert_eq!(&buf[..n], "böb".as_bytes());
+    // Credentials without any username do not parse.
+    let h = br#"Digest realm="r", nonce="n", uri="sip:r", response="00000000000000000000000000000000""#;
+    assert_eq!(
+        voipsec_digest_username(h.as_ptr(), h.len(), buf.as_mut_ptr(), buf.len(), &mut n),
+        VOIPSEC_ERR_PARSE
     );
     assert_eq!(
         voipsec_digest_username(b"x=".as_ptr(), 2, buf.as_mut_ptr(), buf.len(), &mut n),

@@ -10,6 +10,10 @@
 
 use super::DigestError;
 
+/// Longest username (after unescaping / RFC 8187 decoding) the verifier
+/// handles, in bytes.
+pub const MAX_USERNAME_LEN: usize = 256;
+
 /// Bounds the parser enforces on hostile input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ParseLimits {
@@ -339,6 +343,76 @@ impl<'a> Credentials<'a> {
             10 => &mut self.nc,
             _ => &mut self.userhash,
         }
+    }
+
+    /// The username the client claims, as a verifier looks it up and as its
+    /// HA1 was computed: `username` unescaped (RFC 3261 §25.1 quoted-pairs),
+    /// or `username*` decoded from RFC 8187 `UTF-8''percent-encoded`
+    /// (RFC 7616 §3.4.4); with `userhash=true`, the hash. Anything that
+    /// keys a policy on the user (an ACL account, brute-force counters)
+    /// must use this name, not the raw `username` bytes: `ad\min` and
+    /// `username*=UTF-8''ad%6Din` both authenticate as `admin`.
+    ///
+    /// ```
+    /// use voipsec::digest::{Credentials, MAX_USERNAME_LEN};
+    /// let creds = Credentials::parse_str(r#"Digest username="ad\min", realm="r", nonce="n", uri="sip:r", response="00""#).unwrap();
+    /// let mut buf = [0u8; MAX_USERNAME_LEN];
+    /// assert_eq!(creds.claimed_username(&mut buf).unwrap(), b"admin");
+    /// ```
+    pub fn claimed_username<'b>(
+        &self,
+        buf: &'b mut [u8; MAX_USERNAME_LEN],
+    ) -> Result<&'b [u8], DigestError>
+    where
+        'a: 'b,
+    {
+        if let Some(name) = self.username() {
+            return name.unescape_into(buf).ok_or(DigestError::ValueTooLong {
+                name: "username",
+                offset: name.offset(),
+                max: MAX_USERNAME_LEN,
+            });
+        }
+        let ext = self
+            .username_ext()
+            .ok_or(DigestError::MissingParam { name: "username" })?;
+        let invalid = DigestError::InvalidExtValue {
+            offset: ext.offset(),
+        };
+        let raw = ext.unescaped().ok_or(invalid)?;
+        // ext-value = charset "'" [ language ] "'" value-chars
+        let mut parts = raw.splitn(3, |&c| c == b'\'');
+        let charset = parts.next().ok_or(invalid)?;
+        let _language = parts.next().ok_or(invalid)?;
+        let encoded = parts.next().ok_or(invalid)?;
+        if !charset.eq_ignore_ascii_case(b"UTF-8") {
+            return Err(invalid);
+        }
+        let mut len = 0usize;
+        let mut i = 0usize;
+        while let Some(&c) = encoded.get(i) {
+            let byte = if c == b'%' {
+                let hi = encoded.get(i + 1).and_then(|&h| char::from(h).to_digit(16));
+                let lo = encoded.get(i + 2).and_then(|&l| char::from(l).to_digit(16));
+                i += 3;
+                match (hi, lo) {
+                    (Some(hi), Some(lo)) => u8::try_from(hi * 16 + lo).map_err(|_| invalid)?,
+                    _ => return Err(invalid),
+                }
+            } else {
+                i += 1;
+                c
+            };
+            *buf.get_mut(len).ok_or(DigestError::ValueTooLong {
+                name: "username*",
+                offset: ext.offset(),
+                max: MAX_USERNAME_LEN,
+            })? = byte;
+            len += 1;
+        }
+        let name = buf.get(..len).ok_or(invalid)?;
+        core::str::from_utf8(name).map_err(|_| invalid)?;
+        Ok(name)
     }
 
     /// `username` (or the userhash when `userhash=true`).

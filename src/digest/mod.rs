@@ -71,7 +71,7 @@ mod verifier;
 
 pub use algorithm::{Algorithm, HexDigest};
 pub use challenge::{Challenge, ChallengeKind, QopPolicy};
-pub use credentials::{Chunks, Credentials, ParamValue, ParseLimits};
+pub use credentials::{Chunks, Credentials, MAX_USERNAME_LEN, ParamValue, ParseLimits};
 pub use error::DigestError;
 pub use nonce::{NONCE_TAG_LEN, NonceInfo, NonceKeys, NonceSecret};
 #[cfg(feature = "redis")]
@@ -80,6 +80,4 @@ pub use store::{
     CredentialStore, InMemoryCredentials, InMemoryNonceCounts, MAX_PASSWORD_LEN, NcCheck,
     NonceCountStore, NonceUse, UserSecret,
 };
-pub use verifier::{
-    DigestConfig, DigestRequest, MAX_USERNAME_LEN, UriCheck, Verdict, Verifier, unix_now,
-};
+pub use verifier::{DigestConfig, DigestRequest, UriCheck, Verdict, Verifier, unix_now};

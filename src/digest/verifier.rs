@@ -12,15 +12,12 @@ use md5::Md5;
 use sha2::{Sha256, Sha512_256};
 
 use super::algorithm::{ct_eq_words, decode_hex_into};
+use super::credentials::MAX_USERNAME_LEN;
 use super::stream::{MAX_RAW_LEN, PieceHash, RawDigest};
 use super::{
     Algorithm, Challenge, ChallengeKind, CredentialStore, Credentials, DigestError, HexDigest,
     NcCheck, NonceCountStore, NonceKeys, NonceSecret, NonceUse, ParamValue, ParseLimits, QopPolicy,
 };
-
-/// Longest username (after unescaping / RFC 8187 decoding) the verifier
-/// handles, in bytes.
-pub const MAX_USERNAME_LEN: usize = 256;
 
 /// Seconds since the Unix epoch from the system clock; pass it as `now`
 /// (tests pass fixed values instead).
@@ -460,7 +457,9 @@ impl<C: CredentialStore, N: NonceCountStore> Verifier<C, N> {
         };
 
         let mut name_buf = [0u8; MAX_USERNAME_LEN];
-        let username = username_bytes(creds, &mut name_buf).map_err(Verdict::Malformed)?;
+        let username = creds
+            .claimed_username(&mut name_buf)
+            .map_err(Verdict::Malformed)?;
         let looked_up = if creds.userhash() {
             self.credentials
                 .lookup_userhash(username, cfg.realm.as_bytes(), algorithm)
@@ -549,61 +548,6 @@ fn decode_response<'b>(
         }));
     }
     Ok(out)
-}
-
-/// The username the HA1 was computed over: `username` unescaped, or
-/// `username*` decoded from RFC 8187 `UTF-8''percent-encoded`.
-fn username_bytes<'b>(
-    creds: &Credentials<'b>,
-    buf: &'b mut [u8; MAX_USERNAME_LEN],
-) -> Result<&'b [u8], DigestError> {
-    if let Some(name) = creds.username() {
-        return name.unescape_into(buf).ok_or(DigestError::ValueTooLong {
-            name: "username",
-            offset: name.offset(),
-            max: MAX_USERNAME_LEN,
-        });
-    }
-    let ext = creds
-        .username_ext()
-        .ok_or(DigestError::MissingParam { name: "username" })?;
-    let invalid = DigestError::InvalidExtValue {
-        offset: ext.offset(),
-    };
-    let raw = ext.unescaped().ok_or(invalid)?;
-    // ext-value = charset "'" [ language ] "'" value-chars
-    let mut parts = raw.splitn(3, |&c| c == b'\'');
-    let charset = parts.next().ok_or(invalid)?;
-    let _language = parts.next().ok_or(invalid)?;
-    let encoded = parts.next().ok_or(invalid)?;
-    if !charset.eq_ignore_ascii_case(b"UTF-8") {
-        return Err(invalid);
-    }
-    let mut len = 0usize;
-    let mut i = 0usize;
-    while let Some(&c) = encoded.get(i) {
-        let byte = if c == b'%' {
-            let hi = encoded.get(i + 1).and_then(|&h| char::from(h).to_digit(16));
-            let lo = encoded.get(i + 2).and_then(|&l| char::from(l).to_digit(16));
-            i += 3;
-            match (hi, lo) {
-                (Some(hi), Some(lo)) => u8::try_from(hi * 16 + lo).map_err(|_| invalid)?,
-                _ => return Err(invalid),
-            }
-        } else {
-            i += 1;
-            c
-        };
-        *buf.get_mut(len).ok_or(DigestError::ValueTooLong {
-            name: "username*",
-            offset: ext.offset(),
-            max: MAX_USERNAME_LEN,
-        })? = byte;
-        len += 1;
-    }
-    let name = buf.get(..len).ok_or(invalid)?;
-    core::str::from_utf8(name).map_err(|_| invalid)?;
-    Ok(name)
 }
 
 struct ResponseInputs<'a> {

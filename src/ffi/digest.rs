@@ -7,8 +7,9 @@ use std::ffi::{CStr, c_char};
 use super::boundary::{self, catch};
 use super::status::voipsec_status;
 use crate::digest::{
-    Algorithm, ChallengeKind, CredentialStore, Credentials, DigestConfig, DigestRequest, HexDigest,
-    InMemoryNonceCounts, MAX_USERNAME_LEN, NonceSecret, UserSecret, Verdict, Verifier, unix_now,
+    Algorithm, ChallengeKind, CredentialStore, Credentials, DigestConfig, DigestError,
+    DigestRequest, HexDigest, InMemoryNonceCounts, MAX_USERNAME_LEN, NonceSecret, UserSecret,
+    Verdict, Verifier, unix_now,
 };
 
 /// Bit set of digest algorithms a verifier offers and accepts (the `-sess`
@@ -293,14 +294,16 @@ pub extern "C" fn voipsec_digest_challenge(
     })
 }
 
-/// Copies the (unescaped) `username` parameter of an `Authorization` /
-/// `Proxy-Authorization` header value into `buf` (`cap` bytes), so the
-/// caller can look up that user's password or HA1 before
-/// `voipsec_digest_verify`. `*out_len` receives the length, or the needed
-/// capacity with `VOIPSEC_ERR_BUFFER_TOO_SMALL`.
+/// Copies the username an `Authorization` / `Proxy-Authorization` header
+/// value claims into `buf` (`cap` bytes) — `username` unescaped, or RFC 7616
+/// `username*` decoded: the name `voipsec_digest_verify` authenticates — so
+/// the caller can look up that user's password or HA1 and key its policies
+/// on it. `*out_len` receives the length, or the needed capacity with
+/// `VOIPSEC_ERR_BUFFER_TOO_SMALL`.
 ///
-/// Errors: `VOIPSEC_ERR_PARSE` (not a digest header), `VOIPSEC_ERR_NOT_FOUND`
-/// (no `username`, e.g. only RFC 7616 `username*`), `VOIPSEC_ERR_NULL_POINTER`.
+/// Errors: `VOIPSEC_ERR_PARSE` (not a digest header, no username, or a bad
+/// `username*`), `VOIPSEC_ERR_LIMIT` (longer than 256 bytes),
+/// `VOIPSEC_ERR_NULL_POINTER`.
 #[unsafe(no_mangle)]
 pub extern "C" fn voipsec_digest_username(
     authorization: *const u8,
@@ -319,13 +322,14 @@ pub extern "C" fn voipsec_digest_username(
         // from the header bytes.
         let buf = unsafe { boundary::bytes_mut(buf, cap) }?;
         let creds = Credentials::parse(header).map_err(|_| voipsec_status::VOIPSEC_ERR_PARSE)?;
-        let username = creds
-            .username()
-            .ok_or(voipsec_status::VOIPSEC_ERR_NOT_FOUND)?;
+        // The name the verifier authenticates (unescaped, or `username*`
+        // decoded), so a C caller's lookups and policies key on it too.
         let mut scratch = [0u8; MAX_USERNAME_LEN];
-        let name = username
-            .unescape_into(&mut scratch)
-            .ok_or(voipsec_status::VOIPSEC_ERR_LIMIT)?;
+        let name = creds.claimed_username(&mut scratch).map_err(|e| match e {
+            DigestError::MissingParam { .. } => voipsec_status::VOIPSEC_ERR_NOT_FOUND,
+            DigestError::ValueTooLong { .. } => voipsec_status::VOIPSEC_ERR_LIMIT,
+            _ => voipsec_status::VOIPSEC_ERR_PARSE,
+        })?;
         let fits = buf
             .get_mut(..name.len())
             .map(|dst| dst.copy_from_slice(name));

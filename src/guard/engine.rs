@@ -69,6 +69,7 @@
 //! assert!(log.contains("\"rule\":\"scanner.user_agent\""));
 //! ```
 
+use std::borrow::Cow;
 use std::collections::hash_map::RandomState;
 use std::fmt;
 use std::hash::BuildHasher;
@@ -85,7 +86,8 @@ use super::fraud::ProbingDetector;
 use super::scanner::{AgentMemo, EnumerationDetector};
 use super::settings::EngineConfig;
 use crate::digest::{
-    CredentialStore, Credentials, DigestError, DigestRequest, NonceCountStore, Verdict, Verifier,
+    CredentialStore, Credentials, DigestError, DigestRequest, MAX_USERNAME_LEN, NonceCountStore,
+    Verdict, Verifier,
 };
 use crate::ratelimit::{
     AcquireError, ConcurrencyLimiter, Gcra, IpLimiter, KeyedConfig, KeyedLimiter, Limiter,
@@ -117,14 +119,16 @@ pub struct Inspection<'a> {
 }
 
 /// The outcome of [`Engine::authenticate`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Authentication<'a> {
     /// The verifier's verdict; `None` when the request carried no
     /// credentials for this method.
     pub verdict: Option<Verdict>,
-    /// The username the credentials claim (verified only when the verdict
-    /// is authenticated).
-    pub user: Option<&'a str>,
+    /// The username the credentials claim, as the verifier looks it up
+    /// ([`Credentials::claimed_username`]: unescaped, or `username*`
+    /// decoded); verified only when the verdict is authenticated. Borrowed
+    /// from the message unless it had to be unescaped or decoded.
+    pub user: Option<Cow<'a, str>>,
     /// What to do: allow, challenge again (with `stale` =
     /// [`Verdict::stale`]), throttle, reject, or block the source.
     pub decision: Decision,
@@ -134,7 +138,7 @@ impl Authentication<'_> {
     /// The authenticated account, if the credentials were valid.
     pub fn account(&self) -> Option<&str> {
         match self.verdict {
-            Some(v) if v.is_authenticated() => self.user,
+            Some(v) if v.is_authenticated() => self.user.as_deref(),
             _ => None,
         }
     }
@@ -499,7 +503,13 @@ impl<S: EventSink> Engine<S> {
             Err(DigestError::NotDigest { .. }) => (Verdict::UnsupportedScheme, None),
             Err(e) => (Verdict::Malformed(e), None),
         };
-        let decision = self.on_auth(source, user.unwrap_or(""), &verdict, now_ms, wall_ms);
+        let decision = self.on_auth(
+            source,
+            user.as_deref().unwrap_or(""),
+            &verdict,
+            now_ms,
+            wall_ms,
+        );
         Authentication {
             verdict: Some(verdict),
             user,
@@ -739,7 +749,7 @@ impl<S: EventSink> Engine<S> {
             .config
             .guard
             .acl
-            .check(source, method.as_str(), acl_account);
+            .check(source, method.as_str(), acl_account.as_deref());
         if acl.action == AclAction::Deny {
             let scoped = acl
                 .rule
@@ -752,7 +762,13 @@ impl<S: EventSink> Engine<S> {
                 Action::DropSilently
             };
             let decision = Decision::new(action, Reason::new(Rule::Acl, "source not allowed"));
-            self.emit(wall_ms, source, account(), Some(method.as_str()), decision);
+            self.emit(
+                wall_ms,
+                source,
+                account().as_deref(),
+                Some(method.as_str()),
+                decision,
+            );
             return decision;
         }
 
@@ -762,7 +778,14 @@ impl<S: EventSink> Engine<S> {
                 .is_scanner(&self.config.guard.scanners, agent.as_bytes())
         {
             let reason = Reason::new(Rule::ScannerUserAgent, "known scanner User-Agent");
-            return self.scanner_decision(source, reason, account(), Some(agent), now_ms, wall_ms);
+            return self.scanner_decision(
+                source,
+                reason,
+                account().as_deref(),
+                Some(agent),
+                now_ms,
+                wall_ms,
+            );
         }
 
         let target = to_user.unwrap_or("");
@@ -770,7 +793,14 @@ impl<S: EventSink> Engine<S> {
             self.enumeration
                 .observe_request(source, method.as_str(), target, now_ms)
         {
-            return self.scanner_decision(source, reason, account(), Some(target), now_ms, wall_ms);
+            return self.scanner_decision(
+                source,
+                reason,
+                account().as_deref(),
+                Some(target),
+                now_ms,
+                wall_ms,
+            );
         }
 
         let needs_credentials = match method {
@@ -783,7 +813,13 @@ impl<S: EventSink> Engine<S> {
                 Action::Challenge,
                 Reason::new(Rule::AuthRequired, "no credentials"),
             );
-            self.emit_noisy(wall_ms, source, account(), Some(method.as_str()), decision);
+            self.emit_noisy(
+                wall_ms,
+                source,
+                account().as_deref(),
+                Some(method.as_str()),
+                decision,
+            );
             return decision;
         }
         Decision::ALLOW
@@ -793,8 +829,9 @@ impl<S: EventSink> Engine<S> {
     /// `false` when neither the credentials nor the header the account
     /// falls back to (To user of a REGISTER, else From) contain any named
     /// account, so whatever account they yield, the ACL treats it as none.
-    /// A backslash in the credentials (an escaped username) counts as a
-    /// possible name. Scanning a few names costs far less than parsing the
+    /// A backslash, `%` or `*` in the credentials (an escaped username, or
+    /// an RFC 8187 `username*`) counts as a possible name, since the name
+    /// the verifier authenticates is then not spelled out in the bytes. Scanning a few names costs far less than parsing the
     /// credentials, which the allow path then skips.
     fn account_may_be_acl_named(
         &self,
@@ -804,7 +841,8 @@ impl<S: EventSink> Engine<S> {
         to_user: Option<&str>,
     ) -> bool {
         let acl = &self.config.guard.acl;
-        if credentials.is_some_and(|value| value.contains(&b'\\') || acl.may_name_account(value)) {
+        let encoded = |value: &[u8]| memchr::memchr3(b'\\', b'%', b'*', value).is_some();
+        if credentials.is_some_and(|value| encoded(value) || acl.may_name_account(value)) {
             return true;
         }
         if method == Method::Register {
@@ -898,24 +936,38 @@ fn account_of<'a>(
     method: Method<'_>,
     credentials: Option<&'a [u8]>,
     to_user: Option<&'a str>,
-) -> Option<&'a str> {
+) -> Option<Cow<'a, str>> {
     let claimed = credentials
         .and_then(|value| Credentials::parse(value).ok())
         .and_then(|creds| username(&creds));
     claimed.or_else(|| {
         if method == Method::Register {
-            to_user
+            to_user.map(Cow::Borrowed)
         } else {
-            message.from().ok().and_then(|from| from.uri().user())
+            message
+                .from()
+                .ok()
+                .and_then(|from| from.uri().user())
+                .map(Cow::Borrowed)
         }
     })
 }
 
-fn username<'a>(creds: &Credentials<'a>) -> Option<&'a str> {
-    creds
-        .username()
-        .and_then(|u| u.unescaped())
-        .and_then(|u| std::str::from_utf8(u).ok())
+/// The user the credentials claim, by the name the verifier authenticates
+/// ([`Credentials::claimed_username`]): keying the ACL and the brute-force
+/// counters on the raw `username` bytes instead would let `ad\min` or
+/// `username*=UTF-8''ad%6Din` authenticate as `admin` past a rule that
+/// names `admin`. Borrowed in the usual case; an escaped or encoded name is
+/// copied (at most [`MAX_USERNAME_LEN`] bytes).
+fn username<'a>(creds: &Credentials<'a>) -> Option<Cow<'a, str>> {
+    if let Some(plain) = creds.username().and_then(|u| u.unescaped()) {
+        return std::str::from_utf8(plain).ok().map(Cow::Borrowed);
+    }
+    let mut buf = [0u8; MAX_USERNAME_LEN];
+    let name = creds.claimed_username(&mut buf).ok()?;
+    std::str::from_utf8(name)
+        .ok()
+        .map(|n| Cow::Owned(n.to_owned()))
 }
 
 impl<S: EventSink> Engine<S> {
