@@ -13,6 +13,7 @@ use ctr09::cipher::{
     BlockCipher, BlockEncrypt, BlockSizeUser, InnerIvInit, KeyInit, StreamCipher, consts::U16,
 };
 use ring::aead::{AES_128_GCM, AES_256_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
+use sha1::block_api::compress as sha1_compress;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroize;
 
@@ -71,6 +72,66 @@ impl HmacSha1 {
         self.finish(state, rest, trailer, data.len())
     }
 
+    /// Encrypts `data[enc_from..]` with `keystream` and returns the tag of
+    /// the result `|| trailer`: encrypt-then-MAC (RFC 3711 §3.3), in one
+    /// pass. Each step encrypts the next [`STITCH_STEP`] bytes and then
+    /// hashes the blocks the step before encrypted; the AES-NI work does not
+    /// depend on the SHA-NI chain next to it, so the out-of-order core runs
+    /// the two side by side instead of one after the other.
+    fn encrypt_then_tag(
+        &self,
+        keystream: &mut impl StreamCipher,
+        data: &mut [u8],
+        enc_from: usize,
+        trailer: &[u8],
+    ) -> [u8; 20] {
+        let len = data.len();
+        let mut state = self.inner;
+        let mut hashed = 0;
+        let mut enc = enc_from.min(len);
+        while enc < len {
+            let next = len.min(enc + STITCH_STEP);
+            keystream.apply_keystream(&mut data[enc..next]);
+            // Hash what the step before encrypted, not this one: its stores
+            // straddle the hash's loads when the header is not 16-aligned,
+            // and reading them at once would stall on store forwarding.
+            hashed = absorb_blocks(&mut state, data, hashed, enc);
+            enc = next;
+        }
+        hashed = absorb_blocks(&mut state, data, hashed, len);
+        self.finish(state, &data[hashed..], trailer, len)
+    }
+
+    /// Returns the tag of `data || trailer` and, in the same pass (see
+    /// [`encrypt_then_tag`](Self::encrypt_then_tag)), writes `data[enc_from..]`
+    /// decrypted to `plain` (as long). `data` itself is never written, so
+    /// nothing is released before the caller has checked the tag.
+    fn tag_and_decrypt(
+        &self,
+        keystream: &mut impl StreamCipher,
+        data: &[u8],
+        enc_from: usize,
+        trailer: &[u8],
+        plain: &mut [u8],
+    ) -> [u8; 20] {
+        let len = data.len();
+        let mut state = self.inner;
+        let mut hashed = 0;
+        let mut dec = enc_from.min(len);
+        while dec < len {
+            let next = len.min(dec + STITCH_STEP);
+            // Hash first: the blocks up to `next` do not wait for the AES.
+            hashed = absorb_blocks(&mut state, data, hashed, next);
+            let out = &mut plain[dec - enc_from..next - enc_from];
+            // Same lengths by construction; a mismatch could only leave
+            // `plain` short of plaintext, never skip the tag check.
+            let _ = keystream.apply_keystream_b2b(&data[dec..next], out);
+            dec = next;
+        }
+        hashed = absorb_blocks(&mut state, data, hashed, len);
+        self.finish(state, &data[hashed..], trailer, len)
+    }
+
     /// Completes the inner hash from `state` (which has absorbed
     /// `data_len - rest.len()` bytes) and applies the outer pad.
     fn finish(
@@ -113,6 +174,32 @@ impl HmacSha1 {
         }
         out
     }
+}
+
+/// Bytes of AES-CTR per stitching step: one SHA-1 block. Measured on
+/// AES-NI + SHA-NI (1280 bytes): 717 ns stitched by 64, 807 by 128 (where
+/// the 8-block AES batches compete with SHA-NI for the vector pipes), 807
+/// one after the other.
+const STITCH_STEP: usize = 64;
+
+/// Largest encrypted part unprotect decrypts on the stitched path (into a
+/// stack scratch, see `open_cm_stitched`): one Ethernet MTU.
+const STITCH_MAX: usize = 1536;
+
+/// Encrypted-part lengths unprotect stitches. Up to 256 bytes the scratch
+/// and the copy back cost more than the overlap saves (measured 160-byte
+/// payloads: 222 ns verify-then-decrypt, 228 ns stitched; 1200 bytes: 917
+/// vs 866); longer packets than `STITCH_MAX` are rare and verified first.
+const STITCHED_OPEN: core::ops::RangeInclusive<usize> = 257..=STITCH_MAX;
+
+/// Hashes the whole 64-byte blocks of `data[hashed..upto]` into `state`;
+/// returns the new hashed length (a multiple of 64, at most `upto`).
+fn absorb_blocks(state: &mut [u32; 5], data: &[u8], hashed: usize, upto: usize) -> usize {
+    let (blocks, _) = data[hashed..upto].as_chunks::<64>();
+    if !blocks.is_empty() {
+        sha1_compress(state, blocks);
+    }
+    hashed + blocks.len() * 64
 }
 
 /// An AES-GCM key expanded by `ring`, whose stitched AES-NI/VAES + CLMUL
@@ -186,14 +273,33 @@ fn transform_for(profile: Profile, key: &[u8]) -> Transform {
     built.unwrap_or(Transform::Null)
 }
 
+/// Constant-time check of the received (truncated) `tag` against the full
+/// HMAC-SHA1 `full` (RFC 3711 §3.3 step 4).
+fn tag_matches(full: &[u8; 20], tag: &[u8]) -> Result<()> {
+    let expected = full.get(..tag.len()).ok_or(Error::AuthenticationFailed)?;
+    if bool::from(expected.ct_eq(tag)) {
+        Ok(())
+    } else {
+        Err(Error::AuthenticationFailed)
+    }
+}
+
+/// The AES-CTR keystream starting at `iv` (RFC 3711 §4.1.1), borrowing the
+/// key schedule.
+fn keystream<'a, C>(cipher: &'a C, iv: &[u8; 16]) -> ctr09::Ctr128BE<&'a C>
+where
+    C: BlockCipher + BlockEncrypt + BlockSizeUser<BlockSize = U16>,
+{
+    ctr09::Ctr128BE::<&C>::from_core(ctr09::CtrCore::inner_iv_init(cipher, iv.into()))
+}
+
 /// XORs the AES-CTR keystream starting at `iv` (RFC 3711 §4.1.1) into
 /// `data`. The key schedule is borrowed, never copied.
 pub(crate) fn ctr_xor<C>(cipher: &C, iv: &[u8; 16], data: &mut [u8])
 where
     C: BlockCipher + BlockEncrypt + BlockSizeUser<BlockSize = U16>,
 {
-    ctr09::Ctr128BE::<&C>::from_core(ctr09::CtrCore::inner_iv_init(cipher, iv.into()))
-        .apply_keystream(data);
+    keystream(cipher, iv).apply_keystream(data);
 }
 
 impl SessionKeys {
@@ -268,6 +374,102 @@ impl SessionKeys {
         n
     }
 
+    /// AES-CM/NULL protection of `data` (RFC 3711 §3.3): encrypts
+    /// `data[enc_from..]` (nothing for NULL, or when `encrypt` is false) and
+    /// returns the full HMAC tag of the result `|| trailer`.
+    fn seal_cm(
+        &self,
+        data: &mut [u8],
+        enc_from: usize,
+        trailer: &[u8],
+        (ssrc, index): (u32, u64),
+        encrypt: bool,
+    ) -> [u8; 20] {
+        let iv = self.ctr_iv(ssrc, index);
+        let auth = &self.auth;
+        match &self.transform {
+            Transform::Ctr128(c) if encrypt => {
+                auth.encrypt_then_tag(&mut keystream(c, &iv), data, enc_from, trailer)
+            }
+            Transform::Ctr192(c) if encrypt => {
+                auth.encrypt_then_tag(&mut keystream(c, &iv), data, enc_from, trailer)
+            }
+            Transform::Ctr256(c) if encrypt => {
+                auth.encrypt_then_tag(&mut keystream(c, &iv), data, enc_from, trailer)
+            }
+            _ => auth.compute(data, trailer),
+        }
+    }
+
+    /// AES-CM/NULL unprotection: checks `tag` against `data || trailer` in
+    /// constant time, then (if `decrypt`) decrypts `data[enc_from..]` in
+    /// place. `data` is written only after the tag verified.
+    fn open_cm(
+        &self,
+        data: &mut [u8],
+        enc_from: usize,
+        trailer: &[u8],
+        tag: &[u8],
+        (ssrc, index): (u32, u64),
+        decrypt: bool,
+    ) -> Result<()> {
+        let enc_len = data.len().saturating_sub(enc_from);
+        if !decrypt || self.is_null() || enc_len == 0 {
+            return self.hmac_verify(data, trailer, tag);
+        }
+        if STITCHED_OPEN.contains(&enc_len) {
+            self.open_cm_stitched(data, enc_from, trailer, tag, (ssrc, index))
+        } else {
+            self.hmac_verify(data, trailer, tag)?;
+            self.ctr_apply(ssrc, index, &mut data[enc_from..]);
+            Ok(())
+        }
+    }
+
+    /// [`open_cm`](Self::open_cm) for an encrypted part of a length in
+    /// [`STITCHED_OPEN`]: decrypts into a scratch buffer while hashing, and
+    /// copies the plaintext over `data` once the tag verified (wiping it
+    /// otherwise).
+    fn open_cm_stitched(
+        &self,
+        data: &mut [u8],
+        enc_from: usize,
+        trailer: &[u8],
+        tag: &[u8],
+        (ssrc, index): (u32, u64),
+    ) -> Result<()> {
+        let mut scratch = [0u8; STITCH_MAX];
+        let plain = scratch
+            .get_mut(..data.len().saturating_sub(enc_from))
+            .ok_or(Error::AuthenticationFailed)?;
+        let iv = self.ctr_iv(ssrc, index);
+        let auth = &self.auth;
+        let full = match &self.transform {
+            Transform::Ctr128(c) => {
+                auth.tag_and_decrypt(&mut keystream(c, &iv), data, enc_from, trailer, plain)
+            }
+            Transform::Ctr192(c) => {
+                auth.tag_and_decrypt(&mut keystream(c, &iv), data, enc_from, trailer, plain)
+            }
+            Transform::Ctr256(c) => {
+                auth.tag_and_decrypt(&mut keystream(c, &iv), data, enc_from, trailer, plain)
+            }
+            Transform::Null | Transform::Gcm(_) => return self.hmac_verify(data, trailer, tag),
+        };
+        match tag_matches(&full, tag) {
+            Ok(()) => {
+                data[enc_from..].copy_from_slice(plain);
+                Ok(())
+            }
+            Err(e) => {
+                // What an unauthenticated packet decrypted to is keystream
+                // material: do not leave it on the stack.
+                plain.zeroize();
+                Err(e)
+            }
+        }
+    }
+
     fn ctr_apply(&self, ssrc: u32, index: u64, data: &mut [u8]) {
         let iv = self.ctr_iv(ssrc, index);
         match &self.transform {
@@ -313,13 +515,7 @@ impl SessionKeys {
 
     /// Constant-time check of a truncated HMAC tag.
     fn hmac_verify(&self, data: &[u8], trailer: &[u8], tag: &[u8]) -> Result<()> {
-        let full = self.auth.compute(data, trailer);
-        let expected = full.get(..tag.len()).ok_or(Error::AuthenticationFailed)?;
-        if bool::from(expected.ct_eq(tag)) {
-            Ok(())
-        } else {
-            Err(Error::AuthenticationFailed)
-        }
+        tag_matches(&self.auth.compute(data, trailer), tag)
     }
 
     /// Bytes this transform appends to an RTP packet (tag + MKI).
@@ -356,8 +552,7 @@ impl SessionKeys {
         } else {
             // RFC 3711 §4.2: the tag covers the packet (not the MKI) || ROC.
             let roc = ((index >> 16) as u32).to_be_bytes();
-            self.ctr_apply(ssrc, index, &mut out[hdr_len..len]);
-            let tag = self.auth.compute(&out[..len], &roc);
+            let tag = self.seal_cm(&mut out[..len], hdr_len, &roc, (ssrc, index), true);
             out[len..len + mki.len()].copy_from_slice(mki);
             out[len + mki.len()..].copy_from_slice(&tag[..self.tag_len]);
         }
@@ -391,9 +586,9 @@ impl SessionKeys {
             self.gcm_open(&nonce, hdr, payload, &trailer[..GCM_TAG_LEN])?;
         } else {
             let roc = ((index >> 16) as u32).to_be_bytes();
-            let tag = &pkt[len + mki_len..];
-            self.hmac_verify(&pkt[..len], &roc, tag)?;
-            self.ctr_apply(ssrc, index, &mut pkt[hdr_len..len]);
+            let (data, rest) = pkt.split_at_mut(len);
+            let tag = &rest[mki_len..];
+            self.open_cm(data, hdr_len, &roc, tag, (ssrc, index), true)?;
         }
         Ok(len)
     }
@@ -443,12 +638,15 @@ impl SessionKeys {
             out[len + GCM_TAG_LEN..len + GCM_TAG_LEN + 4].copy_from_slice(&e_index);
             out[len + GCM_TAG_LEN + 4..].copy_from_slice(mki);
         } else {
-            if encrypt {
-                self.ctr_apply(ssrc, u64::from(index), &mut out[8..len]);
-            }
+            let tag = self.seal_cm(
+                &mut out[..len],
+                8,
+                &e_index,
+                (ssrc, u64::from(index)),
+                encrypt,
+            );
             out[len..len + 4].copy_from_slice(&e_index);
             out[len + 4..len + 4 + mki.len()].copy_from_slice(mki);
-            let tag = self.auth.compute(&out[..len + 4], &[]);
             out[len + 4 + mki.len()..].copy_from_slice(&tag[..self.tag_len]);
         }
         Ok(out_len)
@@ -510,11 +708,10 @@ impl SessionKeys {
                 verdict?;
             }
         } else {
-            let tag_at = len + 4 + mki_len;
-            self.hmac_verify(&pkt[..len + 4], &[], &pkt[tag_at..])?;
-            if encrypted {
-                self.ctr_apply(ssrc, u64::from(index), &mut pkt[8..len]);
-            }
+            let (data, rest) = pkt.split_at_mut(len);
+            let tag = &rest[4 + mki_len..];
+            let e_index = word.to_be_bytes();
+            self.open_cm(data, 8, &e_index, tag, (ssrc, u64::from(index)), encrypted)?;
         }
         Ok(len)
     }
@@ -611,6 +808,63 @@ mod tests {
             assert_eq!(buf, before);
             buf[3] ^= 1;
             assert_eq!(keys.open_rtcp(&mut buf[..n], 0, ssrc).unwrap(), rtcp.len());
+        }
+    }
+
+    /// The stitched paths against the plain sequence (encrypt, then tag the
+    /// whole; verify, then decrypt) for every length around the step and
+    /// block boundaries, header offsets that are and are not 16-aligned,
+    /// every transform, both sides of `STITCHED_OPEN`; and a forged tag
+    /// leaves the data untouched.
+    #[test]
+    fn stitched_matches_sequential() {
+        let profiles = [
+            Profile::Aes128CmHmacSha1_80,
+            Profile::Aes256CmHmacSha1_80,
+            Profile::NullHmacSha1_80,
+        ];
+        let lens = (0..300).chain([500, 1000, 1227, 1228, 1229, 1536 + 12, 1536 + 13, 2000]);
+        for profile in profiles {
+            let (key_len, salt_len) = (profile.master_key_len(), profile.master_salt_len());
+            let master = MasterKey::new(
+                &[0x2b; 32][..key_len],
+                &[0x17; 14][..salt_len],
+                key_len,
+                salt_len,
+            )
+            .unwrap();
+            let keys = SessionKeys::derive(profile, &master, false, 0);
+            for len in lens.clone() {
+                for enc_from in [0usize, 8, 12, 16, 28, 64] {
+                    let plain: Vec<u8> = (0..len).map(|i| (i * 7 + len) as u8).collect();
+                    let id = (0x1234_5678, 0x0001_0203_0405u64 + len as u64);
+                    let trailer = [9u8, 8, 7, 6];
+
+                    let mut reference = plain.clone();
+                    if enc_from < len {
+                        keys.ctr_apply(id.0, id.1, &mut reference[enc_from..]);
+                    }
+                    let ref_tag = keys.auth.compute(&reference, &trailer);
+
+                    let mut sealed = plain.clone();
+                    let tag = keys.seal_cm(&mut sealed, enc_from, &trailer, id, true);
+                    assert_eq!(sealed, reference, "{profile:?} len {len} from {enc_from}");
+                    assert_eq!(tag, ref_tag, "{profile:?} len {len} from {enc_from}");
+
+                    let mut forged = sealed.clone();
+                    let bad = [tag[0] ^ 1, tag[1]];
+                    assert_eq!(
+                        keys.open_cm(&mut forged, enc_from, &trailer, &bad, id, true),
+                        Err(Error::AuthenticationFailed)
+                    );
+                    assert_eq!(forged, sealed, "forged tag wrote to the packet");
+
+                    let mut opened = sealed.clone();
+                    keys.open_cm(&mut opened, enc_from, &trailer, &tag[..10], id, true)
+                        .unwrap();
+                    assert_eq!(opened, plain, "{profile:?} len {len} from {enc_from}");
+                }
+            }
         }
     }
 
