@@ -18,13 +18,15 @@ use subtle::ConstantTimeEq;
 use zeroize::Zeroize;
 
 use super::error::{Error, Result};
-use super::kdf::{Label, MasterKey, SALT_LEN};
+use super::kdf::{Label, MasterKey};
 use super::profile::{CipherKind, Profile};
 
 /// Length of the SRTCP `E || index` word (RFC 3711 §3.4).
 pub(crate) const SRTCP_TRAILER_LEN: usize = 4;
 /// Bit 31 of the SRTCP trailer: the payload is encrypted.
 pub(crate) const SRTCP_E_BIT: u32 = 0x8000_0000;
+/// The 48 bits of an SRTP index (RFC 3711 §3.3.1) that IVs and nonces use.
+const INDEX_MASK: u64 = (1 << 48) - 1;
 /// GCM tag length (RFC 7714 §6).
 const GCM_TAG_LEN: usize = 16;
 
@@ -248,7 +250,9 @@ enum Transform {
 /// Zeroized on drop (the `aes` types zeroize their schedules, see `GcmKey`).
 pub(crate) struct SessionKeys {
     transform: Transform,
-    salt: [u8; SALT_LEN],
+    /// The session salt as the leading bytes of a 128-bit big-endian word
+    /// (zeros behind it), so IVs and nonces are built with three XORs.
+    salt: u128,
     auth: HmacSha1,
     tag_len: usize,
 }
@@ -317,8 +321,10 @@ impl SessionKeys {
         let transform = transform_for(profile, &key[..key_len]);
         key.zeroize();
 
-        let mut salt = [0u8; SALT_LEN];
-        master.derive(l_salt, r, &mut salt[..profile.master_salt_len()]);
+        let mut salt_bytes = [0u8; 16];
+        master.derive(l_salt, r, &mut salt_bytes[..profile.master_salt_len()]);
+        let salt = u128::from_be_bytes(salt_bytes);
+        salt_bytes.zeroize();
 
         let mut auth_key = [0u8; 20];
         let auth = if profile.is_aead() {
@@ -351,26 +357,18 @@ impl SessionKeys {
 
     /// AES-CM IV, RFC 3711 §4.1.1: `(salt·2^16) XOR (SSRC·2^64) XOR (index·2^16)`.
     fn ctr_iv(&self, ssrc: u32, index: u64) -> [u8; 16] {
-        let mut iv = [0u8; 16];
-        iv[..SALT_LEN].copy_from_slice(&self.salt);
-        for (d, s) in iv[4..8].iter_mut().zip(ssrc.to_be_bytes()) {
-            *d ^= s;
-        }
-        for (d, s) in iv[8..14].iter_mut().zip(&index.to_be_bytes()[2..]) {
-            *d ^= s;
-        }
-        iv
+        // SSRC in bytes 4..8, the 48-bit index in bytes 8..14.
+        (self.salt ^ (u128::from(ssrc) << 64) ^ (u128::from(index & INDEX_MASK) << 16))
+            .to_be_bytes()
     }
 
     /// GCM nonce, RFC 7714 §8.1 (RTP: `00 00 || SSRC || ROC || SEQ`) and
     /// §9.1 (RTCP: `00 00 || SSRC || 00 00 || 0 || index31`), XOR salt.
     fn gcm_nonce(&self, ssrc: u32, tail: u64) -> [u8; 12] {
+        // The nonce is the first 12 bytes: SSRC in bytes 2..6, tail in 6..12.
+        let word = self.salt ^ (u128::from(ssrc) << 80) ^ (u128::from(tail & INDEX_MASK) << 32);
         let mut n = [0u8; 12];
-        n[2..6].copy_from_slice(&ssrc.to_be_bytes());
-        n[6..12].copy_from_slice(&tail.to_be_bytes()[2..]);
-        for (d, s) in n.iter_mut().zip(&self.salt) {
-            *d ^= s;
-        }
+        n.copy_from_slice(&word.to_be_bytes()[..12]);
         n
     }
 
@@ -732,11 +730,11 @@ mod tests {
     /// Session keys straight from a session key and salt (RFC 7714 §16-17
     /// vectors bypass the KDF).
     fn raw_gcm(profile: Profile, key: &[u8], salt: &[u8]) -> SessionKeys {
-        let mut s = [0u8; SALT_LEN];
+        let mut s = [0u8; 16];
         s[..salt.len()].copy_from_slice(salt);
         SessionKeys {
             transform: transform_for(profile, key),
-            salt: s,
+            salt: u128::from_be_bytes(s),
             auth: HmacSha1::new(&[]),
             tag_len: 16,
         }
