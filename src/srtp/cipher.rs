@@ -12,8 +12,11 @@ use aes08::{Aes128, Aes192, Aes256};
 use ctr09::cipher::{
     BlockCipher, BlockEncrypt, BlockSizeUser, InnerIvInit, KeyInit, StreamCipher, consts::U16,
 };
+use hmac::block_api::HmacCore;
+use hmac::digest::KeyInit as MacKeyInit;
+use hmac::digest::block_api::{Block, Buffer, FixedOutputCore, UpdateCore};
+use hmac::digest::common::{Key, Output};
 use ring::aead::{AES_128_GCM, AES_256_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
-use sha1::block_api::compress as sha1_compress;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroize;
 
@@ -30,48 +33,47 @@ const INDEX_MASK: u64 = (1 << 48) - 1;
 /// GCM tag length (RFC 7714 §6).
 const GCM_TAG_LEN: usize = 16;
 
-const SHA1_H0: [u32; 5] = [
-    0x6745_2301,
-    0xEFCD_AB89,
-    0x98BA_DCFE,
-    0x1032_5476,
-    0xC3D2_E1F0,
-];
+/// The `hmac` crate's block-level HMAC-SHA1: it owns the pad blocks, the
+/// SHA-1 padding and the outer hash; we only feed it whole blocks.
+type HmacSha1Core = HmacCore<sha1::Sha1>;
+/// A 64-byte SHA-1 block as the digest crates type it.
+type Sha1Block = Block<HmacSha1Core>;
 
-/// HMAC-SHA1 with the key's inner and outer pad blocks already compressed
-/// (RFC 2104): a tag costs the message blocks plus one outer block, and no
-/// key setup per packet. Works straight on the caller's buffer.
-#[derive(Clone, Zeroize, zeroize::ZeroizeOnDrop)]
+/// HMAC-SHA1 (RFC 2104) keyed once, when the session keys are derived: the
+/// core holds the hashes of the inner and outer pad blocks and is cloned per
+/// packet, so a tag costs the message blocks plus one outer block and no key
+/// setup. Feeding it whole blocks lets the stitched loops below hash while
+/// they encrypt, straight from the caller's buffer. The cores zeroize their
+/// state on drop (the `zeroize` features of `hmac`/`sha1`).
+#[derive(Clone)]
 pub(crate) struct HmacSha1 {
-    inner: [u32; 5],
-    outer: [u32; 5],
+    core: HmacSha1Core,
 }
 
 impl HmacSha1 {
-    /// `key` is the 20-byte session auth key (at most 64 bytes).
+    /// `key` is the session auth key: 20 bytes for every SRTP profile
+    /// (RFC 3711 §4.3.2 n_a = 160; RFC 6188), empty for GCM (unused).
     pub(crate) fn new(key: &[u8]) -> Self {
-        let mut ipad = [[0x36u8; 64]];
-        let mut opad = [[0x5cu8; 64]];
-        for (i, k) in key.iter().take(64).enumerate() {
-            ipad[0][i] ^= k;
-            opad[0][i] ^= k;
+        // A key of at most one block is zero-padded to the block (RFC 2104
+        // §2), which is what `new_from_slice` does for it; passing the
+        // block makes the keying infallible. SRTP keys never exceed a block.
+        debug_assert!(key.len() <= 64);
+        let mut padded = Key::<HmacSha1Core>::default();
+        for (d, k) in padded.iter_mut().zip(key) {
+            *d = *k;
         }
-        let mut inner = SHA1_H0;
-        let mut outer = SHA1_H0;
-        sha1::block_api::compress(&mut inner, &ipad);
-        sha1::block_api::compress(&mut outer, &opad);
-        ipad.zeroize();
-        opad.zeroize();
-        HmacSha1 { inner, outer }
+        let core = <HmacSha1Core as MacKeyInit>::new(&padded);
+        padded.zeroize();
+        HmacSha1 { core }
     }
 
     /// HMAC-SHA1 over `data || trailer` (`trailer` ≤ 8 bytes: the ROC or the
     /// SRTCP `E || index`).
     pub(crate) fn compute(&self, data: &[u8], trailer: &[u8]) -> [u8; 20] {
-        let mut state = self.inner;
-        let (blocks, rest) = data.as_chunks::<64>();
-        sha1::block_api::compress(&mut state, blocks);
-        self.finish(state, rest, trailer, data.len())
+        let mut core = self.core.clone();
+        let (blocks, rest) = Sha1Block::slice_as_chunks(data);
+        core.update_blocks(blocks);
+        finish(core, rest, trailer)
     }
 
     /// Encrypts `data[enc_from..]` with `keystream` and returns the tag of
@@ -88,7 +90,7 @@ impl HmacSha1 {
         trailer: &[u8],
     ) -> [u8; 20] {
         let len = data.len();
-        let mut state = self.inner;
+        let mut core = self.core.clone();
         let mut hashed = 0;
         let mut enc = enc_from.min(len);
         while enc < len {
@@ -97,11 +99,11 @@ impl HmacSha1 {
             // Hash what the step before encrypted, not this one: its stores
             // straddle the hash's loads when the header is not 16-aligned,
             // and reading them at once would stall on store forwarding.
-            hashed = absorb_blocks(&mut state, data, hashed, enc);
+            hashed = absorb_blocks(&mut core, data, hashed, enc);
             enc = next;
         }
-        hashed = absorb_blocks(&mut state, data, hashed, len);
-        self.finish(state, &data[hashed..], trailer, len)
+        hashed = absorb_blocks(&mut core, data, hashed, len);
+        finish(core, &data[hashed..], trailer)
     }
 
     /// Returns the tag of `data || trailer` and, in the same pass (see
@@ -117,65 +119,33 @@ impl HmacSha1 {
         plain: &mut [u8],
     ) -> [u8; 20] {
         let len = data.len();
-        let mut state = self.inner;
+        let mut core = self.core.clone();
         let mut hashed = 0;
         let mut dec = enc_from.min(len);
         while dec < len {
             let next = len.min(dec + OPEN_STEP);
             // Hash first: the blocks up to `next` do not wait for the AES.
-            hashed = absorb_blocks(&mut state, data, hashed, next);
+            hashed = absorb_blocks(&mut core, data, hashed, next);
             let out = &mut plain[dec - enc_from..next - enc_from];
             // Same lengths by construction; a mismatch could only leave
             // `plain` short of plaintext, never skip the tag check.
             let _ = keystream.apply_keystream_b2b(&data[dec..next], out);
             dec = next;
         }
-        hashed = absorb_blocks(&mut state, data, hashed, len);
-        self.finish(state, &data[hashed..], trailer, len)
+        hashed = absorb_blocks(&mut core, data, hashed, len);
+        finish(core, &data[hashed..], trailer)
     }
+}
 
-    /// Completes the inner hash from `state` (which has absorbed
-    /// `data_len - rest.len()` bytes) and applies the outer pad.
-    fn finish(
-        &self,
-        mut state: [u32; 5],
-        rest: &[u8],
-        trailer: &[u8],
-        data_len: usize,
-    ) -> [u8; 20] {
-        // Tail: the partial block, the trailer, 0x80, zeros, 64-bit length.
-        let mut tail = [[0u8; 64]; 2];
-        let tail_len = rest.len() + trailer.len();
-        {
-            let flat = tail.as_flattened_mut();
-            flat[..rest.len()].copy_from_slice(rest);
-            flat[rest.len()..tail_len].copy_from_slice(trailer);
-            flat[tail_len] = 0x80;
-        }
-        let n_tail = if tail_len + 9 <= 64 { 1 } else { 2 };
-        // The key block (64 bytes) counts toward the hashed length.
-        let bits = ((64 + data_len + trailer.len()) as u64).wrapping_mul(8);
-        tail.as_flattened_mut()[n_tail * 64 - 8..n_tail * 64].copy_from_slice(&bits.to_be_bytes());
-        sha1::block_api::compress(&mut state, &tail[..n_tail]);
-        self.outer(state)
-    }
-
-    /// The outer hash over the inner digest `state`.
-    fn outer(&self, state: [u32; 5]) -> [u8; 20] {
-        let mut outer_block = [[0u8; 64]];
-        for (chunk, word) in outer_block[0].chunks_exact_mut(4).zip(state) {
-            chunk.copy_from_slice(&word.to_be_bytes());
-        }
-        outer_block[0][20] = 0x80;
-        outer_block[0][56..].copy_from_slice(&((64u64 + 20) * 8).to_be_bytes());
-        let mut out_state = self.outer;
-        sha1::block_api::compress(&mut out_state, &outer_block);
-        let mut out = [0u8; 20];
-        for (chunk, word) in out.chunks_exact_mut(4).zip(out_state) {
-            chunk.copy_from_slice(&word.to_be_bytes());
-        }
-        out
-    }
+/// Completes the tag: the partial block `rest` and the `trailer` go
+/// through the crate's block buffer, which pads and runs the outer hash.
+fn finish(mut core: HmacSha1Core, rest: &[u8], trailer: &[u8]) -> [u8; 20] {
+    let mut buffer = Buffer::<HmacSha1Core>::default();
+    buffer.digest_blocks(rest, |b| core.update_blocks(b));
+    buffer.digest_blocks(trailer, |b| core.update_blocks(b));
+    let mut out = Output::<HmacSha1Core>::default();
+    core.finalize_fixed_core(&mut buffer, &mut out);
+    out.into()
 }
 
 /// Bytes of AES-CTR per stitching step when protecting: one SHA-1 block.
@@ -199,12 +169,12 @@ const STITCH_MAX: usize = 1536;
 /// stitched, 917 verify-then-decrypt).
 const STITCH_SMALL: usize = 256;
 
-/// Hashes the whole 64-byte blocks of `data[hashed..upto]` into `state`;
+/// Hashes the whole 64-byte blocks of `data[hashed..upto]` into `core`;
 /// returns the new hashed length (a multiple of 64, at most `upto`).
-fn absorb_blocks(state: &mut [u32; 5], data: &[u8], hashed: usize, upto: usize) -> usize {
-    let (blocks, _) = data[hashed..upto].as_chunks::<64>();
+fn absorb_blocks(core: &mut HmacSha1Core, data: &[u8], hashed: usize, upto: usize) -> usize {
+    let (blocks, _) = Sha1Block::slice_as_chunks(&data[hashed..upto]);
     if !blocks.is_empty() {
-        sha1_compress(state, blocks);
+        core.update_blocks(blocks);
     }
     hashed + blocks.len() * 64
 }
