@@ -342,7 +342,8 @@ fn digest_arguments_are_checked() {
     );
     assert_eq!(&buf[..n], "böb".as_bytes());
     // Credentials without any username do not parse.
-    let h = br#"Digest realm="r", nonce="n", uri="sip:r", response="00000000000000000000000000000000""#;
+    let h =
+        br#"Digest realm="r", nonce="n", uri="sip:r", response="00000000000000000000000000000000""#;
     assert_eq!(
         voipsec_digest_username(h.as_ptr(), h.len(), buf.as_mut_ptr(), buf.len(), &mut n),
         VOIPSEC_ERR_PARSE
