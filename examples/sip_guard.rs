@@ -76,14 +76,21 @@ const PEER_PARAM: &str = "x-vsg-peer";
 /// real per-account limit; this bounds the example's own table).
 const CALL_CAPACITY: usize = 4096;
 
-/// The most transactions remembered as answered here or forwarded. A client
-/// retransmits for 64*T1 = 32 s (RFC 3261 §17.1.1.2), and a retransmission
-/// that has fallen out of the table is checked again, so an authenticated
-/// request would be refused as a nonce-count replay: the table must span
-/// the retransmission window at the rates the guard serves. 65,536 entries
-/// hold 10 s of transactions at 3,200 calls/s (two transactions a call),
-/// past the 4 s retransmission interval (T2), in a few MiB.
-const TRANSACTION_CAPACITY: usize = 65_536;
+/// The most transactions remembered as forwarded. A client retransmits for
+/// 64*T1 = 32 s (RFC 3261 §17.1.1.2), and a retransmission that has fallen
+/// out of this table is checked again, so an authenticated request would be
+/// refused as a nonce-count replay: the table must span the retransmission
+/// window at the rates the guard serves. 65,536 entries hold 10 s of
+/// transactions at 3,200 calls/s (two a call), past the 4 s retransmission
+/// interval (T2), in a few MiB (keys only).
+const FORWARDED_CAPACITY: usize = 65_536;
+
+/// The most responses the guard sent itself (mostly challenges) kept for
+/// retransmissions and to absorb the ACK of a locally answered INVITE.
+/// Smaller than [`FORWARDED_CAPACITY`] because each holds a whole response
+/// and a flood of unauthenticated requests fills it; a request that falls
+/// out of it is only challenged again with a fresh nonce, which is harmless.
+const ANSWERED_CAPACITY: usize = 16_384;
 
 /// The most digest nonces whose nonce-counts are remembered.
 const NONCE_CAPACITY: usize = 32_768;
@@ -713,8 +720,8 @@ fn run() -> Result<(), String> {
         nonce_counts,
         datagrams: 0,
         calls: Bounded::new(CALL_CAPACITY),
-        answered: Bounded::new(TRANSACTION_CAPACITY),
-        forwarded: Bounded::new(TRANSACTION_CAPACITY),
+        answered: Bounded::new(ANSWERED_CAPACITY),
+        forwarded: Bounded::new(FORWARDED_CAPACITY),
         topology: TopologyKey::generate(),
         public: local.to_string(),
         epoch: Instant::now(),
