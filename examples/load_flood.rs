@@ -28,6 +28,8 @@
 //! the last one: bounded in time and count, loopback only (any other target
 //! is refused). At the end it prints one JSON line with what it sent.
 
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
 use std::fmt::Write as _;
 use std::net::{Ipv4Addr, SocketAddr, UdpSocket};
 use std::process::ExitCode;
@@ -107,30 +109,13 @@ fn parse_options() -> Result<Options, String> {
     Ok(options)
 }
 
-/// xorshift64*: reproducible junk, no need for a CSPRNG here.
-struct Prng(u64);
-
-impl Prng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    /// A value in `0..n` (`n` ≥ 1).
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-}
-
 /// Builds one datagram of `kind` from `source` into `out`.
 fn datagram(
     kind: usize,
     source: Ipv4Addr,
     port: u16,
     serial: u64,
-    rng: &mut Prng,
+    rng: &mut StdRng,
     out: &mut Vec<u8>,
 ) {
     out.clear();
@@ -143,16 +128,16 @@ fn datagram(
                 "Authorization: Digest username=\"alice\", realm=\"voipsec-guard\", \
                  nonce=\"{:016x}{:016x}\", uri=\"sip:127.0.0.1\", \
                  response=\"{:016x}{:016x}\", algorithm=MD5\r\n",
-                rng.next(),
-                rng.next(),
-                rng.next(),
-                rng.next()
+                rng.random::<u64>(),
+                rng.random::<u64>(),
+                rng.random::<u64>(),
+                rng.random::<u64>()
             );
             register(source, port, serial, Some(&auth), out);
         }
         2 => {
-            let len = 1 + rng.below(600) as usize;
-            out.extend((0..len).map(|_| rng.next() as u8));
+            let len = 1 + rng.random_range(0..600) as usize;
+            out.extend((0..len).map(|_| rng.random::<u64>() as u8));
         }
         _ => malformed(source, port, serial, rng, out),
     }
@@ -181,10 +166,10 @@ fn register(source: Ipv4Addr, port: u16, serial: u64, auth: Option<&str>, out: &
 }
 
 /// A REGISTER broken in one of several ways.
-fn malformed(source: Ipv4Addr, port: u16, serial: u64, rng: &mut Prng, out: &mut Vec<u8>) {
+fn malformed(source: Ipv4Addr, port: u16, serial: u64, rng: &mut StdRng, out: &mut Vec<u8>) {
     register(source, port, serial, None, out);
     let text = String::from_utf8_lossy(out).into_owned();
-    let broken = match rng.below(7) {
+    let broken = match rng.random_range(0..7u64) {
         // A mandatory header missing.
         0 => text.replace(&format!("Call-ID: flood-{serial:x}@{source}\r\n"), ""),
         // A Content-Length beyond the datagram.
@@ -193,7 +178,7 @@ fn malformed(source: Ipv4Addr, port: u16, serial: u64, rng: &mut Prng, out: &mut
         2 => text.replace("Yealink", "Yea\u{1}link"),
         // Cut anywhere (no blank line, a torn header).
         3 => {
-            let cut = rng.below(text.len() as u64) as usize;
+            let cut = rng.random_range(0..(text.len() as u64).max(1)) as usize;
             text.get(..cut).unwrap_or("").to_owned()
         }
         // A header line far over the parser's limits.
@@ -221,7 +206,7 @@ fn run() -> Result<(), String> {
     let mut sent = [0u64; KINDS];
     let mut send_errors = 0u64;
     let mut bind_errors = 0u64;
-    let mut rng = Prng(options.seed | 1);
+    let mut rng = StdRng::seed_from_u64(options.seed);
     let mut buf = Vec::with_capacity(16 * 1024);
     let sources = u64::from(options.sources);
     let hostile_sources = u64::from(options.hostile_sources);
@@ -254,13 +239,14 @@ fn run() -> Result<(), String> {
             // REGISTER or hostile, in proportion to what this source has
             // left; a hostile kind in proportion to what is left overall:
             // the kinds interleave and the totals are exact.
-            let kind = if rng.below(own_registers + own_hostile) < own_registers {
+            let kind = if rng.random_range(0..(own_registers + own_hostile).max(1)) < own_registers
+            {
                 own_registers -= 1;
                 0
             } else {
                 own_hostile = own_hostile.saturating_sub(1);
                 let left: u64 = remaining.iter().skip(1).sum();
-                let mut pick = rng.below(left);
+                let mut pick = rng.random_range(0..left.max(1));
                 1 + remaining
                     .iter()
                     .skip(1)

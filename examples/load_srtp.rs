@@ -16,6 +16,8 @@
 //! the context stops at its `max_streams` bound. One JSON line per profile
 //! on stdout; exit status 1 if any check fails.
 
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
 use std::process::ExitCode;
 
 use voipsec::srtp::{Error, Policy, Profile, SrtpContext};
@@ -27,18 +29,6 @@ const RSS_SLACK_KIB: u64 = 1024;
 
 /// The legitimate stream's SSRC.
 const LEGIT_SSRC: u32 = 0x600d_5eed;
-
-/// xorshift64*: reproducible junk.
-struct Prng(u64);
-
-impl Prng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-}
 
 /// Resident set size of this process, in KiB (Linux `/proc`).
 fn rss_kib() -> u64 {
@@ -98,7 +88,7 @@ fn flood(profile: Profile, salt_len: usize, packets: u64, ssrcs: u64) -> Result<
     let mut sender = SrtpContext::new(profile, &key, &salt, Policy::outbound())?;
     let mut receiver = SrtpContext::new(profile, &key, &salt, Policy::inbound())?;
     let max_streams = receiver.policy().max_streams;
-    let mut rng = Prng(0x00dd_ba11 ^ packets);
+    let mut rng = StdRng::seed_from_u64(0x00dd_ba11 ^ packets);
     let mut buf = Vec::with_capacity(2048);
     let mut outcome = Outcome {
         junk: 0,
@@ -140,11 +130,11 @@ fn flood(profile: Profile, salt_len: usize, packets: u64, ssrcs: u64) -> Result<
                 outcome.legit_failed += 1;
             }
         }
-        let bits = rng.next();
+        let bits = rng.random::<u64>();
         let payload_len = (bits % 220) as usize;
         let mut payload = [0u8; 256];
         for chunk in payload.chunks_mut(8).take(payload_len / 8 + 1) {
-            let word = rng.next().to_le_bytes();
+            let word = rng.random::<u64>().to_le_bytes();
             chunk.copy_from_slice(&word[..chunk.len()]);
         }
         let ssrc = (bits >> 32) as u32;

@@ -240,10 +240,24 @@ impl Lib {
     }
 
     pub fn unprotect(&self, pkt: &[u8]) -> Result<Vec<u8>, c_int> {
+        self.unprotect_with(srtp_unprotect_mki, pkt)
+    }
+
+    pub fn unprotect_rtcp(&self, pkt: &[u8]) -> Result<Vec<u8>, c_int> {
+        self.unprotect_with(srtp_unprotect_rtcp_mki, pkt)
+    }
+
+    fn unprotect_with(
+        &self,
+        f: unsafe extern "C" fn(SrtpT, *mut c_void, *mut c_int, c_uint) -> c_int,
+        pkt: &[u8],
+    ) -> Result<Vec<u8>, c_int> {
         let mut buf = pkt.to_vec();
         let mut len = pkt.len() as c_int;
+        // SAFETY: the session is live; `buf` holds `len` writable bytes and
+        // unprotect only shrinks the packet.
         let rc = unsafe {
-            srtp_unprotect_mki(
+            f(
                 self.session,
                 buf.as_mut_ptr().cast(),
                 &mut len,
@@ -274,24 +288,6 @@ impl Lib {
             0 => Ok(roc),
             rc => Err(rc),
         }
-    }
-
-    pub fn unprotect_rtcp(&self, pkt: &[u8]) -> Result<Vec<u8>, c_int> {
-        let mut buf = pkt.to_vec();
-        let mut len = pkt.len() as c_int;
-        let rc = unsafe {
-            srtp_unprotect_rtcp_mki(
-                self.session,
-                buf.as_mut_ptr().cast(),
-                &mut len,
-                self.use_mki as c_uint,
-            )
-        };
-        if rc != 0 {
-            return Err(rc);
-        }
-        buf.truncate(len as usize);
-        Ok(buf)
     }
 }
 
