@@ -6,6 +6,9 @@
 
 mod digest_support;
 
+#[path = "support/examples.rs"]
+mod examples;
+
 use std::io::{BufRead, BufReader};
 use std::net::UdpSocket;
 use std::path::{Path, PathBuf};
@@ -14,6 +17,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use digest_support::Client;
+use examples::{build_example, free_udp_port};
 use voipsec::digest::Algorithm;
 
 const REALM: &str = "sip.example.test";
@@ -21,48 +25,6 @@ const SIPP: &str = "/usr/bin/sipp";
 
 fn scenario() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/digest/uac_register_invite_auth.xml")
-}
-
-fn free_udp_port() -> u16 {
-    UdpSocket::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// Builds the example with cargo and returns its path.
-fn registrar_binary() -> PathBuf {
-    // Same features as this test binary, so cargo reuses the library it
-    // just built instead of compiling another variant.
-    let features: Vec<&str> = [
-        ("sipp", cfg!(feature = "sipp")),
-        ("redis", cfg!(feature = "redis")),
-        ("interop", cfg!(feature = "interop")),
-        ("capi", cfg!(feature = "capi")),
-    ]
-    .into_iter()
-    .filter_map(|(name, on)| on.then_some(name))
-    .collect();
-    let out = Command::new(env!("CARGO"))
-        .args(["build", "--example", "registrar", "--message-format=json"])
-        .arg(format!("--features={}", features.join(",")))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .stderr(Stdio::inherit())
-        .output()
-        .expect("cargo runs");
-    assert!(
-        out.status.success(),
-        "building the registrar example failed"
-    );
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let line = stdout
-        .lines()
-        .find(|l| l.contains("\"name\":\"registrar\"") && l.contains("\"executable\":\""))
-        .expect("cargo reports the registrar executable");
-    let start = line.find("\"executable\":\"").unwrap() + "\"executable\":\"".len();
-    let end = start + line[start..].find('"').unwrap();
-    PathBuf::from(&line[start..end])
 }
 
 /// A running registrar; killed on drop. Its stdout lines are collected.
@@ -93,8 +55,8 @@ impl Registrar {
         let dir = temp_dir(name);
         let users = dir.0.join("users.txt");
         std::fs::write(&users, "alice:s3cret\nbob:hunter2\n").unwrap();
-        let port = free_udp_port();
-        let mut child = Command::new(registrar_binary())
+        let port = free_udp_port("127.0.0.1");
+        let mut child = Command::new(build_example("registrar"))
             .args([
                 "--listen",
                 &format!("127.0.0.1:{port}"),
@@ -175,7 +137,7 @@ fn run_sipp(registrar: &Registrar, password: &str) -> i32 {
         ])
         .args([
             "-p",
-            &free_udp_port().to_string(),
+            &free_udp_port("127.0.0.1").to_string(),
             "-m",
             "1",
             "-nostdin",

@@ -7,6 +7,9 @@
 //! deadline here) and in count (`-m`); ports are picked free.
 #![cfg(feature = "sipp")]
 
+#[path = "support/examples.rs"]
+mod examples;
+
 use std::fs;
 use std::io::{BufRead, BufReader};
 use std::net::{SocketAddr, UdpSocket};
@@ -14,6 +17,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
+
+use examples::{build_example, free_udp_port};
 
 const SIPP: &str = "/usr/bin/sipp";
 
@@ -39,50 +44,10 @@ fn scratch(test: &str) -> PathBuf {
     dir
 }
 
-fn free_port(ip: &str) -> u16 {
-    UdpSocket::bind((ip, 0))
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// Builds the example once (a `--test` run does not build examples).
+/// Builds the example once per test binary.
 fn guard_binary() -> PathBuf {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    BUILT
-        .get_or_init(|| {
-            let mut build = Command::new(env!("CARGO"));
-            // The features of this test build, so that under `cargo test
-            // --all-features` the example already built is reused.
-            let features: Vec<&str> = [
-                ("sipp", cfg!(feature = "sipp")),
-                ("redis", cfg!(feature = "redis")),
-                ("interop", cfg!(feature = "interop")),
-                ("capi", cfg!(feature = "capi")),
-            ]
-            .into_iter()
-            .filter_map(|(name, on)| on.then_some(name))
-            .collect();
-            build
-                .args(["build", "--quiet", "--example", "sip_guard", "--features"])
-                .arg(features.join(","))
-                .current_dir(env!("CARGO_MANIFEST_DIR"));
-            if !cfg!(debug_assertions) {
-                build.arg("--release");
-            }
-            assert!(
-                build.status().unwrap().success(),
-                "building sip_guard failed"
-            );
-            let exe = std::env::current_exe().unwrap();
-            // target/<profile>/deps/guard_sipp-… → target/<profile>/examples/sip_guard
-            let profile_dir = exe.parent().unwrap().parent().unwrap();
-            let binary = profile_dir.join("examples/sip_guard");
-            assert!(binary.exists(), "{} missing", binary.display());
-            binary
-        })
-        .clone()
+    BUILT.get_or_init(|| build_example("sip_guard")).clone()
 }
 
 /// Waits for `child` until `deadline`, killing it past that.
@@ -109,7 +74,7 @@ struct Guard {
 
 impl Guard {
     fn start(dir: &Path, upstream: SocketAddr, config: &str) -> Guard {
-        let port = free_port("127.0.0.1");
+        let port = free_udp_port("127.0.0.1");
         let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
         let config_path = dir.join("guard.conf");
         fs::write(&config_path, config).unwrap();
@@ -186,7 +151,7 @@ fn sipp_errors(dir: &Path, scenario: &str, local_ip: &str) -> String {
 
 /// The PBX: a sipp UAS running `scenario` for `calls` calls.
 fn start_uas(dir: &Path, scenario: &str, calls: u32) -> (Child, SocketAddr) {
-    let port = free_port("127.0.0.1");
+    let port = free_udp_port("127.0.0.1");
     let child = sipp(dir, scenario, "127.0.0.1", port, calls)
         .spawn()
         .unwrap();
@@ -204,7 +169,7 @@ fn run_uac(
     calls: u32,
     extra: &[&str],
 ) -> ExitStatus {
-    let mut child = sipp(dir, scenario, local_ip, free_port(local_ip), calls)
+    let mut child = sipp(dir, scenario, local_ip, free_udp_port(local_ip), calls)
         .arg(guard.addr.to_string())
         .args(extra)
         .spawn()
@@ -242,7 +207,7 @@ fn legitimate_register_and_invite_pass_through_to_the_pbx() {
     let dir = scratch("legit");
     let uas_trace = dir.join("uas.messages.log");
     let uac_trace = dir.join("uac.messages.log");
-    let port = free_port("127.0.0.1");
+    let port = free_udp_port("127.0.0.1");
     let mut uas = sipp(&dir, "uas_pbx.xml", "127.0.0.1", port, 1)
         .args(["-trace_msg", "-message_file"])
         .arg(&uas_trace)
