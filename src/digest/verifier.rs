@@ -661,24 +661,22 @@ fn uri_matches(check: UriCheck, digest_uri: &ParamValue<'_>, request_uri: &[u8])
 /// The `host[:port]` of a SIP/SIPS URI (RFC 3261 §19.1.1): after the scheme
 /// and any `userinfo@`, up to `;`, `?` or `>`. `None` if there is no host.
 fn host_port(uri: &[u8]) -> Option<&[u8]> {
-    // Plain loops, not memchr: URIs are a few dozen bytes, shorter than
-    // memchr's dispatch and setup cost.
-    let colon = uri.iter().position(|&c| c == b':')?;
-    let scheme = uri.get(..colon)?;
-    if !scheme.eq_ignore_ascii_case(b"sip") && !scheme.eq_ignore_ascii_case(b"sips") {
-        return None;
-    }
-    let rest = uri.get(colon + 1..)?;
-    let end = rest
-        .iter()
-        .position(|&c| matches!(c, b';' | b'?' | b'>'))
-        .unwrap_or(rest.len());
+    let rest = strip_prefix_ignore_case(uri, b"sip:")
+        .or_else(|| strip_prefix_ignore_case(uri, b"sips:"))?;
+    // The authority ends at the first `;`, `?` or `>`; the host starts
+    // after its last `@` (what a receiver routes on).
+    let end = memchr::memchr3(b';', b'?', b'>', rest).unwrap_or(rest.len());
     let authority = rest.get(..end)?;
-    let host = match authority.iter().rposition(|&c| c == b'@') {
-        Some(at) => authority.get(at + 1..)?,
-        None => authority,
-    };
+    let start = memchr::memrchr(b'@', authority).map_or(0, |at| at + 1);
+    let host = rest.get(start..end)?;
     (!host.is_empty()).then_some(host)
+}
+
+fn strip_prefix_ignore_case<'u>(uri: &'u [u8], prefix: &[u8]) -> Option<&'u [u8]> {
+    let head = uri.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| uri.get(prefix.len()..))
+        .flatten()
 }
 
 impl Credentials<'_> {
@@ -766,6 +764,9 @@ mod tests {
             host_port(b"sips:bob@[2001:db8::1]:5061"),
             Some(&b"[2001:db8::1]:5061"[..])
         );
+        assert_eq!(host_port(b"SIP:a@b@host;x=@y"), Some(&b"host"[..]));
+        assert_eq!(host_port(b"sip:user@"), None);
+        assert_eq!(host_port(b"sipx:host"), None);
         assert_eq!(host_port(b"tel:+123"), None);
         assert_eq!(host_port(b"sip:"), None);
     }
