@@ -22,7 +22,6 @@
 //!   is a *new* request carrying old credentials, and is refused.
 //! * One line per decision on stdout; the reason is never sent to the client.
 
-use std::collections::{HashMap, HashSet, VecDeque};
 use std::fmt::Write as _;
 use std::net::{SocketAddr, UdpSocket};
 use std::process::ExitCode;
@@ -32,6 +31,12 @@ use voipsec::digest::{
     InMemoryNonceCounts, NonceSecret, UriCheck, Verdict, Verifier, unix_now,
 };
 use voipsec::sip::{HeaderName, Message, Method};
+
+#[path = "support/bounded.rs"]
+mod bounded;
+#[path = "support/users.rs"]
+mod users;
+use bounded::Bounded;
 
 struct Options {
     listen: SocketAddr,
@@ -103,60 +108,9 @@ fn parse_options() -> Result<Options, String> {
     })
 }
 
-fn load_users(path: &str, realm: &str) -> Result<InMemoryCredentials, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
-    let mut users = InMemoryCredentials::new();
-    let mut count = 0;
-    for line in text
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-    {
-        let (user, password) = line
-            .split_once(':')
-            .ok_or_else(|| format!("{path}: expected user:password, got {line:?}"))?;
-        users.insert_password(user.as_bytes(), realm.as_bytes(), password.as_bytes());
-        count += 1;
-    }
-    println!("loaded {count} users for realm {realm}");
-    Ok(users)
-}
-
 /// Bounded memory: at most this many dialogs, cached responses and
 /// failure counters (oldest dropped first).
 const CAPACITY: usize = 4096;
-
-/// A map that forgets its oldest entries beyond `CAPACITY`.
-struct Bounded<K, V> {
-    map: HashMap<K, V>,
-    order: VecDeque<K>,
-}
-
-impl<K: std::hash::Hash + Eq + Clone, V> Bounded<K, V> {
-    fn new() -> Self {
-        Bounded {
-            map: HashMap::new(),
-            order: VecDeque::new(),
-        }
-    }
-    fn get(&self, k: &K) -> Option<&V> {
-        self.map.get(k)
-    }
-    fn entry_or(&mut self, k: K, default: V) -> &mut V {
-        if !self.map.contains_key(&k) {
-            if self.order.len() >= CAPACITY
-                && let Some(old) = self.order.pop_front()
-            {
-                self.map.remove(&old);
-            }
-            self.order.push_back(k.clone());
-        }
-        self.map.entry(k).or_insert(default)
-    }
-    fn remove(&mut self, k: &K) {
-        self.map.remove(k);
-    }
-}
 
 struct Registrar {
     local: SocketAddr,
@@ -164,8 +118,8 @@ struct Registrar {
     max_failures: u32,
     failures_by_source: Bounded<std::net::IpAddr, u32>,
     failures_by_user: Bounded<String, u32>,
-    dialogs: HashSet<(String, String)>,
-    dialog_order: VecDeque<(String, String)>,
+    /// (Call-ID, local tag) of accepted INVITEs.
+    dialogs: Bounded<(String, String), ()>,
     /// (branch, Call-ID, CSeq) -> response bytes.
     transactions: Bounded<(String, String, String), Vec<u8>>,
     local_tag_seed: u64,
@@ -299,10 +253,18 @@ impl Registrar {
             client: Some(src.ip()),
         };
         let verdict = credentials.map(|value| self.verifier.verify(value, &request, now));
+        // Failures are counted per user under the name the verifier looks
+        // up (`ad\min` and `username*=UTF-8''ad%6Din` are `admin`), so an
+        // escaped spelling cannot start a fresh counter.
+        let mut name = [0u8; voipsec::digest::MAX_USERNAME_LEN];
         let user = credentials
             .and_then(|v| voipsec::digest::Credentials::parse(v).ok())
-            .and_then(|c| c.username())
-            .map(|u| String::from_utf8_lossy(u.raw()).into_owned())
+            .and_then(|c| {
+                c.claimed_username(&mut name)
+                    .ok()
+                    .map(String::from_utf8_lossy)
+            })
+            .map(|u| u.into_owned())
             .unwrap_or_default();
 
         match verdict {
@@ -323,14 +285,7 @@ impl Registrar {
                 } else {
                     let _ = write!(extra, "Contact: <sip:{}>\r\n", self.local);
                     if method == Method::Invite {
-                        if self.dialog_order.len() >= CAPACITY
-                            && let Some(old) = self.dialog_order.pop_front()
-                        {
-                            self.dialogs.remove(&old);
-                        }
-                        let dialog = (call_id.to_owned(), tag.clone());
-                        self.dialogs.insert(dialog.clone());
-                        self.dialog_order.push_back(dialog);
+                        self.dialogs.insert((call_id.to_owned(), tag.clone()), ());
                     }
                 }
                 println!(
@@ -387,7 +342,8 @@ fn run() -> Result<(), String> {
             options.listen
         ));
     }
-    let users = load_users(&options.users, &options.realm)?;
+    let (users, count) = users::load_users(&options.users, &options.realm)?;
+    println!("loaded {count} users for realm {}", options.realm);
     let mut config = DigestConfig::new(options.realm.clone());
     config.algorithms = options.algorithms;
     config.uri_check = options.uri_check;
@@ -408,11 +364,10 @@ fn run() -> Result<(), String> {
         local: options.listen,
         verifier,
         max_failures: options.max_failures,
-        failures_by_source: Bounded::new(),
-        failures_by_user: Bounded::new(),
-        dialogs: HashSet::new(),
-        dialog_order: VecDeque::new(),
-        transactions: Bounded::new(),
+        failures_by_source: Bounded::new(CAPACITY),
+        failures_by_user: Bounded::new(CAPACITY),
+        dialogs: Bounded::new(CAPACITY),
+        transactions: Bounded::new(CAPACITY),
         local_tag_seed: unix_now() ^ u64::from(std::process::id()),
     };
     let mut buf = vec![0u8; 65_535];

@@ -43,7 +43,6 @@
 //! checks under a flood).
 
 use std::collections::hash_map::DefaultHasher;
-use std::collections::{HashMap, VecDeque};
 use std::fmt::Write as _;
 use std::hash::{Hash, Hasher};
 use std::io::Stdout;
@@ -65,6 +64,12 @@ use voipsec::sip::{
     Editor, HeaderName, Message, Method, NormalizeConfig, TopologyKey, TopologyPolicy,
     hide_topology, restore_topology,
 };
+
+#[path = "support/bounded.rs"]
+mod bounded;
+#[path = "support/users.rs"]
+mod users;
+use bounded::Bounded;
 
 const USAGE: &str = "usage: sip_guard --listen ADDR:PORT --upstream ADDR:PORT --users FILE \
                      [--config FILE] [--realm REALM] [--stats FILE]";
@@ -137,74 +142,6 @@ fn parse_options() -> Result<Options, String> {
     })
 }
 
-fn load_users(path: &str, realm: &str) -> Result<InMemoryCredentials, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
-    let mut users = InMemoryCredentials::new();
-    for line in text
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-    {
-        let (user, password) = line
-            .split_once(':')
-            .ok_or_else(|| format!("{path}: expected user:password lines"))?;
-        users.insert_password(user.as_bytes(), realm.as_bytes(), password.as_bytes());
-    }
-    Ok(users)
-}
-
-/// A map that forgets its oldest entries beyond its capacity.
-struct Bounded<V> {
-    map: HashMap<String, V>,
-    order: VecDeque<String>,
-    capacity: usize,
-}
-
-impl<V> Bounded<V> {
-    fn new(capacity: usize) -> Self {
-        Bounded {
-            map: HashMap::new(),
-            order: VecDeque::new(),
-            capacity,
-        }
-    }
-
-    fn insert(&mut self, key: String, value: V) {
-        if !self.map.contains_key(&key) {
-            if self.order.len() >= self.capacity
-                && let Some(old) = self.order.pop_front()
-            {
-                self.map.remove(&old);
-            }
-            self.order.push_back(key.clone());
-        }
-        self.map.insert(key, value);
-    }
-
-    fn get(&self, key: &str) -> Option<&V> {
-        self.map.get(key)
-    }
-
-    fn get_mut(&mut self, key: &str) -> Option<&mut V> {
-        self.map.get_mut(key)
-    }
-
-    fn remove(&mut self, key: &str) -> Option<V> {
-        // The order queue keeps the key until it reaches the front; the
-        // map is what counts.
-        self.map.remove(key)
-    }
-
-    /// Entries held (map and order queue, whichever is longer) against
-    /// the capacity.
-    fn usage(&self) -> TableUsage {
-        TableUsage {
-            tracked: self.map.len().max(self.order.len()),
-            capacity: self.capacity,
-        }
-    }
-}
-
 /// An admitted call: its concurrency slot and what probing detection needs.
 struct Call {
     _permit: CallPermit,
@@ -225,13 +162,13 @@ struct Guard {
     /// Datagrams received (clients and upstream).
     datagrams: u64,
     /// Admitted calls by Call-ID.
-    calls: Bounded<Call>,
+    calls: Bounded<String, Call>,
     /// Responses the guard sent itself, by transaction key: resent on a
     /// retransmission, and the ACK of a locally answered INVITE absorbed.
-    answered: Bounded<Vec<u8>>,
+    answered: Bounded<String, Vec<u8>>,
     /// Transactions authenticated and forwarded: a retransmission is
     /// forwarded again without re-checking its (already used) nonce-count.
-    forwarded: Bounded<()>,
+    forwarded: Bounded<String, ()>,
     /// Seals and opens the topology parameters (a fresh key per run).
     topology: TopologyKey,
     /// The address the outside sees (`host:port`).
@@ -263,6 +200,12 @@ fn text(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
     String::from_utf8_lossy(bytes)
 }
 
+/// A cache's fill as the guard's stats report it.
+fn usage<V>(table: &Bounded<String, V>) -> TableUsage {
+    let (tracked, capacity) = table.usage();
+    TableUsage { tracked, capacity }
+}
+
 impl Guard {
     /// One `--stats` line: a JSON object.
     fn stats_line(&self) -> String {
@@ -272,18 +215,18 @@ impl Guard {
         };
         let engine = self.engine.stats();
         let within = engine.within_bounds()
-            && [nonces, self.calls.usage(), self.answered.usage()]
+            && [nonces, usage(&self.calls), usage(&self.answered)]
                 .iter()
-                .chain([self.forwarded.usage()].iter())
+                .chain([usage(&self.forwarded)].iter())
                 .all(TableUsage::within_bound);
         format!(
             "{{\"uptime_ms\":{},\"datagrams\":{},\"within_bounds\":{within},\"engine\":{engine},\
              \"nonce_counts\":{nonces},\"calls\":{},\"answered\":{},\"forwarded\":{}}}",
             self.now(),
             self.datagrams,
-            self.calls.usage(),
-            self.answered.usage(),
-            self.forwarded.usage(),
+            usage(&self.calls),
+            usage(&self.answered),
+            usage(&self.forwarded),
         )
     }
 
@@ -692,7 +635,7 @@ fn run() -> Result<(), String> {
         Some(path) => EngineConfig::from_file(path).map_err(|e| format!("{path}: {e}"))?,
         None => EngineConfig::default(),
     };
-    let users = load_users(&options.users, &options.realm)?;
+    let (users, _) = users::load_users(&options.users, &options.realm)?;
     let mut digest = DigestConfig::new(options.realm.clone());
     // sipp 3.6.1 answers the first challenge and speaks MD5 only.
     digest.algorithms = vec![Algorithm::Md5];
