@@ -11,21 +11,9 @@ const KEY: [u8; 16] = [0x11; 16];
 const SALT: [u8; 14] = [0x22; 14];
 use voipsec_status::*;
 
-fn rtp(ssrc: u32, seq: u16, payload: usize) -> Vec<u8> {
-    let mut p = vec![0x80, 0x00];
-    p.extend_from_slice(&seq.to_be_bytes());
-    p.extend_from_slice(&[0, 0, 0, 1]);
-    p.extend_from_slice(&ssrc.to_be_bytes());
-    p.extend((0..payload).map(|i| i as u8));
-    p
-}
-
-fn rtcp(ssrc: u32) -> Vec<u8> {
-    let mut p = vec![0x81, 200, 0, 6];
-    p.extend_from_slice(&ssrc.to_be_bytes());
-    p.extend_from_slice(&[0x5a; 20]);
-    p
-}
+#[path = "support/rtp.rs"]
+mod rtp;
+use rtp::{rtcp, rtp};
 
 /// Owns a context for the test's duration.
 struct Ctx(*mut voipsec_srtp);

@@ -19,18 +19,9 @@ use voipsec::guard::{Action, Engine, EngineConfig, JsonLinesSink};
 /// guard bench and the engine allocation test).
 const REGISTER: &[u8] = include_bytes!("data/guard/register-alice.sip");
 
-const INVITE: &[u8] = b"INVITE sip:2125550100@guard.test SIP/2.0\r\n\
-Via: SIP/2.0/UDP 10.0.0.10:5060;branch=z9hG4bK-inv1\r\n\
-From: \"Alice\" <sip:alice@guard.test>;tag=b2\r\n\
-To: <sip:2125550100@guard.test>\r\n\
-Call-ID: inv-alice@10.0.0.10\r\n\
-CSeq: 2 INVITE\r\n\
-Contact: <sip:alice@10.0.0.10:5060>\r\n\
-Max-Forwards: 70\r\n\
-User-Agent: Yealink SIP-T46S 66.86.0.15\r\n\
-Proxy-Authorization: Digest username=\"alice\", realm=\"guard.test\", nonce=\"abc\", uri=\"sip:2125550100@guard.test\", response=\"0123456789abcdef0123456789abcdef\", qop=auth, nc=00000001, cnonce=\"0a4f113b\", algorithm=MD5\r\n\
-Content-Type: application/sdp\r\n\
-Content-Length: 4\r\n\r\nv=0\n";
+/// An authenticated INVITE with SDP that passes every policy (shared with
+/// the guard bench).
+const INVITE: &[u8] = include_bytes!("data/guard/invite-alice.sip");
 
 #[test]
 fn allow_path_does_not_allocate() {

@@ -7,21 +7,9 @@ use voipsec::srtp::{Error, Policy, Profile, SdesCrypto, SrtpContext};
 const KEY: [u8; 16] = [0x11; 16];
 const SALT: [u8; 14] = [0x22; 14];
 
-fn rtp(ssrc: u32, seq: u16, payload: usize) -> Vec<u8> {
-    let mut p = vec![0x80, 0x00];
-    p.extend_from_slice(&seq.to_be_bytes());
-    p.extend_from_slice(&[0, 0, 0, 1]);
-    p.extend_from_slice(&ssrc.to_be_bytes());
-    p.extend((0..payload).map(|i| i as u8));
-    p
-}
-
-fn rtcp(ssrc: u32) -> Vec<u8> {
-    let mut p = vec![0x81, 200, 0, 6];
-    p.extend_from_slice(&ssrc.to_be_bytes());
-    p.extend_from_slice(&[0x5a; 20]);
-    p
-}
+#[path = "support/rtp.rs"]
+mod rtp;
+use rtp::{rtcp, rtp};
 
 fn protect(tx: &mut SrtpContext, pkt: &[u8]) -> Vec<u8> {
     let mut b = pkt.to_vec();

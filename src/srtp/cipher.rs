@@ -695,13 +695,7 @@ impl SessionKeys {
 mod tests {
     use super::*;
 
-    fn hex(s: &str) -> Vec<u8> {
-        let s: String = s.split_whitespace().collect();
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
-    }
+    use crate::srtp::test_hex::hex;
 
     /// Session keys straight from a session key and salt (RFC 7714 §16-17
     /// vectors bypass the KDF).

@@ -119,13 +119,7 @@ where
 mod tests {
     use super::*;
 
-    fn hex(s: &str) -> Vec<u8> {
-        let s: String = s.split_whitespace().collect();
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
-    }
+    use crate::srtp::test_hex::hex;
 
     /// RFC 3711 B.2, RFC 6188 §7.1/7.3: keystream blocks 0, 1, 2, 0xfeff, 0xff00, 0xff01.
     #[test]

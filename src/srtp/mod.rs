@@ -42,3 +42,16 @@ pub use error::{Error, Result};
 pub use keying::{DtlsSrtpKeys, SdesCrypto};
 pub use profile::Profile;
 pub use replay::{DEFAULT_REPLAY_WINDOW, MAX_REPLAY_WINDOW};
+
+/// Test vectors are printed in hex (RFC 3711 Appendix B, RFC 6188 §7).
+#[cfg(test)]
+mod test_hex {
+    /// Bytes of a hex string; white space between digits is ignored.
+    pub(crate) fn hex(s: &str) -> Vec<u8> {
+        let s: String = s.split_whitespace().collect();
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    }
+}
