@@ -23,7 +23,7 @@
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::lexical::{
-    self, CharClass, DIGIT, GEN_VALUE, HOSTNAME, PASSWORD, TOKEN, URIC, USER, check_escaped, eq_ic,
+    self, CharClass, DIGIT, GEN_VALUE, HNV, HOSTNAME, PARAM, PASSWORD, TOKEN, URIC, USER, eq_ic,
     is_lws, quoted_end, skip_lws,
 };
 
@@ -50,9 +50,41 @@ fn at(b: &[u8], i: usize) -> Option<u8> {
     b.get(i).copied()
 }
 
-#[inline]
+/// Length of the run of `class` bytes at `i`.
+#[inline(always)]
 fn run(b: &[u8], i: usize, class: &CharClass) -> usize {
     lexical::run(b, i, class)
+}
+
+/// Offset of the first `byte` at or after `i`, eight bytes at a time
+/// (the spans searched are a few dozen bytes: below a library call's
+/// set-up cost).
+#[inline(always)]
+fn find(b: &[u8], i: usize, byte: u8) -> Option<usize> {
+    lexical::find_any3(b, i, byte, byte, byte)
+}
+
+/// Length of the run at `i` of `class` bytes and `%HH` escapes (what
+/// `check_escaped` accepts).
+#[inline]
+fn escaped_run(b: &[u8], i: usize, class: &CharClass) -> usize {
+    let mut k = i;
+    loop {
+        k += run(b, k, class);
+        let escape = at(b, k) == Some(b'%')
+            && at(b, k + 1).is_some_and(|c| c.is_ascii_hexdigit())
+            && at(b, k + 2).is_some_and(|c| c.is_ascii_hexdigit());
+        if !escape {
+            return k - i;
+        }
+        k += 3;
+    }
+}
+
+/// `check_escaped` of the whole of `s`.
+#[inline]
+fn all_escaped(s: &[u8], class: &CharClass) -> bool {
+    escaped_run(s, 0, class) == s.len()
 }
 
 /// True when `b[i]` is the end of a list element: the end of the value
@@ -76,19 +108,24 @@ pub(crate) fn host(s: &[u8]) -> Option<HostKind> {
 /// `Host::parse_unbracketed`: a non-empty run of host-name bytes, a dotted
 /// quad when it holds only digits and dots.
 fn host_unbracketed(s: &[u8]) -> Option<HostKind> {
-    let mut numeric = true;
-    for &c in s {
-        if !HOSTNAME.contains(c) {
-            return None;
-        }
-        numeric &= c.is_ascii_digit() || c == b'.';
-    }
-    if s.is_empty() {
-        None
-    } else if numeric {
-        super::uri::parse_ipv4(s).map(HostKind::Ipv4)
+    if run(s, 0, &HOSTNAME) == s.len() {
+        host_name_run(s)
     } else {
-        Some(HostKind::Name)
+        None
+    }
+}
+
+/// [`host_unbracketed`] of a run of host-name bytes.
+fn host_name_run(s: &[u8]) -> Option<HostKind> {
+    // A leading digit or dot: most often a dotted quad, which one parse
+    // settles; otherwise it is a name only if some byte is neither.
+    match s.first() {
+        None => None,
+        Some(&c) if c.is_ascii_digit() || c == b'.' => match super::uri::parse_ipv4(s) {
+            Some(ip) => Some(HostKind::Ipv4(ip)),
+            None => (!s.iter().all(|&c| c.is_ascii_digit() || c == b'.')).then_some(HostKind::Name),
+        },
+        Some(_) => Some(HostKind::Name),
     }
 }
 
@@ -107,7 +144,7 @@ fn port(s: &[u8]) -> bool {
 
 /// `Uri::parse` of the whole of `s`.
 pub(crate) fn uri(s: &[u8]) -> Option<SchemeKind> {
-    let colon = memchr::memchr(b':', s).filter(|&c| c > 0)?;
+    let colon = find(s, 0, b':').filter(|&c| c > 0)?;
     let scheme = s.get(..colon)?;
     let scheme_ok = scheme.first().is_some_and(u8::is_ascii_alphabetic)
         && scheme
@@ -124,46 +161,44 @@ pub(crate) fn uri(s: &[u8]) -> Option<SchemeKind> {
     } else if eq_ic(scheme, b"tel") {
         tel_uri_rest(rest).then_some(SchemeKind::Tel)
     } else {
-        (!rest.is_empty() && check_escaped(rest, &URIC).is_ok()).then_some(SchemeKind::Other)
+        (!rest.is_empty() && all_escaped(rest, &URIC)).then_some(SchemeKind::Other)
     }
 }
 
 /// After `sip:`/`sips:`: `[userinfo@]host[:port][;params][?headers]`.
 fn sip_uri_rest(rest: &[u8]) -> bool {
-    let hostpart = match memchr::memchr(b'@', rest) {
-        Some(at_sign) => {
-            let userinfo = rest.get(..at_sign).unwrap_or_default();
-            let (user, password) = match userinfo.iter().position(|&b| b == b':') {
-                Some(c) => (userinfo.get(..c).unwrap_or_default(), userinfo.get(c + 1..)),
-                None => (userinfo, None),
-            };
-            if user.is_empty()
-                || check_escaped(user, &USER).is_err()
-                || password.is_some_and(|p| check_escaped(p, &PASSWORD).is_err())
-            {
-                return false;
-            }
-            rest.get(at_sign + 1..).unwrap_or_default()
+    // userinfo runs to the first `@`, if any; user and password exclude
+    // it, so their runs reach it exactly when userinfo is well formed.
+    let at_sign = find(rest, 0, b'@').unwrap_or(rest.len());
+    let hostpart = if at_sign < rest.len() {
+        let user = escaped_run(rest, 0, &USER);
+        let end = match at(rest, user) {
+            Some(b':') => user + 1 + escaped_run(rest, user + 1, &PASSWORD),
+            _ => user,
+        };
+        if user == 0 || end != at_sign {
+            return false;
         }
-        None => rest,
+        rest.get(at_sign + 1..).unwrap_or_default()
+    } else {
+        rest
     };
     let host_end = if hostpart.first() == Some(&b'[') {
         match memchr::memchr(b']', hostpart) {
-            Some(e) => e + 1,
-            None => return false,
+            Some(e) if host(hostpart.get(..e + 1).unwrap_or_default()).is_some() => e + 1,
+            _ => return false,
         }
     } else {
         // The host runs to the first `:`, `;` or `?`; every byte before it
         // must be a host-name byte, none of which is one of the three.
         let n = run(hostpart, 0, &HOSTNAME);
-        if !matches!(at(hostpart, n), None | Some(b':' | b';' | b'?')) {
+        if !matches!(at(hostpart, n), None | Some(b':' | b';' | b'?'))
+            || host_name_run(hostpart.get(..n).unwrap_or_default()).is_none()
+        {
             return false;
         }
         n
     };
-    if host(hostpart.get(..host_end).unwrap_or_default()).is_none() {
-        return false;
-    }
     let mut i = host_end;
     if at(hostpart, i) == Some(b':') {
         let digits = run(hostpart, i + 1, &DIGIT);
@@ -195,19 +230,35 @@ fn tel_uri_rest(rest: &[u8]) -> bool {
 
 /// `Uri::finish_params_headers`: `;params` then `?headers`, then the end.
 fn uri_params_headers(text: &[u8], mut i: usize) -> bool {
-    if at(text, i) == Some(b';') {
-        let end =
-            memchr::memchr(b'?', text.get(i..).unwrap_or_default()).map_or(text.len(), |q| i + q);
-        if super::params::check_uri_params(text.get(i + 1..end).unwrap_or_default()).is_err() {
+    // uri-parameters: `;` name [= value], each a non-empty run of
+    // paramchars and escapes (`;`, `=` and `?` are none of them).
+    while at(text, i) == Some(b';') {
+        let name = escaped_run(text, i + 1, &PARAM);
+        if name == 0 {
             return false;
         }
-        i = end;
+        i += 1 + name;
+        if at(text, i) == Some(b'=') {
+            let value = escaped_run(text, i + 1, &PARAM);
+            if value == 0 {
+                return false;
+            }
+            i += 1 + value;
+        }
     }
+    // headers: `?` hname = [hvalue] *(& hname = [hvalue]).
     if at(text, i) == Some(b'?') {
-        if super::params::check_uri_headers(text.get(i + 1..).unwrap_or_default()).is_err() {
-            return false;
+        loop {
+            let name = escaped_run(text, i + 1, &HNV);
+            if name == 0 || at(text, i + 1 + name) != Some(b'=') {
+                return false;
+            }
+            i += 2 + name;
+            i += escaped_run(text, i, &HNV);
+            if at(text, i) != Some(b'&') {
+                break;
+            }
         }
-        i = text.len();
     }
     i == text.len()
 }
@@ -346,7 +397,7 @@ pub(crate) fn name_addr(
             }
         }
     };
-    let gt = lt + 1 + memchr::memchr(b'>', b.get(lt + 1..)?)?;
+    let gt = find(b, lt + 1, b'>')?;
     let text = b.get(lt + 1..gt)?;
     // RFC 4475 §3.1.2.14: `< sip:x@y >` is not a name-addr.
     if text.first().is_some_and(|&c| is_lws(c)) || text.last().is_some_and(|&c| is_lws(c)) {
@@ -439,13 +490,15 @@ pub(crate) fn via(b: &[u8], start: usize, bad_address: &mut bool) -> Option<usiz
     if h == i {
         return None;
     }
-    let host_len = if at(b, h) == Some(b'[') {
-        memchr::memchr(b']', b.get(h..)?)? + 1
+    let (host_len, kind) = if at(b, h) == Some(b'[') {
+        let len = memchr::memchr(b']', b.get(h..)?)? + 1;
+        (len, host(b.get(h..h + len)?)?)
     } else {
-        run(b, h, &HOSTNAME)
+        let len = run(b, h, &HOSTNAME);
+        (len, host_name_run(b.get(h..h + len)?)?)
     };
     let host_text = b.get(h..h + host_len)?;
-    *bad_address |= is_bad(host_text, host(host_text)?);
+    *bad_address |= is_bad(host_text, kind);
     let mut i = h + host_len;
     let colon = skip_lws(b, i);
     if at(b, colon) == Some(b':') {
