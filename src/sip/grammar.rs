@@ -513,7 +513,12 @@ pub(crate) fn via(b: &[u8], start: usize, bad_address: &mut bool) -> Option<usiz
     trailing_params(b, i, |name, value| {
         let v = value.unwrap_or_default();
         match name.len() {
-            6 if eq_ic(name, b"branch") => lexical::is_token_str(v),
+            // A gen-value is a token unless quoted or holding `:`, `[`
+            // or `]` (the bytes it adds): no second pass over the class.
+            6 if eq_ic(name, b"branch") => {
+                v.first().is_some_and(|&c| c != b'"')
+                    && lexical::find_any3(v, 0, b':', b'[', b']').is_none()
+            }
             8 if eq_ic(name, b"received") => match received(v) {
                 Some(kind) => {
                     if !received_seen {
