@@ -108,6 +108,12 @@ pub(crate) fn host(s: &[u8]) -> Option<HostKind> {
 /// `Host::parse_unbracketed`: a non-empty run of host-name bytes, a dotted
 /// quad when it holds only digits and dots.
 fn host_unbracketed(s: &[u8]) -> Option<HostKind> {
+    // A dotted quad is all host-name bytes: one parse settles it.
+    if s.first().is_some_and(u8::is_ascii_digit)
+        && let Some(ip) = super::uri::parse_ipv4(s)
+    {
+        return Some(HostKind::Ipv4(ip));
+    }
     if run(s, 0, &HOSTNAME) == s.len() {
         host_name_run(s)
     } else {
