@@ -8,8 +8,10 @@
 //! way `validate` applies it (every comma-separated element of a list
 //! header, each trimmed, none empty). `validate` runs these first; only a
 //! rejected message takes the typed walk, which names the error and its
-//! offset. `tests` below hold the two to the same verdicts over the
-//! torture and fuzz corpora.
+//! offset. Debug builds run both on every call and assert the same
+//! verdict and observations (so every test and fuzz run compares them);
+//! `tests/sip_sanity_grammar.rs` also holds validate to the typed
+//! accessors over the torture and fuzz corpora and their mutations.
 //!
 //! Recognisers take the value and a start index and return the index just
 //! past what they consumed (`None`: not in the language). A list element
