@@ -1,13 +1,14 @@
 //! Fuzz body: whatever parses normalizes into a message that parses to
 //! the same fields (start line, every header's kind and value modulo
 //! folding, body), carries none of the non-canonical forms, and
-//! normalizes to itself. Topology hiding rides along: hiding yields a
+//! normalizes to itself, byte for byte what the editor's normalizing
+//! writer produces (the canonical-copy fast path). Topology hiding rides along: hiding yields a
 //! message that parses (or an error), and opening whatever seals an input
 //! carries never panics.
 
 use voipsec::sip::{
-    HeaderName, Message, NormalizeConfig, TopologyKey, TopologyPolicy, hide_topology, normalize,
-    restore_topology,
+    Editor, HeaderName, Message, NormalizeConfig, TopologyKey, TopologyPolicy, hide_topology,
+    normalize, restore_topology,
 };
 
 pub fn run(data: &[u8]) {
@@ -111,7 +112,14 @@ pub fn check(data: &[u8], config: NormalizeConfig) -> bool {
         return false;
     };
     let mut out = Default::default();
-    if let Err(e) = normalize(&msg, &config, &mut out) {
+    let result = normalize(&msg, &config, &mut out);
+    // The copy of an already canonical message is what the editor's
+    // normalizing writer produces.
+    let mut by_editor = Default::default();
+    let editor = Editor::new(&msg).normalized(config).write(&mut by_editor);
+    assert_eq!(result, editor);
+    assert_eq!(out, by_editor);
+    if let Err(e) = result {
         // The parse indexes the start line; the Request-URI's grammar is
         // checked when it is read, so any bad Request-URI (not only bad
         // `?headers`: e.g. `si(:a@b`, found by the fuzzer) may stop the

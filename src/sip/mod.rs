@@ -57,6 +57,7 @@ mod address;
 mod error;
 mod fields;
 mod framer;
+mod grammar;
 mod header;
 mod hot;
 mod lexical;

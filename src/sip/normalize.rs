@@ -21,9 +21,10 @@
 
 use bytes::BytesMut;
 
-use super::edit::{EditError, Editor};
+use super::edit::{Digits, EditError, Editor};
 use super::header::{Header, HeaderName};
-use super::message::Message;
+use super::lexical;
+use super::message::{Message, StartLine};
 
 /// What the normalizer may change beyond the fixed canonical rules.
 ///
@@ -73,7 +74,73 @@ pub fn normalize(
     config: &NormalizeConfig,
     out: &mut BytesMut,
 ) -> Result<usize, EditError> {
+    // Most traffic is already canonical: then the canonical form is the
+    // message itself, one copy (every limit held when it parsed, and the
+    // bytes are the same).
+    if !config.one_value_per_line && is_canonical(msg) {
+        let bytes = msg.as_bytes();
+        out.extend_from_slice(bytes);
+        return Ok(bytes.len());
+    }
     Editor::new(msg).normalized(*config).write(out)
+}
+
+/// True when the message is already in the canonical form the [`Editor`]
+/// writes: the start line rebuilt as is, every field `Name: value` CRLF
+/// with its canonical name, no fold, nothing dropped, and a Content-Length
+/// that states the body length.
+fn is_canonical(msg: &Message<'_>) -> bool {
+    let raw = msg.as_bytes();
+    let at = |r: core::ops::Range<usize>| raw.get(r).unwrap_or_default();
+    let line_end = msg.start_line_range().end;
+    let start_ok = match msg.start_line() {
+        StartLine::Request(r) => {
+            let method = r.method.as_str().as_bytes();
+            let uri_end = r.uri_offset + r.uri.len();
+            r.uri_offset == method.len() + 1
+                && at(0..r.uri_offset).starts_with(method)
+                && at(method.len()..r.uri_offset) == b" "
+                && !lexical::contains_byte(r.uri.as_bytes(), b'?')
+                && at(uri_end..line_end) == b" SIP/2.0"
+        }
+        StartLine::Response(s) => {
+            at(0..8) == b"SIP/2.0 "
+                && at(8..11) == Digits::new(s.code.into()).as_bytes()
+                && at(11..12) == b" "
+                && at(12..line_end) == s.reason
+        }
+    };
+    if !start_ok {
+        return false;
+    }
+    let body_len = Digits::new(msg.body().len());
+    let mut next = line_end + 2;
+    let mut has_length = false;
+    for h in msg.headers() {
+        let (name, value, line) = (h.name_range(), h.value_range(), h.line_range());
+        // `Name: value` CRLF on one line.
+        let laid_out = name.start == next
+            && value.start == name.end + 2
+            && value.end > value.start
+            && line.end == value.end + 2
+            && at(name.end..value.start) == b": "
+            && !h.is_folded();
+        if !laid_out {
+            return false;
+        }
+        let kind = h.kind();
+        if kind != HeaderName::Other && !same_bytes(at(name), kind.as_str().as_bytes()) {
+            return false;
+        }
+        match kind {
+            HeaderName::ContentLength if h.value() != body_len.as_bytes() => return false,
+            HeaderName::ContentLength => has_length = true,
+            HeaderName::Date if drops(&h) => return false,
+            _ => {}
+        }
+        next = line.end;
+    }
+    has_length && at(next..next + 2) == b"\r\n" && next + 2 == msg.body_range().start
 }
 
 /// The canonical spelling of a header name: the long name for a known one
@@ -82,6 +149,32 @@ pub(crate) fn canonical_name(name: &str) -> &str {
     match HeaderName::from_bytes(name.as_bytes()) {
         HeaderName::Other => name,
         known => known.as_str(),
+    }
+}
+
+/// `a == b` for names (a few to two dozen bytes): two overlapping word
+/// compares instead of a library call.
+#[inline]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let word = |s: &[u8], at: usize| {
+        s.get(at..at + 8)
+            .and_then(|w| w.try_into().ok())
+            .map(u64::from_le_bytes)
+    };
+    let half = |s: &[u8], at: usize| {
+        s.get(at..at + 4)
+            .and_then(|w| w.try_into().ok())
+            .map(u32::from_le_bytes)
+    };
+    match n {
+        0..4 => a.iter().zip(b).all(|(x, y)| x == y),
+        4..8 => half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4),
+        8..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
+        _ => a == b,
     }
 }
 
@@ -183,6 +276,21 @@ mod tests {
         assert!(!is_sip_date(b"Fri, 01 Jan 2010 16:00:00 EST"));
         assert!(!is_sip_date(b"Sat, 13 Nov 2010 23:29:00 GMT "));
         assert!(!is_sip_date(b""));
+    }
+
+    #[test]
+    fn same_bytes_is_equality() {
+        let a: Vec<u8> = (0..24u8).map(|i| b'A' + i).collect();
+        for n in 0..=a.len() {
+            let x = &a[..n];
+            assert!(same_bytes(x, x));
+            assert!(!same_bytes(x, &a[..n.saturating_sub(1)]) || n == 0);
+            for i in 0..n {
+                let mut y = x.to_vec();
+                y[i] ^= 0x20;
+                assert!(!same_bytes(x, &y), "{n} {i}");
+            }
+        }
     }
 
     #[test]

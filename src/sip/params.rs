@@ -124,9 +124,9 @@ fn split_param(part: &str) -> (usize, Param<'_>) {
 /// Checks URI parameters (`uri-parameters`, RFC 3261 §25.1): every name
 /// non-empty, names and values `paramchar`s with valid escapes. Returns the
 /// offset (in `raw`) of the first bad byte.
-pub(crate) fn check_uri_params(raw: &str) -> Result<(), usize> {
+pub(crate) fn check_uri_params(raw: &[u8]) -> Result<(), usize> {
     let mut offset = 0;
-    for part in raw.as_bytes().split(|&b| b == b';') {
+    for part in raw.split(|&b| b == b';') {
         let (name, value) = match part.iter().position(|&b| b == b'=') {
             Some(eq) => (
                 part.get(..eq).unwrap_or_default(),
@@ -151,19 +151,19 @@ pub(crate) fn check_uri_params(raw: &str) -> Result<(), usize> {
 
 /// Checks URI headers (`?hname=hvalue&...`). Returns the offset of the
 /// first bad byte.
-pub(crate) fn check_uri_headers(raw: &str) -> Result<(), usize> {
+pub(crate) fn check_uri_headers(raw: &[u8]) -> Result<(), usize> {
     let mut offset = 0;
-    for part in raw.split('&') {
-        let Some(eq) = part.find('=') else {
+    for part in raw.split(|&b| b == b'&') {
+        let Some(eq) = part.iter().position(|&b| b == b'=') else {
             return Err(offset);
         };
-        let name = part.get(..eq).unwrap_or("");
+        let name = part.get(..eq).unwrap_or_default();
         if name.is_empty() {
             return Err(offset);
         }
-        check_escaped(name.as_bytes(), &HNV).map_err(|i| offset + i)?;
-        let value = part.get(eq + 1..).unwrap_or("");
-        check_escaped(value.as_bytes(), &HNV).map_err(|i| offset + eq + 1 + i)?;
+        check_escaped(name, &HNV).map_err(|i| offset + i)?;
+        let value = part.get(eq + 1..).unwrap_or_default();
+        check_escaped(value, &HNV).map_err(|i| offset + eq + 1 + i)?;
         offset += part.len() + 1;
     }
     Ok(())
@@ -331,8 +331,8 @@ mod tests {
 
     #[test]
     fn uri_params_check_escapes() {
-        assert!(check_uri_params("%6C%72;n%61me=v%61lue%25%34%31").is_ok());
-        assert_eq!(check_uri_params("a=%zz"), Err(2));
-        assert_eq!(check_uri_params("a;;b"), Err(2));
+        assert!(check_uri_params(b"%6C%72;n%61me=v%61lue%25%34%31").is_ok());
+        assert_eq!(check_uri_params(b"a=%zz"), Err(2));
+        assert_eq!(check_uri_params(b"a;;b"), Err(2));
     }
 }

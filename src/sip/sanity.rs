@@ -275,24 +275,29 @@ impl<'c> Sanity<'c> {
         } else {
             None
         };
-        if self.control_characters {
+        // One pass over the index counts every kind (saturating at 2,
+        // all the checks below need) and notes whether any value may hold
+        // a control byte or white space sits before a colon.
+        let mut counts = [0u8; HeaderName::Other as usize + 1];
+        let (mut control, mut spaced) = (false, false);
+        for h in msg.headers() {
+            if let Some(n) = counts.get_mut(h.kind() as usize) {
+                *n = (*n + 1).min(2);
+            }
+            control |= h.may_hold_control();
+            spaced |= h.space_before_colon();
+        }
+        if self.control_characters && control {
             check_control_characters(msg)?;
         }
         if self.space_before_colon
+            && spaced
             && let Some(h) = msg.headers().find(|h| h.space_before_colon())
         {
             return Err(Reason::SpaceBeforeColon {
                 offset: h.name_range().start,
             }
             .into());
-        }
-        // One pass over the index counts every kind (saturating at 2,
-        // all the checks below need).
-        let mut counts = [0u8; HeaderName::Other as usize + 1];
-        for h in msg.headers() {
-            if let Some(n) = counts.get_mut(h.kind() as usize) {
-                *n = (*n + 1).min(2);
-            }
         }
         let count = |kind: HeaderName| counts.get(kind as usize).copied().unwrap_or(0);
         if self.single_valued
@@ -306,7 +311,7 @@ impl<'c> Sanity<'c> {
             return Err(Reason::MissingHeader(kind.as_str()).into());
         }
         if msg.is_request() {
-            self.check_request(msg, seen)?;
+            self.check_request(msg, seen, &count)?;
         }
         if self.require_content_length && msg.content_length().is_none() {
             return Err(Reason::MissingContentLength.into());
@@ -351,6 +356,7 @@ impl<'c> Sanity<'c> {
         &self,
         msg: &Message<'a>,
         seen: Option<&Observed<'a>>,
+        count: &dyn Fn(HeaderName) -> u8,
     ) -> Result<(), Rejection<'a>> {
         let method = msg.method().unwrap_or(Method::Extension(""));
         if self.request_uri_scheme {
@@ -387,6 +393,7 @@ impl<'c> Sanity<'c> {
             (self.require, HeaderName::Require),
         ] {
             if enabled
+                && count(kind) > 0
                 && let Some(tag) = msg
                     .values(kind)
                     .find(|t| !self.supported.iter().any(|s| s.eq_ignore_ascii_case(t)))
@@ -414,7 +421,7 @@ impl<'c> Sanity<'c> {
                     Some(seen) => seen.to_tag,
                     None => msg.to().ok().and_then(|t| t.tag()).is_some(),
                 };
-                if in_dialog_only && !has_tag && msg.header(HeaderName::To).is_some() {
+                if in_dialog_only && !has_tag && count(HeaderName::To) > 0 {
                     return Err(Reason::MissingToTag.into());
                 }
                 if out_of_dialog_only && has_tag {

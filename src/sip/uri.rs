@@ -93,7 +93,7 @@ impl<'a> Host<'a> {
 
 /// Dotted quad, four 1-3 digit octets <= 255, no leading zeros (which some
 /// stacks read as octal: refusing them keeps every reader in agreement).
-fn parse_ipv4(b: &[u8]) -> Option<Ipv4Addr> {
+pub(crate) fn parse_ipv4(b: &[u8]) -> Option<Ipv4Addr> {
     // One pass: four dot-separated parts of 1..=3 digits, no leading zero,
     // each at most 255.
     let mut octets = [0u8; 4];
@@ -311,13 +311,15 @@ impl<'a> Uri<'a> {
             let end =
                 memchr::memchr(b'?', b.get(i..).unwrap_or_default()).map_or(b.len(), |q| i + q);
             let raw = text.get(i + 1..end).unwrap_or("");
-            check_uri_params(raw).map_err(|k| uri_err(base + i + 1 + k, "invalid parameter"))?;
+            check_uri_params(raw.as_bytes())
+                .map_err(|k| uri_err(base + i + 1 + k, "invalid parameter"))?;
             self.params = Params::new(raw);
             i = end;
         }
         if b.get(i) == Some(&b'?') {
             let raw = text.get(i + 1..).unwrap_or("");
-            check_uri_headers(raw).map_err(|k| uri_err(base + i + 1 + k, "invalid header"))?;
+            check_uri_headers(raw.as_bytes())
+                .map_err(|k| uri_err(base + i + 1 + k, "invalid header"))?;
             self.headers = Some(raw);
             i = b.len();
         }

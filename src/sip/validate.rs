@@ -4,6 +4,7 @@
 use super::address::{Contact, NameAddr};
 use super::error::SipError;
 use super::fields::{self, CSeq, ContentType};
+use super::grammar::{self, SchemeKind};
 use super::header::{Header, HeaderName};
 use super::lexical::{self, is_token_str, skip_lws};
 use super::message::Message;
@@ -14,7 +15,7 @@ use super::via::Via;
 /// so that `sanity` answers its policy questions from it instead of
 /// parsing the same headers a second time. Filled only by a successful
 /// validation; each field equals what the typed accessor would return.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, PartialEq, Eq)]
 pub(crate) struct Observed<'a> {
     /// The Request-URI scheme ([`Message::request_uri`]).
     pub(crate) scheme: Option<Scheme<'a>>,
@@ -64,7 +65,125 @@ impl<'a> Message<'a> {
     }
 
     /// [`Message::validate`], recording in `seen` what sanity needs.
+    ///
+    /// The check-only recognisers of [`grammar`] decide in one pass over
+    /// each value; only a message they refuse takes the typed walk, which
+    /// names the error and where it is.
     pub(crate) fn validate_observed(&self, seen: &mut Observed<'a>) -> Result<(), SipError> {
+        let recognised = self.recognise(seen);
+        // Debug builds (every test, every fuzz run) hold the two walks to
+        // the same verdict and the same observations.
+        #[cfg(debug_assertions)]
+        {
+            let mut typed = Observed::default();
+            let verdict = self.validate_typed(&mut typed);
+            debug_assert_eq!(recognised, verdict.is_ok(), "{verdict:?}");
+            if recognised {
+                debug_assert_eq!(*seen, typed);
+            }
+        }
+        if recognised {
+            return Ok(());
+        }
+        *seen = Observed::default();
+        self.validate_typed(seen)
+    }
+
+    /// The grammar check by the recognisers: true when every checked value
+    /// is in its language (exactly when [`Message::validate_typed`]
+    /// succeeds), with `seen` filled as that walk fills it.
+    fn recognise(&self, seen: &mut Observed<'a>) -> bool {
+        let method = match self.request_line() {
+            Some(r) => {
+                let scheme = match grammar::uri(r.uri.as_bytes()) {
+                    Some(SchemeKind::Sip) => Scheme::Sip,
+                    Some(SchemeKind::Sips) => Scheme::Sips,
+                    Some(SchemeKind::Tel) => Scheme::Tel,
+                    Some(SchemeKind::Other) => {
+                        Scheme::Other(r.uri.split_once(':').map_or("", |(s, _)| s))
+                    }
+                    None => return false,
+                };
+                seen.scheme = Some(scheme);
+                Some(r.method.as_str().as_bytes())
+            }
+            None => None,
+        };
+        let (mut first_to, mut first_max_forwards) = (true, true);
+        for h in self.headers() {
+            let kind = h.kind();
+            if kind == HeaderName::Other {
+                continue;
+            }
+            let v = h.value();
+            if !v.is_ascii() && core::str::from_utf8(v).is_err() {
+                return false;
+            }
+            let ok = match kind {
+                HeaderName::Via => {
+                    grammar::list(v, |b, i| grammar::via(b, i, &mut seen.bad_via_address))
+                }
+                HeaderName::To => grammar::single(v, |b, i| {
+                    let a = grammar::name_addr(b, i, |_, _| true)?;
+                    if first_to {
+                        seen.to_tag = a.tag;
+                        first_to = false;
+                    }
+                    Some(a.end)
+                }),
+                HeaderName::From
+                | HeaderName::ReferTo
+                | HeaderName::ReferredBy
+                | HeaderName::ReplyTo => grammar::single(v, |b, i| {
+                    grammar::name_addr(b, i, |_, _| true).map(|a| a.end)
+                }),
+                HeaderName::Contact => grammar::list(v, grammar::contact),
+                HeaderName::Route
+                | HeaderName::RecordRoute
+                | HeaderName::Path
+                | HeaderName::ServiceRoute => grammar::list(v, grammar::route),
+                HeaderName::CallId => grammar::call_id(v),
+                HeaderName::CSeq => {
+                    grammar::cseq(v).is_some_and(|m| method.is_none_or(|request| m == request))
+                }
+                HeaderName::MaxForwards => match grammar::number(v, 255) {
+                    Some(n) => {
+                        if first_max_forwards {
+                            seen.max_forwards = u8::try_from(n).ok();
+                            first_max_forwards = false;
+                        }
+                        true
+                    }
+                    None => false,
+                },
+                HeaderName::Expires | HeaderName::MinExpires => {
+                    grammar::number(v, u32::MAX.into()).is_some()
+                }
+                HeaderName::ContentType => grammar::content_type(v),
+                // Rare: the typed checks, on this one field.
+                HeaderName::RetryAfter => h
+                    .value_str()
+                    .is_some_and(|s| fields::check_retry_after(s).is_ok()),
+                HeaderName::Warning => each(h, fields::check_warning, "Warning").is_ok(),
+                HeaderName::Require
+                | HeaderName::ProxyRequire
+                | HeaderName::Supported
+                | HeaderName::Unsupported
+                | HeaderName::Allow
+                | HeaderName::AllowEvents => grammar::token_list(v),
+                _ => true,
+            };
+            if !ok {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// The grammar check by the typed parsers: the reference the
+    /// recognisers follow, and the walk that names a refused message's
+    /// error.
+    pub(crate) fn validate_typed(&self, seen: &mut Observed<'a>) -> Result<(), SipError> {
         if self.is_request() {
             seen.scheme = Some(self.request_uri()?.scheme());
         }

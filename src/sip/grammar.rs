@@ -1,0 +1,638 @@
+//! Check-only recognisers for the header grammars [`Message::validate`]
+//! checks (RFC 3261 §25.1, RFC 3966, RFC 5118): one forward pass over each
+//! value's bytes, no typed value built, no element re-tokenised.
+//!
+//! Each recogniser accepts exactly the language of the typed parser it
+//! mirrors (`Uri::parse`, `Host::parse`, `NameAddr::parse`, `Via::parse`,
+//! `CSeq::parse`, `ContentType::parse`, the parameter checks) applied the
+//! way `validate` applies it (every comma-separated element of a list
+//! header, each trimmed, none empty). `validate` runs these first; only a
+//! rejected message takes the typed walk, which names the error and its
+//! offset. Debug builds run both on every call and assert the same
+//! verdict and observations (so every test and fuzz run compares them);
+//! `tests/sip_sanity_grammar.rs` also holds validate to the typed
+//! accessors over the torture and fuzz corpora and their mutations.
+//!
+//! Recognisers take the value and a start index and return the index just
+//! past what they consumed (`None`: not in the language). A list element
+//! ends where the next byte, after LWS, is `,` or the end of the value:
+//! everything an accepted element consumed is outside any `,` a
+//! comma-split would cut at, because the only places a `,` is accepted are
+//! inside quoted strings and `<...>`, which that split skips too.
+//!
+//! [`Message::validate`]: super::Message::validate
+
+use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use super::lexical::{
+    self, CharClass, DIGIT, GEN_VALUE, HNV, HOSTNAME, PARAM, PASSWORD, TOKEN, URIC, USER, eq_ic,
+    is_lws, quoted_end, skip_lws,
+};
+
+/// The scheme of a recognised URI (`Other` when it is none of the three).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SchemeKind {
+    Sip,
+    Sips,
+    Tel,
+    Other,
+}
+
+/// What a recognised host is, for the broadcast/unspecified check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum HostKind {
+    Name,
+    Ipv4(Ipv4Addr),
+    /// An IPv6 reference or address (text, brackets removed).
+    Ipv6,
+}
+
+#[inline]
+fn at(b: &[u8], i: usize) -> Option<u8> {
+    b.get(i).copied()
+}
+
+/// Length of the run of `class` bytes at `i`.
+#[inline(always)]
+fn run(b: &[u8], i: usize, class: &CharClass) -> usize {
+    lexical::run(b, i, class)
+}
+
+/// Offset of the first `byte` at or after `i`, eight bytes at a time
+/// (the spans searched are a few dozen bytes: below a library call's
+/// set-up cost).
+#[inline(always)]
+fn find(b: &[u8], i: usize, byte: u8) -> Option<usize> {
+    lexical::find_any3(b, i, byte, byte, byte)
+}
+
+/// Length of the run at `i` of `class` bytes and `%HH` escapes (what
+/// `check_escaped` accepts).
+#[inline]
+fn escaped_run(b: &[u8], i: usize, class: &CharClass) -> usize {
+    let mut k = i;
+    loop {
+        k += run(b, k, class);
+        let escape = at(b, k) == Some(b'%')
+            && at(b, k + 1).is_some_and(|c| c.is_ascii_hexdigit())
+            && at(b, k + 2).is_some_and(|c| c.is_ascii_hexdigit());
+        if !escape {
+            return k - i;
+        }
+        k += 3;
+    }
+}
+
+/// `check_escaped` of the whole of `s`.
+#[inline]
+fn all_escaped(s: &[u8], class: &CharClass) -> bool {
+    escaped_run(s, 0, class) == s.len()
+}
+
+/// True when `b[i]` is the end of a list element: the end of the value
+/// or a `,`.
+#[inline]
+fn element_end(b: &[u8], i: usize) -> bool {
+    matches!(at(b, i), None | Some(b','))
+}
+
+/// `Host::parse`: `[IPv6]`, a dotted quad, or a host name.
+pub(crate) fn host(s: &[u8]) -> Option<HostKind> {
+    match s.first() {
+        Some(b'[') => {
+            let inner = s.get(1..s.len().checked_sub(1)?)?;
+            (s.len() > 2 && s.last() == Some(&b']') && ipv6_text(inner)).then_some(HostKind::Ipv6)
+        }
+        _ => host_unbracketed(s),
+    }
+}
+
+/// `Host::parse_unbracketed`: a non-empty run of host-name bytes, a dotted
+/// quad when it holds only digits and dots.
+fn host_unbracketed(s: &[u8]) -> Option<HostKind> {
+    // A dotted quad is all host-name bytes: one parse settles it.
+    if s.first().is_some_and(u8::is_ascii_digit)
+        && let Some(ip) = super::uri::parse_ipv4(s)
+    {
+        return Some(HostKind::Ipv4(ip));
+    }
+    if run(s, 0, &HOSTNAME) == s.len() {
+        host_name_run(s)
+    } else {
+        None
+    }
+}
+
+/// [`host_unbracketed`] of a run of host-name bytes.
+fn host_name_run(s: &[u8]) -> Option<HostKind> {
+    // A leading digit or dot: most often a dotted quad, which one parse
+    // settles; otherwise it is a name only if some byte is neither.
+    match s.first() {
+        None => None,
+        Some(&c) if c.is_ascii_digit() || c == b'.' => match super::uri::parse_ipv4(s) {
+            Some(ip) => Some(HostKind::Ipv4(ip)),
+            None => (!s.iter().all(|&c| c.is_ascii_digit() || c == b'.')).then_some(HostKind::Name),
+        },
+        Some(_) => Some(HostKind::Name),
+    }
+}
+
+/// `check_ipv6_text`: hex digits, `:` and `.`, a `:`, at most 64 bytes.
+fn ipv6_text(s: &[u8]) -> bool {
+    s.len() <= 64
+        && s.contains(&b':')
+        && s.iter()
+            .all(|&b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
+}
+
+/// `parse_port`: `1*DIGIT` up to 65535.
+fn port(s: &[u8]) -> bool {
+    lexical::parse_digits(s).is_some_and(|n| n <= u64::from(u16::MAX))
+}
+
+/// `Uri::parse` of the whole of `s`.
+pub(crate) fn uri(s: &[u8]) -> Option<SchemeKind> {
+    let colon = find(s, 0, b':').filter(|&c| c > 0)?;
+    let scheme = s.get(..colon)?;
+    let scheme_ok = scheme.first().is_some_and(u8::is_ascii_alphabetic)
+        && scheme
+            .iter()
+            .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'));
+    if !scheme_ok {
+        return None;
+    }
+    let rest = s.get(colon + 1..)?;
+    if eq_ic(scheme, b"sip") {
+        sip_uri_rest(rest).then_some(SchemeKind::Sip)
+    } else if eq_ic(scheme, b"sips") {
+        sip_uri_rest(rest).then_some(SchemeKind::Sips)
+    } else if eq_ic(scheme, b"tel") {
+        tel_uri_rest(rest).then_some(SchemeKind::Tel)
+    } else {
+        (!rest.is_empty() && all_escaped(rest, &URIC)).then_some(SchemeKind::Other)
+    }
+}
+
+/// After `sip:`/`sips:`: `[userinfo@]host[:port][;params][?headers]`.
+fn sip_uri_rest(rest: &[u8]) -> bool {
+    // userinfo runs to the first `@`, if any; user and password exclude
+    // it, so their runs reach it exactly when userinfo is well formed.
+    let at_sign = find(rest, 0, b'@').unwrap_or(rest.len());
+    let hostpart = if at_sign < rest.len() {
+        let user = escaped_run(rest, 0, &USER);
+        let end = match at(rest, user) {
+            Some(b':') => user + 1 + escaped_run(rest, user + 1, &PASSWORD),
+            _ => user,
+        };
+        if user == 0 || end != at_sign {
+            return false;
+        }
+        rest.get(at_sign + 1..).unwrap_or_default()
+    } else {
+        rest
+    };
+    let host_end = if hostpart.first() == Some(&b'[') {
+        match memchr::memchr(b']', hostpart) {
+            Some(e) if host(hostpart.get(..e + 1).unwrap_or_default()).is_some() => e + 1,
+            _ => return false,
+        }
+    } else {
+        // The host runs to the first `:`, `;` or `?`; every byte before it
+        // must be a host-name byte, none of which is one of the three.
+        let n = run(hostpart, 0, &HOSTNAME);
+        if !matches!(at(hostpart, n), None | Some(b':' | b';' | b'?'))
+            || host_name_run(hostpart.get(..n).unwrap_or_default()).is_none()
+        {
+            return false;
+        }
+        n
+    };
+    let mut i = host_end;
+    if at(hostpart, i) == Some(b':') {
+        let digits = run(hostpart, i + 1, &DIGIT);
+        if !port(hostpart.get(i + 1..i + 1 + digits).unwrap_or_default()) {
+            return false;
+        }
+        i += 1 + digits;
+    }
+    uri_params_headers(hostpart, i)
+}
+
+/// After `tel:`: the number (RFC 3966 §3), then parameters.
+fn tel_uri_rest(rest: &[u8]) -> bool {
+    let end = rest
+        .iter()
+        .position(|&c| c == b';' || c == b'?')
+        .unwrap_or(rest.len());
+    let number = rest.get(..end).unwrap_or_default();
+    let number_ok = !number.is_empty()
+        && number.iter().all(|&c| {
+            c.is_ascii_hexdigit()
+                || matches!(
+                    c,
+                    b'+' | b'-' | b'.' | b'(' | b')' | b'*' | b'#' | b'p' | b'w'
+                )
+        });
+    number_ok && uri_params_headers(rest, end)
+}
+
+/// `Uri::finish_params_headers`: `;params` then `?headers`, then the end.
+fn uri_params_headers(text: &[u8], mut i: usize) -> bool {
+    // uri-parameters: `;` name [= value], each a non-empty run of
+    // paramchars and escapes (`;`, `=` and `?` are none of them).
+    while at(text, i) == Some(b';') {
+        let name = escaped_run(text, i + 1, &PARAM);
+        if name == 0 {
+            return false;
+        }
+        i += 1 + name;
+        if at(text, i) == Some(b'=') {
+            let value = escaped_run(text, i + 1, &PARAM);
+            if value == 0 {
+                return false;
+            }
+            i += 1 + value;
+        }
+    }
+    // headers: `?` hname = [hvalue] *(& hname = [hvalue]).
+    if at(text, i) == Some(b'?') {
+        loop {
+            let name = escaped_run(text, i + 1, &HNV);
+            if name == 0 || at(text, i + 1 + name) != Some(b'=') {
+                return false;
+            }
+            i += 2 + name;
+            i += escaped_run(text, i, &HNV);
+            if at(text, i) != Some(b'&') {
+                break;
+            }
+        }
+    }
+    i == text.len()
+}
+
+/// Header parameters after a `;` at `i - 1`: `token [= gen-value]` with
+/// LWS around, separated by `;`. `visit` sees each name and raw value and
+/// may refuse it. Returns where the list ends (at the element's end or at
+/// the first byte that is neither a parameter nor `;`).
+#[inline]
+fn header_params(
+    b: &[u8],
+    mut i: usize,
+    mut visit: impl FnMut(&[u8], Option<&[u8]>) -> bool,
+) -> Option<usize> {
+    loop {
+        i = skip_lws(b, i);
+        let n = run(b, i, &TOKEN);
+        if n == 0 {
+            return None;
+        }
+        let name = b.get(i..i + n)?;
+        i = skip_lws(b, i + n);
+        let mut value = None;
+        if at(b, i) == Some(b'=') {
+            let v = skip_lws(b, i + 1);
+            let end = if at(b, v) == Some(b'"') {
+                quoted_end(b, v)?
+            } else {
+                let m = run(b, v, &GEN_VALUE);
+                if m == 0 {
+                    return None;
+                }
+                v + m
+            };
+            value = Some(b.get(v..end)?);
+            i = skip_lws(b, end);
+        }
+        if !visit(name, value) {
+            return None;
+        }
+        if at(b, i) == Some(b';') {
+            i += 1;
+        } else {
+            return Some(i);
+        }
+    }
+}
+
+/// Optional `;params` after an element's main part at `i` (LWS before
+/// `;` allowed): returns the element's end, which must be `,` or the end.
+#[inline]
+fn trailing_params(
+    b: &[u8],
+    i: usize,
+    visit: impl FnMut(&[u8], Option<&[u8]>) -> bool,
+) -> Option<usize> {
+    let i = skip_lws(b, i);
+    let end = match at(b, i) {
+        Some(b';') => header_params(b, i + 1, visit)?,
+        _ => i,
+    };
+    element_end(b, end).then_some(end)
+}
+
+/// A comma-separated list: every element non-empty (after LWS) and
+/// accepted by `element`, which starts at a non-LWS byte and returns its
+/// end. An empty value is an empty list.
+#[inline]
+pub(crate) fn list(b: &[u8], mut element: impl FnMut(&[u8], usize) -> Option<usize>) -> bool {
+    if b.is_empty() {
+        return true;
+    }
+    let mut i = 0;
+    loop {
+        i = skip_lws(b, i);
+        if element_end(b, i) {
+            return false;
+        }
+        let Some(end) = element(b, i) else {
+            return false;
+        };
+        match at(b, end) {
+            None => return true,
+            Some(b',') => i = end + 1,
+            Some(_) => return false,
+        }
+    }
+}
+
+/// One whole value: `element` at its start, then nothing but the end.
+#[inline]
+pub(crate) fn single(b: &[u8], element: impl FnOnce(&[u8], usize) -> Option<usize>) -> bool {
+    let i = skip_lws(b, 0);
+    i < b.len() && element(b, i).is_some_and(|end| end == b.len())
+}
+
+/// What a recognised name-addr told: its end, whether `<>` enclosed the
+/// URI, and whether a `tag` parameter carries a value.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct AddressSeen {
+    pub(crate) end: usize,
+    pub(crate) bracketed: bool,
+    pub(crate) tag: bool,
+}
+
+/// `NameAddr::parse` of the element at `i` (a non-LWS byte); `visit` sees
+/// the header parameters.
+#[inline]
+pub(crate) fn name_addr(
+    b: &[u8],
+    start: usize,
+    mut visit: impl FnMut(&[u8], Option<&[u8]>) -> bool,
+) -> Option<AddressSeen> {
+    let lt = match at(b, start)? {
+        b'"' => {
+            let lt = skip_lws(b, quoted_end(b, start)?);
+            (at(b, lt) == Some(b'<')).then_some(lt)?
+        }
+        _ => {
+            // A display name of tokens and LWS up to `<`, or the scheme of
+            // an addr-spec (no LWS) up to `:`.
+            let (mut k, mut spaced) = (start, false);
+            while let Some(c) = at(b, k) {
+                if TOKEN.contains(c) {
+                } else if is_lws(c) {
+                    spaced = true;
+                } else {
+                    break;
+                }
+                k += 1;
+            }
+            match at(b, k) {
+                Some(b'<') => k,
+                Some(b':') if !spaced => return addr_spec(b, start, visit),
+                _ => return None,
+            }
+        }
+    };
+    let gt = find(b, lt + 1, b'>')?;
+    let text = b.get(lt + 1..gt)?;
+    // RFC 4475 §3.1.2.14: `< sip:x@y >` is not a name-addr.
+    if text.first().is_some_and(|&c| is_lws(c)) || text.last().is_some_and(|&c| is_lws(c)) {
+        return None;
+    }
+    uri(text)?;
+    let mut tag = false;
+    let end = trailing_params(b, gt + 1, |name, value| {
+        tag |= value.is_some() && eq_ic(name, b"tag");
+        visit(name, value)
+    })?;
+    Some(AddressSeen {
+        end,
+        bracketed: true,
+        tag,
+    })
+}
+
+/// The addr-spec form: the URI runs to `;`, LWS or the element's end and
+/// may hold neither `,` nor `?` (RFC 3261 §20: "MUST be enclosed").
+fn addr_spec(
+    b: &[u8],
+    start: usize,
+    mut visit: impl FnMut(&[u8], Option<&[u8]>) -> bool,
+) -> Option<AddressSeen> {
+    let mut end = start;
+    while let Some(c) = at(b, end) {
+        if c == b';' || c == b',' || is_lws(c) {
+            break;
+        }
+        if c == b'?' {
+            return None;
+        }
+        end += 1;
+    }
+    uri(b.get(start..end)?)?;
+    let mut tag = false;
+    let end = trailing_params(b, end, |name, value| {
+        tag |= value.is_some() && eq_ic(name, b"tag");
+        visit(name, value)
+    })?;
+    Some(AddressSeen {
+        end,
+        bracketed: false,
+        tag,
+    })
+}
+
+/// `Contact::parse` of one element: `*` or a name-addr whose `expires`
+/// (the first one) is a 32-bit number.
+pub(crate) fn contact(b: &[u8], start: usize) -> Option<usize> {
+    if at(b, start) == Some(b'*') {
+        let end = skip_lws(b, start + 1);
+        if element_end(b, end) {
+            return Some(end);
+        }
+    }
+    let mut expires_seen = false;
+    let seen = name_addr(b, start, |name, value| {
+        if expires_seen || !eq_ic(name, b"expires") {
+            return true;
+        }
+        expires_seen = true;
+        number(value.unwrap_or_default(), u64::from(u32::MAX)).is_some()
+    })?;
+    Some(seen.end)
+}
+
+/// A route entry (`rec-route`, `route-param`): a name-addr with `<>`.
+pub(crate) fn route(b: &[u8], start: usize) -> Option<usize> {
+    name_addr(b, start, |_, _| true)
+        .filter(|a| a.bracketed)
+        .map(|a| a.end)
+}
+
+/// What a recognised Via entry told: broadcast or unspecified sent-by or
+/// (first) received address.
+pub(crate) fn via(b: &[u8], start: usize, bad_address: &mut bool) -> Option<usize> {
+    let token = |i: usize| {
+        let i = skip_lws(b, i);
+        let n = run(b, i, &TOKEN);
+        (n > 0).then_some(i + n)
+    };
+    let slash = |i: usize| {
+        let i = skip_lws(b, i);
+        (at(b, i) == Some(b'/')).then_some(i + 1)
+    };
+    let i = token(slash(token(slash(token(start)?)?)?)?)?;
+    let h = skip_lws(b, i);
+    if h == i {
+        return None;
+    }
+    let (host_len, kind) = if at(b, h) == Some(b'[') {
+        let len = memchr::memchr(b']', b.get(h..)?)? + 1;
+        (len, host(b.get(h..h + len)?)?)
+    } else {
+        let len = run(b, h, &HOSTNAME);
+        (len, host_name_run(b.get(h..h + len)?)?)
+    };
+    let host_text = b.get(h..h + host_len)?;
+    *bad_address |= is_bad(host_text, kind);
+    let mut i = h + host_len;
+    let colon = skip_lws(b, i);
+    if at(b, colon) == Some(b':') {
+        let p = skip_lws(b, colon + 1);
+        let n = run(b, p, &DIGIT);
+        if !port(b.get(p..p + n)?) {
+            return None;
+        }
+        i = p + n;
+    }
+    let mut received_seen = false;
+    trailing_params(b, i, |name, value| {
+        let v = value.unwrap_or_default();
+        match name.len() {
+            // A gen-value is a token unless quoted or holding `:`, `[`
+            // or `]` (the bytes it adds): no second pass over the class.
+            6 if eq_ic(name, b"branch") => {
+                v.first().is_some_and(|&c| c != b'"')
+                    && lexical::find_any3(v, 0, b':', b'[', b']').is_none()
+            }
+            8 if eq_ic(name, b"received") => match received(v) {
+                Some(kind) => {
+                    if !received_seen {
+                        received_seen = true;
+                        *bad_address |= is_bad(v, kind);
+                    }
+                    true
+                }
+                None => false,
+            },
+            5 if eq_ic(name, b"maddr") => host(v).is_some(),
+            3 if eq_ic(name, b"ttl") => lexical::parse_digits(v).is_some_and(|n| n <= 255),
+            5 if eq_ic(name, b"rport") => value.is_none() || port(v),
+            _ => true,
+        }
+    })
+}
+
+/// `parse_received`: a host, or (RFC 5118 §4.5) a bare IPv6 address.
+fn received(v: &[u8]) -> Option<HostKind> {
+    if v.first() == Some(&b'[') || !v.contains(&b':') {
+        host(v)
+    } else {
+        ipv6_text(v).then_some(HostKind::Ipv6)
+    }
+}
+
+/// Broadcast or unspecified (`validate::is_bad_address` on the same host).
+fn is_bad(text: &[u8], kind: HostKind) -> bool {
+    match kind {
+        HostKind::Name => false,
+        HostKind::Ipv4(v4) => v4 == Ipv4Addr::BROADCAST || v4.is_unspecified(),
+        HostKind::Ipv6 => {
+            let inner = text
+                .strip_prefix(b"[")
+                .and_then(|t| t.strip_suffix(b"]"))
+                .unwrap_or(text);
+            core::str::from_utf8(inner)
+                .ok()
+                .and_then(|s| s.parse::<Ipv6Addr>().ok())
+                .is_some_and(|ip| IpAddr::V6(ip).is_unspecified())
+        }
+    }
+}
+
+/// `parse_number`: the whole value (LWS around) is `1*DIGIT` within `max`.
+pub(crate) fn number(b: &[u8], max: u64) -> Option<u64> {
+    let start = skip_lws(b, 0);
+    let n = run(b, start, &DIGIT);
+    if n == 0 || skip_lws(b, start + n) != b.len() {
+        return None;
+    }
+    lexical::parse_digits(b.get(start..start + n)?).filter(|&v| v <= max)
+}
+
+/// `CSeq::parse`: `1*DIGIT LWS method` within 32 bits; returns the method.
+pub(crate) fn cseq(b: &[u8]) -> Option<&[u8]> {
+    let start = skip_lws(b, 0);
+    let n = run(b, start, &DIGIT);
+    let digits = b.get(start..start + n).filter(|d| !d.is_empty())?;
+    if lexical::parse_digits(digits)? > u64::from(u32::MAX) {
+        return None;
+    }
+    let m = skip_lws(b, start + n);
+    let k = run(b, m, &TOKEN);
+    if m == start + n || k == 0 || skip_lws(b, m + k) != b.len() {
+        return None;
+    }
+    b.get(m..m + k)
+}
+
+/// `ContentType::parse`: `type / subtype *(; param)`.
+pub(crate) fn content_type(b: &[u8]) -> bool {
+    let t = skip_lws(b, 0);
+    let tl = run(b, t, &TOKEN);
+    let slash = skip_lws(b, t + tl);
+    if tl == 0 || at(b, slash) != Some(b'/') {
+        return false;
+    }
+    let st = skip_lws(b, slash + 1);
+    let sl = run(b, st, &TOKEN);
+    sl > 0 && trailing_params(b, st + sl, |_, _| true) == Some(b.len())
+}
+
+/// `parse_call_id`: `word ["@" word]` with LWS around.
+pub(crate) fn call_id(b: &[u8]) -> bool {
+    let start = skip_lws(b, 0);
+    let first = run(b, start, &lexical::WORD);
+    if first == 0 {
+        return false;
+    }
+    let mut end = start + first;
+    if at(b, end) == Some(b'@') {
+        let second = run(b, end + 1, &lexical::WORD);
+        if second == 0 {
+            return false;
+        }
+        end += 1 + second;
+    }
+    skip_lws(b, end) == b.len()
+}
+
+/// `[token *(LWS "," LWS token)]`: an option-tag or method list.
+pub(crate) fn token_list(b: &[u8]) -> bool {
+    list(b, |b, i| {
+        let n = run(b, i, &TOKEN);
+        (n > 0).then(|| skip_lws(b, i + n))
+    })
+}
