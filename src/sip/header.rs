@@ -353,49 +353,78 @@ impl HeaderName {
     /// `token` (the parser's case): no CR can be in it.
     #[inline]
     pub(crate) fn from_token(name: &[u8]) -> HeaderName {
-        // Compact forms by byte; long names by length, then one compare of
-        // the name case-folded into three words: no hashing, no allocation.
-        let Some(&first) = name.first() else {
+        // Long names by hash slot and one compare of the name case-folded
+        // into three words: no allocation.
+        if name.is_empty() || name.len() > 24 {
             return HeaderName::Other;
-        };
-        let first = first | 0x20;
-        if name.len() == 1 {
-            return match first {
-                b'a' => HeaderName::AcceptContact,
-                b'u' => HeaderName::AllowEvents,
-                b'i' => HeaderName::CallId,
-                b'm' => HeaderName::Contact,
-                b'e' => HeaderName::ContentEncoding,
-                b'l' => HeaderName::ContentLength,
-                b'c' => HeaderName::ContentType,
-                b'o' => HeaderName::Event,
-                b'f' => HeaderName::From,
-                b'y' => HeaderName::Identity,
-                b'n' => HeaderName::IdentityInfo,
-                b'r' => HeaderName::ReferTo,
-                b'b' => HeaderName::ReferredBy,
-                b'j' => HeaderName::RejectContact,
-                b'd' => HeaderName::RequestDisposition,
-                b'x' => HeaderName::SessionExpires,
-                b's' => HeaderName::Subject,
-                b'k' => HeaderName::Supported,
-                b't' => HeaderName::To,
-                b'v' => HeaderName::Via,
-                _ => HeaderName::Other,
-            };
         }
-        let Some(key) = fold_key(name) else {
-            return HeaderName::Other;
+        // Zero-padded into three words: the key masks off the padding.
+        let mut padded = [0u8; 24];
+        if let Some(dst) = padded.get_mut(..name.len()) {
+            dst.copy_from_slice(name);
+        }
+        let word = |at: usize| {
+            padded
+                .get(at..at + 8)
+                .and_then(|s| s.try_into().ok())
+                .map_or(0, u64::from_le_bytes)
         };
+        Self::from_name_words(name.len(), [word(0), word(8), word(16)])
+    }
+
+    /// The kind of a one-byte (compact) name, case-insensitively.
+    #[inline]
+    fn from_compact(byte: u8) -> HeaderName {
+        match byte | 0x20 {
+            b'a' => HeaderName::AcceptContact,
+            b'u' => HeaderName::AllowEvents,
+            b'i' => HeaderName::CallId,
+            b'm' => HeaderName::Contact,
+            b'e' => HeaderName::ContentEncoding,
+            b'l' => HeaderName::ContentLength,
+            b'c' => HeaderName::ContentType,
+            b'o' => HeaderName::Event,
+            b'f' => HeaderName::From,
+            b'y' => HeaderName::Identity,
+            b'n' => HeaderName::IdentityInfo,
+            b'r' => HeaderName::ReferTo,
+            b'b' => HeaderName::ReferredBy,
+            b'j' => HeaderName::RejectContact,
+            b'd' => HeaderName::RequestDisposition,
+            b'x' => HeaderName::SessionExpires,
+            b's' => HeaderName::Subject,
+            b'k' => HeaderName::Supported,
+            b't' => HeaderName::To,
+            b'v' => HeaderName::Via,
+            _ => HeaderName::Other,
+        }
+    }
+
+    /// Classifies a name of `len` (1..=24) bytes, given the little-endian
+    /// words at its offsets 0, 8 and 16 (bytes past `len` are ignored, words
+    /// wholly past it may hold anything): the parser's path, which has
+    /// already loaded those words while looking for the colon.
+    ///
+    /// The name must hold no CR (the only byte besides the letters and `-`
+    /// of a known name that case-folds onto one of them).
+    #[inline]
+    pub(crate) fn from_name_words(len: usize, words: [u64; 3]) -> HeaderName {
+        if len == 1 {
+            return Self::from_compact(words[0] as u8);
+        }
+        if !(2..=24).contains(&len) {
+            return HeaderName::Other;
+        }
+        let key = name_key(len, words);
         // One slot of a collision-free hash of the folded key, then one
         // compare of key and length: equal length plus equal key means
         // equal names (every byte is covered by the key).
         let i = KNOWN_NAMES
             .slots
-            .get(name_slot(name.len(), key))
+            .get(name_slot(len, key))
             .copied()
             .unwrap_or(u8::MAX);
-        let (Some(&kind), Some(k), Some(&len)) = (
+        let (Some(&kind), Some(k), Some(&known_len)) = (
             HeaderName::ALL.get(usize::from(i)),
             KNOWN_NAMES.keys.get(usize::from(i)),
             KNOWN_NAMES.lens.get(usize::from(i)),
@@ -404,7 +433,7 @@ impl HeaderName {
         };
         // Word by word with `&&`: a vectorised compare of the key array
         // would reload it from the stack and stall on store forwarding.
-        if usize::from(len) == name.len() && k[0] == key[0] && k[1] == key[1] && k[2] == key[2] {
+        if usize::from(known_len) == len && k[0] == key[0] && k[1] == key[1] && k[2] == key[2] {
             kind
         } else {
             HeaderName::Other
@@ -415,7 +444,7 @@ impl HeaderName {
 /// Multiplier of the name hash: chosen (by search) so that the 61 known
 /// long names land in 61 distinct slots of 256; the unit test that
 /// resolves every name fails if a name is added that collides.
-const NAME_HASH: u64 = 0xee59_b397_cd75_1e09;
+const NAME_HASH: u64 = 0x6f65_516f_f5fc_31c5;
 
 /// The slot of a folded name key in [`KNOWN_NAMES`].
 #[inline]
@@ -447,7 +476,7 @@ const fn known_names() -> KnownNames {
     let mut i = 0;
     while i < HeaderName::ALL.len() {
         let name = HeaderName::ALL[i].as_str().as_bytes();
-        let key = fold_key_const(name);
+        let key = name_key_const(name);
         table.keys[i] = key;
         table.lens[i] = name.len() as u8;
         table.slots[name_slot(name.len(), key)] = i as u8;
@@ -456,66 +485,45 @@ const fn known_names() -> KnownNames {
     table
 }
 
-/// [`fold_key`] for the compile-time table (same words, same folding).
-#[allow(clippy::indexing_slicing)]
-const fn fold_key_const(name: &[u8]) -> [u64; 3] {
-    const FOLD: u64 = 0x2020_2020_2020_2020;
-    const fn rd(b: &[u8], at: usize, k: usize) -> u64 {
-        let mut w = 0u64;
-        let mut i = 0;
-        while i < k {
-            w |= (b[at + i] as u64) << (8 * i);
-            i += 1;
-        }
-        w
-    }
-    let n = name.len();
-    if n <= 3 {
-        [rd(name, 0, n) | FOLD, 0, 0]
-    } else if n <= 7 {
-        [(rd(name, 0, 4) | rd(name, n - 4, 4) << 32) | FOLD, 0, 0]
-    } else if n <= 16 {
-        [rd(name, 0, 8) | FOLD, rd(name, n - 8, 8) | FOLD, 0]
+const FOLD: u64 = 0x2020_2020_2020_2020;
+
+/// The bytes `lo..lo + 8` of a name of `len` bytes, read as the
+/// little-endian word `w`, case-folded (`| 0x20` per byte) and with the
+/// bytes past the name zeroed.
+#[inline(always)]
+const fn fold_word(w: u64, len: usize, lo: usize) -> u64 {
+    if len <= lo {
+        0
+    } else if len >= lo + 8 {
+        w | FOLD
     } else {
-        [
-            rd(name, 0, 8) | FOLD,
-            rd(name, 8, 8) | FOLD,
-            rd(name, n - 8, 8) | FOLD,
-        ]
+        (w | FOLD) & (u64::MAX >> (64 - 8 * (len - lo)))
     }
 }
 
-/// A name of 2..=24 bytes case-folded (`| 0x20` per byte) into three
-/// words read straight from the slice, with overlapping loads for the
-/// tail; equal length plus equal key means equal names (the known names
-/// are compared at their own length, so every byte is covered).
-#[inline]
-fn fold_key(name: &[u8]) -> Option<[u64; 3]> {
-    const FOLD: u64 = 0x2020_2020_2020_2020;
-    let n = name.len();
-    let rd8 = |at: usize| {
-        name.get(at..at + 8)
-            .and_then(|s| s.try_into().ok())
-            .map(u64::from_le_bytes)
-    };
-    let rd4 = |at: usize| {
-        name.get(at..at + 4)
-            .and_then(|s| s.try_into().ok())
-            .map(|w| u64::from(u32::from_le_bytes(w)))
-    };
-    match n {
-        2..=3 => {
-            let w = name
-                .iter()
-                .enumerate()
-                .fold(0u64, |w, (i, &b)| w | u64::from(b) << (8 * i));
-            Some([w | FOLD, 0, 0])
-        }
-        4..=7 => Some([(rd4(0)? | rd4(n - 4)? << 32) | FOLD, 0, 0]),
-        8..=16 => Some([rd8(0)? | FOLD, rd8(n - 8)? | FOLD, 0]),
-        17..=24 => Some([rd8(0)? | FOLD, rd8(8)? | FOLD, rd8(n - 8)? | FOLD]),
-        _ => None,
+/// A name of up to 24 bytes case-folded into three words (its words at
+/// offsets 0, 8 and 16, see [`fold_word`]): equal length plus equal key
+/// means equal names (the known names are compared at their own length,
+/// so every byte is covered).
+#[inline(always)]
+const fn name_key(len: usize, w: [u64; 3]) -> [u64; 3] {
+    [
+        fold_word(w[0], len, 0),
+        fold_word(w[1], len, 8),
+        fold_word(w[2], len, 16),
+    ]
+}
+
+/// [`name_key`] of a name given as bytes, for the compile-time table.
+#[allow(clippy::indexing_slicing)]
+const fn name_key_const(name: &[u8]) -> [u64; 3] {
+    let mut w = [0u64; 3];
+    let mut i = 0;
+    while i < name.len() && i < 24 {
+        w[i / 8] |= (name[i] as u64) << (8 * (i % 8));
+        i += 1;
     }
+    name_key(name.len(), w)
 }
 
 /// Flags recorded for each header line while indexing.
@@ -812,7 +820,7 @@ mod tests {
         assert_eq!(used, HeaderName::ALL.len());
         for (i, kind) in HeaderName::ALL.iter().enumerate() {
             let name = kind.as_str().as_bytes();
-            assert_eq!(fold_key(name), Some(fold_key_const(name)), "{kind:?}");
+            assert_eq!(HeaderName::from_token(name), *kind);
             assert_eq!(usize::from(KNOWN_NAMES.lens[i]), name.len());
         }
         assert_eq!(HeaderName::from_bytes(b"Vib"), HeaderName::Other);

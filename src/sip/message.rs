@@ -181,19 +181,25 @@ impl LineEnds<'_> {
 fn known_name_before_colon(rest: &[u8]) -> Option<(usize, HeaderName)> {
     const L: u64 = 0x0101_0101_0101_0101;
     const H: u64 = 0x8080_8080_8080_8080;
+    // The words read here are the words the name is classified by.
+    let mut words = [0u64; 3];
     let mut at = 0;
     while at < 24 {
         let w = u64::from_le_bytes(rest.get(at..at + 8)?.try_into().ok()?);
+        if let Some(slot) = words.get_mut(at / 8) {
+            *slot = w;
+        }
         let x = w ^ (L * u64::from(b':'));
         // Colons and control bytes; the lowest hit is exact (borrows only
         // run upwards from a true hit).
         let hits = ((x.wrapping_sub(L) & !x) | (w.wrapping_sub(L * 0x20) & !w)) & H;
         if hits != 0 {
-            let len = at + (hits.trailing_zeros() / 8) as usize;
-            if rest.get(len) != Some(&b':') {
+            let bit = hits.trailing_zeros();
+            if (w >> (bit - 7)) as u8 != b':' {
                 return None;
             }
-            let kind = HeaderName::from_token(rest.get(..len)?);
+            let len = at + (bit / 8) as usize;
+            let kind = HeaderName::from_name_words(len, words);
             return (kind != HeaderName::Other).then_some((len, kind));
         }
         at += 8;
