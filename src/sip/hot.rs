@@ -14,9 +14,13 @@
 //! here.
 
 use super::error::SipError;
+use super::fields::CSeq;
 use super::header::HeaderName;
-use super::lexical::{self, TOKEN, USER, check_escaped, quoted_end, skip_lws};
+use super::lexical::{
+    self, DIGIT, TOKEN, USER, WORD, check_escaped, is_token_str, quoted_end, skip_lws,
+};
 use super::message::Message;
+use super::method::Method;
 
 fn err(name: &'static str, offset: usize, reason: &'static str) -> SipError {
     SipError::InvalidHeader {
@@ -39,10 +43,11 @@ fn next_separator(b: &[u8], mut i: usize) -> Option<usize> {
     }
 }
 
-/// The value of the first header parameter called `name` (lowercase) in
-/// `b[i..]`, where `b[i]` is the `;` opening the parameters; the scan stops
-/// at the `,` that ends a list element. The value must be a token (the
-/// grammar of `branch` and `tag`). Offsets in errors are relative to `b`.
+/// The value of the first header parameter called `name` (lowercase
+/// letters) in `b[i..]`, where `b[i]` is the `;` opening the parameters;
+/// the scan stops at the `,` that ends a list element. The value must be
+/// a token (the grammar of `branch` and `tag`). Offsets in errors are
+/// relative to `b`.
 fn token_param<'a>(
     b: &'a [u8],
     mut i: usize,
@@ -51,16 +56,19 @@ fn token_param<'a>(
 ) -> Result<Option<&'a str>, SipError> {
     while b.get(i) == Some(&b';') {
         let n = skip_lws(b, i + 1);
-        let len = lexical::run(b, n, &TOKEN);
-        if b.get(n..n + len)
-            .is_some_and(|p| p.eq_ignore_ascii_case(name))
-        {
-            let eq = skip_lws(b, n + len);
+        // `| 0x20` folds exactly onto a lowercase letter its two cases
+        // only; the name must end there (the next byte is no token byte).
+        let is_name = b.get(n..n + name.len()).is_some_and(|p| {
+            p.iter().zip(name).all(|(&x, &y)| x | 0x20 == y)
+                && !b.get(n + name.len()).is_some_and(|&c| lexical::is_token(c))
+        });
+        if is_name {
+            let eq = skip_lws(b, n + name.len());
             if b.get(eq) != Some(&b'=') {
                 return Err(err(header, eq, "parameter without a value"));
             }
             let v = skip_lws(b, eq + 1);
-            let vlen = lexical::run(b, v, &TOKEN);
+            let vlen = lexical::run_long(b, v, &TOKEN);
             let after = skip_lws(b, v + vlen);
             if vlen == 0 || !matches!(b.get(after), None | Some(b';' | b',')) {
                 return Err(err(header, v, "parameter value is not a token"));
@@ -72,7 +80,8 @@ fn token_param<'a>(
                 .map(Some)
                 .map_err(|_| err(header, v, "parameter value is not a token"));
         }
-        match next_separator(b, n + len) {
+        // A parameter name holds no separator: the scan may start at it.
+        match next_separator(b, n) {
             Some(at) => i = at,
             None => return Ok(None),
         }
@@ -95,9 +104,51 @@ fn address_params(b: &[u8]) -> Option<usize> {
     if b.get(at) == Some(&b';') {
         return Some(at);
     }
-    let gt = at + memchr::memchr(b'>', b.get(at..)?)?;
+    let gt = lexical::find_byte(b, at, b'>')?;
     let after = skip_lws(b, gt + 1);
     Some(after)
+}
+
+/// A CSeq value in its common form, `1*9DIGIT SP method` with nothing
+/// around, decoded without validating the whole value as UTF-8 first;
+/// `None` for anything else (LWS runs, folding, ten digits or more,
+/// errors), which the full parse decides. The method of a request is
+/// taken from its Request-Line when the bytes are the same.
+pub(super) fn plain_cseq<'a>(v: &'a [u8], request: Option<Method<'a>>) -> Option<CSeq<'a>> {
+    let digits = lexical::run(v, 0, &DIGIT);
+    if !(1..=9).contains(&digits) || v.get(digits) != Some(&b' ') {
+        return None;
+    }
+    // Nine digits cannot overflow a u32.
+    let number = u32::try_from(lexical::parse_digits(v.get(..digits)?)?).ok()?;
+    let m = v.get(digits + 1..)?;
+    if !is_token_str(m) {
+        return None;
+    }
+    let method = match request {
+        Some(r) if !matches!(r, Method::Extension(_)) && r.as_str().as_bytes() == m => r,
+        _ => Method::from_token(core::str::from_utf8(m).ok()?),
+    };
+    Some(CSeq {
+        number,
+        method,
+        method_offset: digits + 1,
+    })
+}
+
+/// A Call-ID value `word ["@" word]` (RFC 3261 §20.8) with nothing
+/// around it, checked eight bytes at a time; `None` for anything else,
+/// which the full parse decides.
+pub(super) fn plain_call_id(v: &[u8]) -> Option<&str> {
+    let first = lexical::run_long(v, 0, &WORD);
+    let ok = first > 0
+        && (first == v.len()
+            || (v.get(first) == Some(&b'@') && {
+                let second = lexical::run_long(v, first + 1, &WORD);
+                second > 0 && first + 1 + second == v.len()
+            }));
+    // Word characters are ASCII: the conversion cannot fail.
+    ok.then(|| core::str::from_utf8(v).ok()).flatten()
 }
 
 impl<'a> Message<'a> {
@@ -199,17 +250,17 @@ impl<'a> Message<'a> {
         };
         let b = uri.as_bytes();
         // The start line checked that there is a `:` after a letter.
-        let colon = memchr::memchr(b':', b).ok_or(invalid(0, "missing scheme"))?;
+        let colon = lexical::find_byte(b, 0, b':').ok_or(invalid(0, "missing scheme"))?;
         let scheme = b.get(..colon).unwrap_or_default();
         let rest = uri.get(colon + 1..).unwrap_or("");
         if scheme.eq_ignore_ascii_case(b"sip") || scheme.eq_ignore_ascii_case(b"sips") {
             // userinfo excludes `@`, so the first `@` ends it (RFC 4475
             // §3.1.1.9), as in `Uri::parse`.
-            let Some(at) = memchr::memchr(b'@', rest.as_bytes()) else {
+            let Some(at) = lexical::find_byte(rest.as_bytes(), 0, b'@') else {
                 return Ok(None);
             };
             let userinfo = rest.get(..at).unwrap_or("");
-            let user = match memchr::memchr(b':', userinfo.as_bytes()) {
+            let user = match lexical::find_byte(userinfo.as_bytes(), 0, b':') {
                 Some(c) => userinfo.get(..c).unwrap_or(""),
                 None => userinfo,
             };
@@ -252,6 +303,9 @@ mod tests {
             "SIP/2.0/UDP h;rport, SIP/2.0/UDP g;branch=other",
             "SIP/2.0/UDP [2001:db8::1]:5060;branch=z9hG4bK-1",
             "SIP/2.0/UDP h",
+            "SIP/2.0/UDP h;branchx=1;BrAnCh=z9hG4bK2",
+            "SIP/2.0/UDP h;branc=1;xbranch=2",
+            "SIP/2.0/UDP h;bRANCH = z9hG4bK-long-enough-for-two-words ;x",
             "SIP  /    2.0   / UDP  192.168.255.111   ; branch=\r\n z9hG4bK30239",
         ] {
             let raw = format!("OPTIONS sip:a@b SIP/2.0\r\nVia: {via}\r\n\r\n");
@@ -305,6 +359,50 @@ mod tests {
         for bad in ["<sip:a@b>;tag", "<sip:a@b>;tag=\"q\"", "<sip:a@b> x;tag=1"] {
             let raw = format!("OPTIONS sip:a@b SIP/2.0\r\nFrom: {bad}\r\n\r\n");
             assert!(msg(&raw).from_tag().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn plain_cseq_and_call_id_agree_with_the_full_parse() {
+        use crate::sip::fields::parse_call_id;
+        for (method, cseq) in [
+            ("INVITE", "1 INVITE"),
+            ("INVITE", "123456789 INVITE"),
+            ("INVITE", "4294967295 INVITE"),
+            ("INVITE", "4294967296 INVITE"),
+            ("INVITE", "0009 ACK"),
+            ("FOO", "7 FOO"),
+            ("INVITE", "7 FOO"),
+            ("INVITE", "1  INVITE"),
+            ("INVITE", "1\r\n INVITE"),
+            ("INVITE", "1 IN VITE"),
+            ("INVITE", "1 INV\u{e9}"),
+            ("INVITE", "x INVITE"),
+            ("INVITE", "1"),
+            ("INVITE", "1 "),
+            ("INVITE", "-1 INVITE"),
+        ] {
+            let raw = format!("{method} sip:a@b SIP/2.0\r\nCSeq: {cseq}\r\n\r\n");
+            let m = msg(&raw);
+            let value = m.header(HeaderName::CSeq).unwrap().value_str().unwrap();
+            let full = CSeq::parse(value).ok();
+            assert_eq!(m.cseq().ok(), full, "{cseq}");
+        }
+        for id in [
+            "a84b4c76e66710@pc33.example.com",
+            "a@b@c",
+            "@b",
+            "a@",
+            "a b",
+            "a;b",
+            "a\r\n b",
+            "x()<>:\\\"/[]?{}-.!%*_+`'~0123456789abcdefghijklmnop@q",
+            "a\u{e9}",
+        ] {
+            let raw = format!("OPTIONS sip:a@b SIP/2.0\r\nCall-ID: {id}\r\n\r\n");
+            let m = msg(&raw);
+            let value = m.header(HeaderName::CallId).unwrap().value_str().unwrap();
+            assert_eq!(m.call_id().ok(), parse_call_id(value).ok(), "{id}");
         }
     }
 

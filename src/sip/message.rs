@@ -220,8 +220,13 @@ fn trim_end(buf: &[u8], start: usize, mut end: usize) -> usize {
 /// `SIP/2.0` (case-insensitive, RFC 3261 §7.1); another `SIP/x.y` is
 /// [`SipError::UnsupportedVersion`]; anything else malformed.
 fn check_version(v: &[u8], offset: usize) -> Result<(), SipError> {
-    if v.eq_ignore_ascii_case(b"SIP/2.0") {
-        return Ok(());
+    // One word compare; only the letters are case-folded (`| 0x20` would
+    // also map control bytes onto `/`, `2`, `.` and `0`).
+    if let Ok(&[a, b, c, d, e, f, g]) = <&[u8; 7]>::try_from(v) {
+        let w = u64::from_le_bytes([a, b, c, d, e, f, g, 0]) | 0x0020_2020;
+        if w == u64::from_le_bytes(*b"sip/2.0\0") {
+            return Ok(());
+        }
     }
     let looks_like_version = v.len() > 4
         && v.get(..4).is_some_and(|p| p.eq_ignore_ascii_case(b"SIP/"))
@@ -249,7 +254,7 @@ fn parse_start_line<'a>(
             .is_some_and(|p| p.eq_ignore_ascii_case(b"SIP/"))
     {
         // Status-Line = SIP-Version SP Status-Code SP Reason-Phrase
-        let sp = memchr::memchr(b' ', line).ok_or(SipError::StartLine {
+        let sp = lexical::find_byte(line, 0, b' ').ok_or(SipError::StartLine {
             offset: 0,
             reason: "missing status code",
         })?;
@@ -277,7 +282,7 @@ fn parse_start_line<'a>(
     // single spaces (RFC 3261 §7.1; RFC 4475 §3.1.2.8-10 — the tolerant
     // readings are how a proxy ends up forwarding what its PBX reads
     // differently).
-    let sp1 = memchr::memchr(b' ', line).ok_or(SipError::StartLine {
+    let sp1 = lexical::find_byte(line, 0, b' ').ok_or(SipError::StartLine {
         offset: 0,
         reason: "not a Request-Line",
     })?;
@@ -286,12 +291,10 @@ fn parse_start_line<'a>(
         return Err(SipError::InvalidMethod { offset: 0 });
     }
     let uri_start = sp1 + 1;
-    let sp2 = memchr::memchr(b' ', line.get(uri_start..).unwrap_or_default())
-        .map(|i| uri_start + i)
-        .ok_or(SipError::StartLine {
-            offset: uri_start,
-            reason: "missing SIP-Version",
-        })?;
+    let sp2 = lexical::find_byte(line, uri_start, b' ').ok_or(SipError::StartLine {
+        offset: uri_start,
+        reason: "missing SIP-Version",
+    })?;
     let uri_bytes = line.get(uri_start..sp2).unwrap_or_default();
     if uri_bytes.is_empty() {
         return Err(SipError::StartLine {
@@ -800,11 +803,27 @@ impl<'a> Message<'a> {
 
     /// The Call-ID (checked to be `word[@word]`).
     pub fn call_id(&self) -> Result<&'a str, SipError> {
+        // The plain form is checked in place; anything else (LWS, folding,
+        // errors) takes the full parse, which decides.
+        if let Some(id) = self
+            .header(HeaderName::CallId)
+            .and_then(|h| super::hot::plain_call_id(h.value()))
+        {
+            return Ok(id);
+        }
         self.typed(HeaderName::CallId, fields::parse_call_id)
     }
 
     /// The CSeq.
     pub fn cseq(&self) -> Result<CSeq<'a>, SipError> {
+        // `number SP method` is decoded in place; anything else takes the
+        // full parse, which decides.
+        if let Some(cseq) = self
+            .header(HeaderName::CSeq)
+            .and_then(|h| super::hot::plain_cseq(h.value(), self.method()))
+        {
+            return Ok(cseq);
+        }
         self.typed(HeaderName::CSeq, CSeq::parse)
     }
 
