@@ -300,3 +300,41 @@ fn known_names_are_matched_exactly_by_the_word_wise_scan() {
         b"5"
     );
 }
+
+#[test]
+fn header_sections_end_within_64_kib_whatever_the_message_limit() {
+    let limits = Limits {
+        max_message_size: 1 << 20,
+        max_headers: 10_000,
+        ..Limits::default()
+    };
+    let line = [b"X-Pad: ".as_slice(), &[b'a'; 1001], b"\r\n"].concat();
+    // 65 lines of 1,010 bytes end past 65,535; 64 do not.
+    let section = |lines: usize| {
+        let mut m = BASE.to_vec();
+        for _ in 0..lines {
+            m.extend_from_slice(&line);
+        }
+        m.extend_from_slice(b"Content-Length: 4\r\n\r\nbody");
+        m
+    };
+    let ok = section(64);
+    let msg = Message::parse_with(&ok, &limits).unwrap();
+    assert_eq!(msg.header_count(), 2 + 64 + 1);
+    assert_eq!(msg.content_length(), Some(4));
+    assert_eq!(msg.body(), b"body");
+    let last = msg.header_at(msg.header_count() - 1).unwrap();
+    assert_eq!(last.value(), b"4");
+    assert_eq!(&ok[last.line_range()], b"Content-Length: 4\r\n");
+    let long = section(65);
+    assert!(matches!(
+        Message::parse_with(&long, &limits),
+        Err(SipError::HeaderLine { .. })
+    ));
+    // A body may still run past 64 KiB.
+    let mut big = BASE.to_vec();
+    big.extend_from_slice(b"Content-Length: 100000\r\n\r\n");
+    big.extend_from_slice(&[b'b'; 100_000]);
+    let msg = Message::parse_with(&big, &limits).unwrap();
+    assert_eq!(msg.body().len(), 100_000);
+}

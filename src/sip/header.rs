@@ -533,15 +533,16 @@ pub(crate) const SPACE_BEFORE_COLON: u8 = 2;
 /// value's lines, CRLF of folding aside: without it the value holds none.
 pub(crate) const CONTROL: u8 = 4;
 
-/// One indexed header field: spans into the message buffer. `u32` offsets
-/// keep the entry at 20 bytes; messages are bounded far below 4 GiB.
+/// One indexed header field: spans into the message buffer. `u16`
+/// offsets keep the entry at 12 bytes (the inline index at 384): the
+/// parser rejects a header section that does not end within 64 KiB.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct HeaderEntry {
-    pub(crate) name_start: u32,
-    pub(crate) value_start: u32,
-    pub(crate) value_end: u32,
+    pub(crate) name_start: u16,
+    pub(crate) value_start: u16,
+    pub(crate) value_end: u16,
     /// Just past the CRLF of the field's last physical line.
-    pub(crate) line_end: u32,
+    pub(crate) line_end: u16,
     pub(crate) name_len: u16,
     pub(crate) kind: HeaderName,
     pub(crate) flags: u8,
@@ -668,16 +669,12 @@ impl<'a> Header<'a> {
         Header { buf, entry }
     }
 
-    fn name_end(&self) -> u32 {
-        self.entry
-            .name_start
-            .saturating_add(u32::from(self.entry.name_len))
+    fn name_end(&self) -> usize {
+        usize::from(self.entry.name_start) + usize::from(self.entry.name_len)
     }
 
-    fn span(&self, start: u32, end: u32) -> &'a [u8] {
-        self.buf
-            .get(start as usize..end as usize)
-            .unwrap_or_default()
+    fn span(&self, start: usize, end: usize) -> &'a [u8] {
+        self.buf.get(start..end).unwrap_or_default()
     }
 
     /// The known name this field carries ([`HeaderName::Other`] if unknown).
@@ -687,7 +684,8 @@ impl<'a> Header<'a> {
 
     /// The name exactly as sent (a token, so ASCII).
     pub fn name(&self) -> &'a str {
-        core::str::from_utf8(self.span(self.entry.name_start, self.name_end())).unwrap_or_default()
+        core::str::from_utf8(self.span(usize::from(self.entry.name_start), self.name_end()))
+            .unwrap_or_default()
     }
 
     /// The canonical spelling of the name: the long name of a known kind
@@ -702,7 +700,10 @@ impl<'a> Header<'a> {
     /// The raw value: leading and trailing white space removed, folded line
     /// breaks (CRLF + SP/HT) kept as they were sent.
     pub fn value(&self) -> &'a [u8] {
-        self.span(self.entry.value_start, self.entry.value_end)
+        self.span(
+            usize::from(self.entry.value_start),
+            usize::from(self.entry.value_end),
+        )
     }
 
     /// The value as UTF-8 (SIP header values are UTF-8, RFC 3261 §7.3.1),
@@ -714,18 +715,18 @@ impl<'a> Header<'a> {
 
     /// Byte range of the name in the message.
     pub fn name_range(&self) -> Range<usize> {
-        self.entry.name_start as usize..self.name_end() as usize
+        usize::from(self.entry.name_start)..self.name_end()
     }
 
     /// Byte range of the value in the message.
     pub fn value_range(&self) -> Range<usize> {
-        self.entry.value_start as usize..self.entry.value_end as usize
+        usize::from(self.entry.value_start)..usize::from(self.entry.value_end)
     }
 
     /// Byte range of the whole field: from its name to past the CRLF of
     /// its last (continuation) line.
     pub fn line_range(&self) -> Range<usize> {
-        self.entry.name_start as usize..self.entry.line_end as usize
+        usize::from(self.entry.name_start)..usize::from(self.entry.line_end)
     }
 
     /// True when the field continues on folded lines (obsolete LWS, RFC
@@ -764,7 +765,7 @@ impl<'a> Header<'a> {
             } else {
                 Some(Split::new(value, b','))
             },
-            base: self.entry.value_start as usize,
+            base: usize::from(self.entry.value_start),
         }
     }
 }

@@ -207,6 +207,17 @@ fn known_name_before_colon(rest: &[u8]) -> Option<(usize, HeaderName)> {
     None
 }
 
+/// `offset` (the end of a header line starting at `line`) as an index
+/// offset: the header section must end within 64 KiB (the default
+/// message limit), so that index entries stay small.
+#[inline]
+fn index_offset(offset: usize, line: usize) -> Result<u16, SipError> {
+    u16::try_from(offset).map_err(|_| SipError::HeaderLine {
+        offset: line,
+        reason: "header section longer than 64 KiB",
+    })
+}
+
 /// End of `line` (an index into `buf` range `start..end`) with trailing
 /// SP/HT removed.
 #[inline]
@@ -441,15 +452,16 @@ impl<'a> Message<'a> {
                         offset: pos,
                         reason: "continuation line without a header",
                     })?;
+                    let line_end = index_offset(line.next, pos)?;
                     let text_end = trim_end(buf, text_start, line.end);
                     if text_end > text_start {
                         if entry.value_start == entry.value_end {
-                            entry.value_start = text_start as u32;
+                            entry.value_start = text_start as u16;
                         }
-                        entry.value_end = text_end as u32;
+                        entry.value_end = text_end as u16;
                     }
                     entry.flags |= FOLDED | if line.control { CONTROL } else { 0 };
-                    entry.line_end = line.next as u32;
+                    entry.line_end = line_end;
                     pos = line.next;
                 }
                 Some(_) => {
@@ -505,11 +517,13 @@ impl<'a> Message<'a> {
                     if line.control {
                         flags |= CONTROL;
                     }
+                    // Every offset of the entry is at most its line end.
+                    let line_end = index_offset(line.next, pos)?;
                     msg.headers.push(HeaderEntry {
-                        name_start: pos as u32,
-                        value_start: value_start.min(value_end) as u32,
-                        value_end: value_end as u32,
-                        line_end: line.next as u32,
+                        name_start: pos as u16,
+                        value_start: value_start.min(value_end) as u16,
+                        value_end: value_end as u16,
+                        line_end,
                         name_len: name_len as u16,
                         kind,
                         flags,
@@ -524,8 +538,10 @@ impl<'a> Message<'a> {
         for entry in msg.headers.iter() {
             match entry.kind {
                 HeaderName::ContentLength => {
-                    let at = entry.value_start as usize;
-                    let value = buf.get(at..entry.value_end as usize).unwrap_or_default();
+                    let at = usize::from(entry.value_start);
+                    let value = buf
+                        .get(at..usize::from(entry.value_end))
+                        .unwrap_or_default();
                     let n = parse_content_length(value, at, limits)?;
                     match content_length {
                         Some((first, _)) if first != n => {
@@ -537,7 +553,7 @@ impl<'a> Message<'a> {
                 }
                 HeaderName::Via => {
                     let value = buf
-                        .get(entry.value_start as usize..entry.value_end as usize)
+                        .get(usize::from(entry.value_start)..usize::from(entry.value_end))
                         .unwrap_or_default();
                     vias += 1 + count_list_separators(value);
                     if vias > limits.max_vias {
@@ -678,8 +694,8 @@ impl<'a> Message<'a> {
                     && (kind != HeaderName::Other
                         || buf
                             .get(
-                                e.name_start as usize
-                                    ..e.name_start as usize + usize::from(e.name_len),
+                                usize::from(e.name_start)
+                                    ..usize::from(e.name_start) + usize::from(e.name_len),
                             )
                             .is_some_and(|n| n.eq_ignore_ascii_case(name.as_bytes())))
             })
