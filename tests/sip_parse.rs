@@ -338,3 +338,36 @@ fn header_sections_end_within_64_kib_whatever_the_message_limit() {
     let msg = Message::parse_with(&big, &limits).unwrap();
     assert_eq!(msg.body().len(), 100_000);
 }
+
+#[test]
+fn a_head_that_is_not_utf8_still_yields_the_text_of_its_valid_values() {
+    // The head is validated as UTF-8 once; when that fails (a Latin-1
+    // display name), each value is converted on its own.
+    let raw = b"INVITE sip:bob@example.com SIP/2.0\r\n\
+Via: SIP/2.0/UDP h;branch=z9hG4bK1\r\n\
+From: \"Jos\xe9\" <sip:j@h>;tag=7\r\n\
+Call-ID: a@b\r\n\
+CSeq: 1 INVITE\r\n\r\n";
+    let m = Message::parse(raw).unwrap();
+    assert_eq!(m.method(), Some(voipsec::sip::Method::Invite));
+    assert_eq!(m.request_line().unwrap().uri, "sip:bob@example.com");
+    assert_eq!(m.request_uri_user().unwrap(), Some("bob"));
+    assert_eq!(m.top_via_branch().unwrap(), Some("z9hG4bK1"));
+    assert_eq!(m.from_tag().unwrap(), Some("7"));
+    assert_eq!(m.call_id().unwrap(), "a@b");
+    assert_eq!(m.cseq().unwrap().number, 1);
+    assert_eq!(m.header(HeaderName::From).unwrap().value_str(), None);
+    assert_eq!(m.header(HeaderName::From).unwrap().name(), "From");
+    assert_eq!(
+        m.header(HeaderName::CallId).unwrap().value_str(),
+        Some("a@b")
+    );
+    let ok = Message::parse(&raw[..raw.len() - 4]).map(|_| ());
+    assert!(
+        ok.is_err(),
+        "the same head without its empty line is truncated"
+    );
+    let response = Message::parse(b"SIP/2.0 200 \xff\r\nCall-ID: x\r\n\r\n").unwrap();
+    assert_eq!(response.status_code(), Some(200));
+    assert_eq!(response.call_id().unwrap(), "x");
+}

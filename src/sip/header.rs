@@ -661,12 +661,24 @@ impl HeaderIndex {
 #[derive(Debug, Clone, Copy)]
 pub struct Header<'a> {
     buf: &'a [u8],
+    /// The message head as text when it is UTF-8 (see `Message`).
+    head: Option<&'a str>,
     entry: HeaderEntry,
 }
 
 impl<'a> Header<'a> {
-    pub(crate) fn new(buf: &'a [u8], entry: HeaderEntry) -> Self {
-        Header { buf, entry }
+    pub(crate) fn new(buf: &'a [u8], head: Option<&'a str>, entry: HeaderEntry) -> Self {
+        Header { buf, head, entry }
+    }
+
+    /// The text at `range`: a slice of the head when it is UTF-8, else
+    /// converted on its own.
+    #[inline]
+    fn text(&self, range: Range<usize>) -> Option<&'a str> {
+        match self.head {
+            Some(head) => head.get(range),
+            None => core::str::from_utf8(self.buf.get(range)?).ok(),
+        }
     }
 
     fn name_end(&self) -> usize {
@@ -684,8 +696,7 @@ impl<'a> Header<'a> {
 
     /// The name exactly as sent (a token, so ASCII).
     pub fn name(&self) -> &'a str {
-        core::str::from_utf8(self.span(usize::from(self.entry.name_start), self.name_end()))
-            .unwrap_or_default()
+        self.text(self.name_range()).unwrap_or_default()
     }
 
     /// The canonical spelling of the name: the long name of a known kind
@@ -707,10 +718,11 @@ impl<'a> Header<'a> {
     }
 
     /// The value as UTF-8 (SIP header values are UTF-8, RFC 3261 §7.3.1),
-    /// `None` if it is not. Checked on each call (values are short; the
-    /// parse does not pay for the values nobody reads).
+    /// `None` if it is not: a slice of the message head, which the parse
+    /// validated as a whole (or, when the head is not UTF-8, this value
+    /// checked on its own).
     pub fn value_str(&self) -> Option<&'a str> {
-        core::str::from_utf8(self.value()).ok()
+        self.text(self.value_range())
     }
 
     /// Byte range of the name in the message.

@@ -13,9 +13,11 @@
 //! string (legal for a generic parameter, not for `tag-param`) is an error
 //! here.
 
+use core::ops::Range;
+
 use super::error::SipError;
 use super::fields::CSeq;
-use super::header::HeaderName;
+use super::header::{Header, HeaderName};
 use super::lexical::{
     self, DIGIT, TOKEN, USER, WORD, check_escaped, is_token_str, quoted_end, skip_lws,
 };
@@ -46,14 +48,14 @@ fn next_separator(b: &[u8], mut i: usize) -> Option<usize> {
 /// The value of the first header parameter called `name` (lowercase
 /// letters) in `b[i..]`, where `b[i]` is the `;` opening the parameters;
 /// the scan stops at the `,` that ends a list element. The value must be
-/// a token (the grammar of `branch` and `tag`). Offsets in errors are
-/// relative to `b`.
-fn token_param<'a>(
-    b: &'a [u8],
+/// a token (the grammar of `branch` and `tag`); its range in `b` is
+/// returned. Offsets in errors are relative to `b`.
+fn token_param(
+    b: &[u8],
     mut i: usize,
     name: &[u8],
     header: &'static str,
-) -> Result<Option<&'a str>, SipError> {
+) -> Result<Option<Range<usize>>, SipError> {
     while b.get(i) == Some(&b';') {
         let n = skip_lws(b, i + 1);
         // `| 0x20` folds exactly onto a lowercase letter its two cases
@@ -73,12 +75,7 @@ fn token_param<'a>(
             if vlen == 0 || !matches!(b.get(after), None | Some(b';' | b',')) {
                 return Err(err(header, v, "parameter value is not a token"));
             }
-            // A token is ASCII: this check cannot fail, and costs a few
-            // bytes, not the whole value.
-            let token = b.get(v..v + vlen).unwrap_or_default();
-            return core::str::from_utf8(token)
-                .map(Some)
-                .map_err(|_| err(header, v, "parameter value is not a token"));
+            return Ok(Some(v..v + vlen));
         }
         // A parameter name holds no separator: the scan may start at it.
         match next_separator(b, n) {
@@ -114,7 +111,8 @@ fn address_params(b: &[u8]) -> Option<usize> {
 /// `None` for anything else (LWS runs, folding, ten digits or more,
 /// errors), which the full parse decides. The method of a request is
 /// taken from its Request-Line when the bytes are the same.
-pub(super) fn plain_cseq<'a>(v: &'a [u8], request: Option<Method<'a>>) -> Option<CSeq<'a>> {
+pub(super) fn plain_cseq<'a>(h: &Header<'a>, request: Option<Method<'a>>) -> Option<CSeq<'a>> {
+    let v = h.value();
     let digits = lexical::run(v, 0, &DIGIT);
     if !(1..=9).contains(&digits) || v.get(digits) != Some(&b' ') {
         return None;
@@ -127,7 +125,7 @@ pub(super) fn plain_cseq<'a>(v: &'a [u8], request: Option<Method<'a>>) -> Option
     }
     let method = match request {
         Some(r) if !matches!(r, Method::Extension(_)) && r.as_str().as_bytes() == m => r,
-        _ => Method::from_token(core::str::from_utf8(m).ok()?),
+        _ => Method::from_token(h.value_str()?.get(digits + 1..)?),
     };
     Some(CSeq {
         number,
@@ -139,7 +137,8 @@ pub(super) fn plain_cseq<'a>(v: &'a [u8], request: Option<Method<'a>>) -> Option
 /// A Call-ID value `word ["@" word]` (RFC 3261 §20.8) with nothing
 /// around it, checked eight bytes at a time; `None` for anything else,
 /// which the full parse decides.
-pub(super) fn plain_call_id(v: &[u8]) -> Option<&str> {
+pub(super) fn plain_call_id<'a>(h: &Header<'a>) -> Option<&'a str> {
+    let v = h.value();
     let first = lexical::run_long(v, 0, &WORD);
     let ok = first > 0
         && (first == v.len()
@@ -148,7 +147,7 @@ pub(super) fn plain_call_id(v: &[u8]) -> Option<&str> {
                 second > 0 && first + 1 + second == v.len()
             }));
     // Word characters are ASCII: the conversion cannot fail.
-    ok.then(|| core::str::from_utf8(v).ok()).flatten()
+    ok.then(|| h.value_str()).flatten()
 }
 
 impl<'a> Message<'a> {
@@ -159,6 +158,24 @@ impl<'a> Message<'a> {
             name: kind.as_str(),
         })?;
         Ok((h.value_range().start, h.value()))
+    }
+
+    /// The text of a token found at `range` of the value at `at`.
+    fn param_text(
+        &self,
+        at: usize,
+        range: Option<Range<usize>>,
+        name: &'static str,
+    ) -> Result<Option<&'a str>, SipError> {
+        let Some(r) = range else {
+            return Ok(None);
+        };
+        // A token is ASCII: this cannot fail.
+        self.text(at + r.start..at + r.end).map(Some).ok_or(err(
+            name,
+            at + r.start,
+            "parameter value is not a token",
+        ))
     }
 
     /// The `branch` parameter of the topmost Via entry (the transaction
@@ -182,9 +199,11 @@ impl<'a> Message<'a> {
         // sent-protocol and sent-by hold no `;`, `,` or `"`: the first
         // separator ends them.
         match next_separator(b, 0) {
-            Some(i) if b.get(i) == Some(&b';') => {
-                token_param(b, i, b"branch", "Via").map_err(|e| e.shifted(at))
-            }
+            Some(i) if b.get(i) == Some(&b';') => self.param_text(
+                at,
+                token_param(b, i, b"branch", "Via").map_err(|e| e.shifted(at))?,
+                "Via",
+            ),
             _ => Ok(None),
         }
     }
@@ -219,7 +238,11 @@ impl<'a> Message<'a> {
         };
         match b.get(i) {
             None => Ok(None),
-            Some(b';') => token_param(b, i, b"tag", kind.as_str()).map_err(|e| e.shifted(at)),
+            Some(b';') => self.param_text(
+                at,
+                token_param(b, i, b"tag", kind.as_str()).map_err(|e| e.shifted(at))?,
+                kind.as_str(),
+            ),
             Some(_) => Err(err(kind.as_str(), at + i, "unexpected text after address")),
         }
     }

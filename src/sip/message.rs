@@ -78,6 +78,9 @@ pub enum StartLine<'a> {
 #[derive(Debug, Clone)]
 pub struct Message<'a> {
     buf: &'a [u8],
+    /// The start line and header section as text when they are UTF-8
+    /// (validated once, SIMD): every `&str` handed out is a slice of it.
+    head: Option<&'a str>,
     start: StartLine<'a>,
     start_line_end: u32,
     headers: HeaderIndex,
@@ -253,11 +256,60 @@ fn check_version(v: &[u8], offset: usize) -> Result<(), SipError> {
     }
 }
 
+/// A start line whose grammar is checked, waiting for its text: the
+/// method and Request-URI are taken as slices of the message head once
+/// that is known to be UTF-8 (one validation for the whole head).
+enum PendingStart<'a> {
+    Request {
+        /// End of the method (the first SP).
+        method_end: usize,
+        /// End of the Request-URI (the second SP).
+        uri_end: usize,
+    },
+    Response(StatusLine<'a>),
+}
+
+impl<'a> PendingStart<'a> {
+    /// The start line, its text sliced from `head` (the message head as
+    /// UTF-8) or, when the head is not UTF-8, converted on its own.
+    fn finish(self, buf: &'a [u8], head: Option<&'a str>) -> Result<StartLine<'a>, SipError> {
+        let (method_end, uri_end) = match self {
+            PendingStart::Response(s) => return Ok(StartLine::Response(s)),
+            PendingStart::Request {
+                method_end,
+                uri_end,
+            } => (method_end, uri_end),
+        };
+        // Method and Request-URI were checked to be ASCII: neither
+        // conversion can fail.
+        let text = match head {
+            Some(head) => head.get(..uri_end),
+            None => buf
+                .get(..uri_end)
+                .and_then(|t| core::str::from_utf8(t).ok()),
+        }
+        .ok_or(SipError::InvalidMethod { offset: 0 })?;
+        let method = text
+            .get(..method_end)
+            .ok_or(SipError::InvalidMethod { offset: 0 })?;
+        let uri_start = method_end + 1;
+        let uri = text.get(uri_start..).ok_or(SipError::InvalidUri {
+            offset: uri_start,
+            reason: "not ASCII",
+        })?;
+        Ok(StartLine::Request(RequestLine {
+            method: Method::from_token(method),
+            uri,
+            uri_offset: uri_start,
+        }))
+    }
+}
+
 fn parse_start_line<'a>(
     buf: &'a [u8],
     end: usize,
     limits: &Limits,
-) -> Result<StartLine<'a>, SipError> {
+) -> Result<PendingStart<'a>, SipError> {
     let line = buf.get(..end).unwrap_or_default();
     if line.len() >= 4
         && line
@@ -284,7 +336,7 @@ fn parse_start_line<'a>(
             Some(b' ') => line.get(after + 1..).unwrap_or_default(),
             Some(_) => return Err(SipError::InvalidStatusCode { offset: code_start }),
         };
-        return Ok(StartLine::Response(StatusLine {
+        return Ok(PendingStart::Response(StatusLine {
             code: code as u16,
             reason,
         }));
@@ -334,24 +386,10 @@ fn parse_start_line<'a>(
         });
     }
     check_version(line.get(sp2 + 1..).unwrap_or_default(), sp2 + 1)?;
-    // Both slices were checked to be ASCII above: one conversion covers
-    // them.
-    let text = line
-        .get(..sp2)
-        .and_then(|t| core::str::from_utf8(t).ok())
-        .ok_or(SipError::InvalidMethod { offset: 0 })?;
-    let method = text
-        .get(..sp1)
-        .ok_or(SipError::InvalidMethod { offset: 0 })?;
-    let uri = text.get(uri_start..).ok_or(SipError::InvalidUri {
-        offset: uri_start,
-        reason: "not ASCII",
-    })?;
-    Ok(StartLine::Request(RequestLine {
-        method: Method::from_token(method),
-        uri,
-        uri_offset: uri_start,
-    }))
+    Ok(PendingStart::Request {
+        method_end: sp1,
+        uri_end: sp2,
+    })
 }
 
 /// Parses a Content-Length value (`1*DIGIT`, LWS around): signs, negative
@@ -414,9 +452,15 @@ impl<'a> Message<'a> {
         let mut pos = start.next;
         // Built in place: the header index is filled inside the message,
         // never copied.
+        let pending_start = parse_start_line(buf, start.end, limits)?;
         let mut msg = Message {
             buf,
-            start: parse_start_line(buf, start.end, limits)?,
+            head: None,
+            // Set once the head is validated as text, below.
+            start: StartLine::Response(StatusLine {
+                code: 0,
+                reason: &[],
+            }),
             start_line_end: start.end as u32,
             headers: HeaderIndex::new(),
             headers_end: 0,
@@ -585,6 +629,13 @@ impl<'a> Message<'a> {
         msg.body_start = body_start as u32;
         msg.body_end = body_end as u32;
         msg.content_length = content_length.map(|(n, _)| n);
+        // The framer's look at the headers hands out no text.
+        if framing != Framing::HeadersOnly {
+            msg.head = buf
+                .get(..msg.headers_end as usize)
+                .and_then(|h| simdutf8::basic::from_utf8(h).ok());
+        }
+        msg.start = pending_start.finish(buf, msg.head)?;
         Ok(msg)
     }
 
@@ -645,8 +696,8 @@ impl<'a> Message<'a> {
 
     /// Every header field in order.
     pub fn headers(&self) -> impl DoubleEndedIterator<Item = Header<'a>> + Clone + '_ {
-        let buf = self.buf;
-        self.headers.iter().map(move |e| Header::new(buf, *e))
+        let (buf, head) = (self.buf, self.head);
+        self.headers.iter().map(move |e| Header::new(buf, head, *e))
     }
 
     /// Number of header fields (continuation lines not counted).
@@ -656,21 +707,25 @@ impl<'a> Message<'a> {
 
     /// The `i`-th header field.
     pub fn header_at(&self, i: usize) -> Option<Header<'a>> {
-        self.headers.get(i).map(|e| Header::new(self.buf, *e))
+        self.headers
+            .get(i)
+            .map(|e| Header::new(self.buf, self.head, *e))
     }
 
     /// The first field of a known kind (long or compact name).
     pub fn header(&self, kind: HeaderName) -> Option<Header<'a>> {
-        self.headers.first(kind).map(|e| Header::new(self.buf, *e))
+        self.headers
+            .first(kind)
+            .map(|e| Header::new(self.buf, self.head, *e))
     }
 
     /// Every field of a known kind, in order.
     pub fn headers_of(&self, kind: HeaderName) -> impl Iterator<Item = Header<'a>> + Clone + '_ {
-        let buf = self.buf;
+        let (buf, head) = (self.buf, self.head);
         self.headers
             .iter()
             .filter(move |e| e.kind == kind)
-            .map(move |e| Header::new(buf, *e))
+            .map(move |e| Header::new(buf, head, *e))
     }
 
     /// The first field with this name: case-insensitive, compact forms
@@ -686,7 +741,7 @@ impl<'a> Message<'a> {
         name: &'m str,
     ) -> impl Iterator<Item = Header<'a>> + Clone + 'm {
         let kind = HeaderName::from_bytes(name.as_bytes());
-        let buf = self.buf;
+        let (buf, head) = (self.buf, self.head);
         self.headers
             .iter()
             .filter(move |e| {
@@ -699,7 +754,7 @@ impl<'a> Message<'a> {
                             )
                             .is_some_and(|n| n.eq_ignore_ascii_case(name.as_bytes())))
             })
-            .map(move |e| Header::new(buf, *e))
+            .map(move |e| Header::new(buf, head, *e))
     }
 
     /// The comma-separated values of every field of `kind`, in order
@@ -729,6 +784,20 @@ impl<'a> Message<'a> {
     /// The Content-Length value (checked and consistent at parse time).
     pub fn content_length(&self) -> Option<usize> {
         self.content_length.map(|n| n as usize)
+    }
+
+    /// The message text at `range` (inside the head): a slice of the
+    /// head when it is UTF-8, else converted on its own; `None` when it is
+    /// not UTF-8.
+    #[inline]
+    pub(crate) fn text(&self, range: Range<usize>) -> Option<&'a str> {
+        match self.head {
+            Some(head) => head.get(range),
+            None => self
+                .buf
+                .get(range)
+                .and_then(|b| core::str::from_utf8(b).ok()),
+        }
     }
 
     /// The limits the message was parsed with.
@@ -823,7 +892,7 @@ impl<'a> Message<'a> {
         // errors) takes the full parse, which decides.
         if let Some(id) = self
             .header(HeaderName::CallId)
-            .and_then(|h| super::hot::plain_call_id(h.value()))
+            .and_then(|h| super::hot::plain_call_id(&h))
         {
             return Ok(id);
         }
@@ -836,7 +905,7 @@ impl<'a> Message<'a> {
         // full parse, which decides.
         if let Some(cseq) = self
             .header(HeaderName::CSeq)
-            .and_then(|h| super::hot::plain_cseq(h.value(), self.method()))
+            .and_then(|h| super::hot::plain_cseq(&h, self.method()))
         {
             return Ok(cseq);
         }
