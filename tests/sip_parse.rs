@@ -371,3 +371,38 @@ CSeq: 1 INVITE\r\n\r\n";
     assert_eq!(response.status_code(), Some(200));
     assert_eq!(response.call_id().unwrap(), "x");
 }
+
+#[test]
+fn plain_and_general_header_lines_index_alike() {
+    // `Name:` lines take the parser's one-pass path when they are plain;
+    // `Name :` always takes the general one. Both must agree.
+    for value in [
+        "x", " x", "  x", "x ", "x  ", "\tx", "x\ty", "x\u{1}y", "", " ", "a b  c", "x\u{7f}",
+    ] {
+        for name in [
+            "Via",
+            "v",
+            "Call-ID",
+            "Content-Length",
+            "X-Other",
+            "WWW-Authenticate",
+        ] {
+            let plain = with(format!("{name}:{value}\r\n\r\n").as_bytes());
+            let general = with(format!("{name} :{value}\r\n\r\n").as_bytes());
+            let (p, g) = (Message::parse(&plain), Message::parse(&general));
+            match (&p, &g) {
+                (Ok(p), Ok(g)) => {
+                    let (hp, hg) = (p.header_at(2).unwrap(), g.header_at(2).unwrap());
+                    assert_eq!(hp.kind(), hg.kind(), "{name:?} {value:?}");
+                    assert_eq!(hp.value(), hg.value(), "{name:?} {value:?}");
+                    assert_eq!(hp.name(), hg.name());
+                    assert_eq!(hp.line_range().end + 1, hg.line_range().end);
+                    assert_eq!(hp.value_range().start + 1, hg.value_range().start);
+                    assert!(!hp.space_before_colon() && hg.space_before_colon());
+                }
+                (Err(_), Err(_)) => {}
+                _ => panic!("{name:?} {value:?}: {p:?} vs {g:?}"),
+            }
+        }
+    }
+}

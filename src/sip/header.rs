@@ -407,7 +407,7 @@ impl HeaderName {
     ///
     /// The name must hold no CR (the only byte besides the letters and `-`
     /// of a known name that case-folds onto one of them).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn from_name_words(len: usize, words: [u64; 3]) -> HeaderName {
         if len == 1 {
             return Self::from_compact(words[0] as u8);

@@ -221,6 +221,45 @@ fn index_offset(offset: usize, line: usize) -> Result<u16, SipError> {
     })
 }
 
+/// The common header line, indexed in one tight pass: a known name
+/// directly followed by `:`, at most one SP, a value without control
+/// bytes or trailing white space, CRLF, within the line limit. `None`
+/// sends the line to the general path, which indexes (or rejects) it
+/// exactly as it would this one.
+#[inline(always)]
+fn plain_header_line(buf: &[u8], pos: usize, max_line: usize) -> Option<(HeaderEntry, usize)> {
+    let rest = buf.get(pos..)?;
+    let (name_len, kind) = known_name_before_colon(rest)?;
+    let mut value = name_len + 1;
+    if rest.get(value) == Some(&b' ') {
+        value += 1;
+    }
+    if matches!(rest.get(value), Some(b' ')) {
+        return None;
+    }
+    let cr = lexical::find_control(rest, value)?;
+    if cr > max_line
+        || rest.get(cr) != Some(&b'\r')
+        || rest.get(cr + 1) != Some(&b'\n')
+        || (cr > value && rest.get(cr - 1) == Some(&b' '))
+    {
+        return None;
+    }
+    let next = pos + cr + 2;
+    Some((
+        HeaderEntry {
+            name_start: u16::try_from(pos).ok()?,
+            value_start: (pos + value.min(cr)) as u16,
+            value_end: (pos + cr) as u16,
+            line_end: u16::try_from(next).ok()?,
+            name_len: name_len as u16,
+            kind,
+            flags: 0,
+        },
+        next,
+    ))
+}
+
 /// End of `line` (an index into `buf` range `start..end`) with trailing
 /// SP/HT removed.
 #[inline]
@@ -509,6 +548,17 @@ impl<'a> Message<'a> {
                     pos = line.next;
                 }
                 Some(_) => {
+                    if let Some((entry, next)) = plain_header_line(buf, pos, limits.max_line_length)
+                    {
+                        if msg.headers.len() >= limits.max_headers {
+                            return Err(SipError::TooManyHeaders {
+                                limit: limits.max_headers,
+                            });
+                        }
+                        msg.headers.push(entry);
+                        pos = next;
+                        continue;
+                    }
                     // One forward pass: the name, the colon, the value up
                     // to the CR. A known name directly followed by its
                     // colon (nearly every line) is found word-wise and
