@@ -415,7 +415,16 @@ impl HeaderName {
         if !(2..=24).contains(&len) {
             return HeaderName::Other;
         }
-        let key = name_key(len, words);
+        // One branch on the length (the common names fit one word), the
+        // same key as `name_key`.
+        let mask = |w: u64, k: usize| (w | FOLD) & (u64::MAX >> (64 - 8 * k));
+        let key = if len <= 8 {
+            [mask(words[0], len), 0, 0]
+        } else if len <= 16 {
+            [words[0] | FOLD, mask(words[1], len - 8), 0]
+        } else {
+            [words[0] | FOLD, words[1] | FOLD, mask(words[2], len - 16)]
+        };
         // One slot of a collision-free hash of the folded key, then one
         // compare of key and length: equal length plus equal key means
         // equal names (every byte is covered by the key).

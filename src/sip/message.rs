@@ -180,7 +180,7 @@ impl LineEnds<'_> {
 /// case-fold (`| 0x20`) onto its letters and `-`, and of the bytes before
 /// the first colon only CR (0x0D) could fold onto one of them, and control
 /// bytes send the line to the slow path.
-#[inline]
+#[inline(always)]
 fn known_name_before_colon(rest: &[u8]) -> Option<(usize, HeaderName)> {
     const L: u64 = 0x0101_0101_0101_0101;
     const H: u64 = 0x8080_8080_8080_8080;
