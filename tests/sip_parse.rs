@@ -406,3 +406,26 @@ fn plain_and_general_header_lines_index_alike() {
         }
     }
 }
+
+#[test]
+fn to_user_agrees_with_the_full_to_parse_on_the_torture_corpus() {
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/sip-torture");
+    let mut compared = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let raw = std::fs::read(&path).unwrap();
+        let Ok(msg) = Message::parse(&raw) else {
+            continue;
+        };
+        // Wherever the full parse accepts To, the hot accessor answers
+        // the same.
+        if let Ok(to) = msg.to() {
+            assert_eq!(msg.to_user(), Ok(to.uri().user()), "{}", path.display());
+            compared += 1;
+        }
+        if let Ok(Some(user)) = msg.to_user() {
+            assert!(!user.is_empty() && user.bytes().all(|b| b.is_ascii_graphic()));
+        }
+    }
+    assert!(compared > 30, "{compared}");
+}

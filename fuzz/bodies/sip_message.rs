@@ -96,6 +96,17 @@ pub fn run(data: &[u8]) {
     if let (Ok(t), Ok(to)) = (to_tag, msg.to()) {
         assert_eq!(t, to.tag());
     }
+    // The To user: the same as the full parse wherever that accepts To,
+    // and only `user`-grammar bytes.
+    if let Ok(to) = msg.to() {
+        assert_eq!(msg.to_user(), Ok(to.uri().user()));
+    }
+    if let Ok(Some(u)) = msg.to_user() {
+        assert!(
+            !u.is_empty() && u.bytes().all(|b| b.is_ascii_graphic()),
+            "{u:?}"
+        );
+    }
     if let (Ok(u), Ok(uri)) = (user, msg.request_uri()) {
         assert_eq!(u, uri.user());
     }

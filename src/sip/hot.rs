@@ -1,5 +1,6 @@
 //! Cheap accessors for the fields a proxy reads on every packet: the top
-//! Via branch, the From and To tags, and the Request-URI user.
+//! Via branch, the From and To tags, the Request-URI and To users, and the
+//! plain forms of CSeq and Call-ID.
 //!
 //! The typed accessors ([`Message::top_via`], [`Message::from`],
 //! [`Message::request_uri`]) check the whole grammar of their header; these
@@ -266,46 +267,114 @@ impl<'a> Message<'a> {
         let r = self.request_line().ok_or(SipError::WrongMessageKind {
             expected: "request",
         })?;
-        let uri = r.uri;
-        let invalid = |offset: usize, reason| SipError::InvalidUri {
-            offset: r.uri_offset + offset,
-            reason,
+        uri_user(r.uri, r.uri_offset)
+    }
+
+    /// The user part of the To URI (for `tel:`, the number), escapes kept;
+    /// `None` when the URI has none (or is of another scheme): the value
+    /// `to()?.uri().user()` returns, without parsing the display name,
+    /// the rest of the URI or the header parameters.
+    ///
+    /// Only the bytes that lead to the URI are scanned, and only the user
+    /// part is checked (as [`Message::request_uri_user`] does); run
+    /// [`Message::validate`] before trusting the rest of the header.
+    ///
+    /// ```
+    /// use voipsec::sip::Message;
+    /// let msg = Message::parse(b"INVITE sip:b@h SIP/2.0\r\n\
+    /// t: \"Bob <sip:no@h>\" <sip:bob@biloxi.example.com;user=phone>;tag=1\r\n\r\n")?;
+    /// assert_eq!(msg.to_user()?, Some("bob"));
+    /// let bad = Message::parse(b"INVITE sip:b@h SIP/2.0\r\nTo: <sip:b%G0b@h>\r\n\r\n")?;
+    /// assert!(bad.to_user().is_err());
+    /// # Ok::<(), voipsec::sip::SipError>(())
+    /// ```
+    pub fn to_user(&self) -> Result<Option<&'a str>, SipError> {
+        let h = self
+            .header(HeaderName::To)
+            .ok_or(SipError::MissingHeader { name: "To" })?;
+        let at = h.value_range().start;
+        let value = h.value_str().ok_or(err("To", at, "not UTF-8"))?;
+        let b = value.as_bytes();
+        let start = skip_lws(b, 0);
+        // name-addr: the URI is between `<` and `>`, after a display name
+        // (a quoted string, or tokens); addr-spec: the URI runs to `;` or
+        // white space (RFC 3261 §20.10), as `NameAddr::parse` reads it.
+        let from = match b.get(start) {
+            Some(b'"') => {
+                quoted_end(b, start).ok_or(err("To", at + start, "unterminated quoted string"))?
+            }
+            Some(_) => start,
+            None => return Err(err("To", at + start, "empty address")),
         };
-        let b = uri.as_bytes();
-        // The start line checked that there is a `:` after a letter.
-        let colon = lexical::find_byte(b, 0, b':').ok_or(invalid(0, "missing scheme"))?;
-        let scheme = b.get(..colon).unwrap_or_default();
-        let rest = uri.get(colon + 1..).unwrap_or("");
-        if scheme.eq_ignore_ascii_case(b"sip") || scheme.eq_ignore_ascii_case(b"sips") {
-            // userinfo excludes `@`, so the first `@` ends it (RFC 4475
-            // §3.1.1.9), as in `Uri::parse`.
-            let Some(at) = lexical::find_byte(rest.as_bytes(), 0, b'@') else {
-                return Ok(None);
-            };
-            let userinfo = rest.get(..at).unwrap_or("");
-            let user = match lexical::find_byte(userinfo.as_bytes(), 0, b':') {
-                Some(c) => userinfo.get(..c).unwrap_or(""),
-                None => userinfo,
-            };
-            if user.is_empty() {
-                return Err(invalid(colon + 1, "empty user"));
+        let (uri_start, uri_end) = match lexical::find_any3(b, from, b'<', b';', b'<') {
+            Some(lt) if b.get(lt) == Some(&b'<') => {
+                let gt = lexical::find_byte(b, lt + 1, b'>').ok_or(err(
+                    "To",
+                    at + lt,
+                    "unterminated '<'",
+                ))?;
+                (lt + 1, gt)
             }
-            check_escaped(user.as_bytes(), &USER)
-                .map_err(|i| invalid(colon + 1 + i, "invalid user"))?;
-            Ok(Some(user))
-        } else if scheme.eq_ignore_ascii_case(b"tel") {
-            let end = rest
-                .bytes()
-                .position(|c| c == b';' || c == b'?')
-                .unwrap_or(rest.len());
-            let number = rest.get(..end).unwrap_or("");
-            if !super::uri::is_tel_number(number) {
-                return Err(invalid(colon + 1, "invalid telephone number"));
+            _ if from != start => {
+                return Err(err("To", at + from, "expected '<' after display name"));
             }
-            Ok(Some(number))
-        } else {
-            Ok(None)
+            _ => {
+                let end = start
+                    + b.get(start..)
+                        .unwrap_or_default()
+                        .iter()
+                        .position(|&c| c == b';' || lexical::is_lws(c))
+                        .unwrap_or(b.len() - start);
+                (start, end)
+            }
+        };
+        let uri = value.get(uri_start..uri_end).unwrap_or("");
+        uri_user(uri, at + uri_start)
+    }
+}
+
+/// The user part of `uri` (at message offset `offset`) as `Uri::user`
+/// gives it, checked: `user` characters and `%HH` escapes (RFC 3261
+/// §25.1), RFC 3966 digits for `tel:`; `None` for a URI without one or of
+/// another scheme.
+fn uri_user(uri: &str, offset: usize) -> Result<Option<&str>, SipError> {
+    let invalid = |at: usize, reason| SipError::InvalidUri {
+        offset: offset + at,
+        reason,
+    };
+    let b = uri.as_bytes();
+    let colon = lexical::find_byte(b, 0, b':').ok_or(invalid(0, "missing scheme"))?;
+    let scheme = b.get(..colon).unwrap_or_default();
+    let rest = uri.get(colon + 1..).unwrap_or("");
+    if scheme.eq_ignore_ascii_case(b"sip") || scheme.eq_ignore_ascii_case(b"sips") {
+        // userinfo excludes `@`, so the first `@` ends it (RFC 4475
+        // §3.1.1.9), as in `Uri::parse`.
+        let Some(at) = lexical::find_byte(rest.as_bytes(), 0, b'@') else {
+            return Ok(None);
+        };
+        let userinfo = rest.get(..at).unwrap_or("");
+        let user = match lexical::find_byte(userinfo.as_bytes(), 0, b':') {
+            Some(c) => userinfo.get(..c).unwrap_or(""),
+            None => userinfo,
+        };
+        if user.is_empty() {
+            return Err(invalid(colon + 1, "empty user"));
         }
+        check_escaped(user.as_bytes(), &USER)
+            .map_err(|i| invalid(colon + 1 + i, "invalid user"))?;
+        Ok(Some(user))
+    } else if scheme.eq_ignore_ascii_case(b"tel") {
+        let end = rest
+            .bytes()
+            .position(|c| c == b';' || c == b'?')
+            .unwrap_or(rest.len());
+        let number = rest.get(..end).unwrap_or("");
+        if !super::uri::is_tel_number(number) {
+            return Err(invalid(colon + 1, "invalid telephone number"));
+        }
+        Ok(Some(number))
+    } else {
+        Ok(None)
     }
 }
 
@@ -427,6 +496,44 @@ mod tests {
             let value = m.header(HeaderName::CallId).unwrap().value_str().unwrap();
             assert_eq!(m.call_id().ok(), parse_call_id(value).ok(), "{id}");
         }
+    }
+
+    #[test]
+    fn to_user_agrees_with_the_full_address_parse() {
+        for to in [
+            "<sip:bob@example.com>",
+            "\"Bob\" <sip:bob@example.com>;tag=1",
+            "\"B <sip:x@y>; ob\" <SIPS:bob:pw@example.com;transport=tls>",
+            "Bob Smith <sip:%61lice;x=y?z@example.com>",
+            "sip:bob@example.com;tag=2",
+            "sip:example.com",
+            "<sip:example.com>",
+            "<tel:+1-555-0100;phone-context=x>",
+            "tel:+1-555-0100;tag=3",
+            "<urn:service:sos>",
+            "<sip:a@b> ;tag=4",
+            "  <sip:a@b>",
+        ] {
+            let raw = format!("OPTIONS sip:a@b SIP/2.0\r\nTo: {to}\r\n\r\n");
+            let m = msg(&raw);
+            assert_eq!(m.to_user().unwrap(), m.to().unwrap().uri().user(), "{to}");
+        }
+        for bad in [
+            "<sip:@h>",
+            "<sip:a%zz@h>",
+            "<sip:a\"b@h>",
+            "<tel:xyz>",
+            "\"open",
+            "\"Bob\" sip:a@b",
+            "<sip:a@b",
+        ] {
+            let raw = format!("OPTIONS sip:a@b SIP/2.0\r\nTo: {bad}\r\n\r\n");
+            let m = msg(&raw);
+            assert!(m.to_user().is_err(), "{bad}");
+            assert!(m.to().is_err(), "{bad}");
+        }
+        let none = msg("OPTIONS sip:a@b SIP/2.0\r\n\r\n");
+        assert_eq!(none.to_user(), Err(SipError::MissingHeader { name: "To" }));
     }
 
     #[test]
