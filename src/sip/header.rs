@@ -625,6 +625,16 @@ impl HeaderIndex {
         }
     }
 
+    /// The entries as the inline part and the spilled part, for plain
+    /// slice loops.
+    pub(crate) fn as_slices(&self) -> (&[HeaderEntry], &[HeaderEntry]) {
+        let inline = self
+            .inline
+            .get(..self.len.min(INLINE_HEADERS))
+            .unwrap_or_default();
+        (inline, &self.spill)
+    }
+
     pub(crate) fn iter(&self) -> impl DoubleEndedIterator<Item = &HeaderEntry> + Clone + '_ {
         self.inline.iter().take(self.len).chain(self.spill.iter())
     }

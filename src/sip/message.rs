@@ -628,37 +628,11 @@ impl<'a> Message<'a> {
         };
 
         // Second look at the few headers that frame or bound the message
-        // (after the loop, so that folded values are complete).
-        for entry in msg.headers.iter() {
-            match entry.kind {
-                HeaderName::ContentLength => {
-                    let at = usize::from(entry.value_start);
-                    let value = buf
-                        .get(at..usize::from(entry.value_end))
-                        .unwrap_or_default();
-                    let n = parse_content_length(value, at, limits)?;
-                    match content_length {
-                        Some((first, _)) if first != n => {
-                            return Err(SipError::ConflictingContentLength { offset: at });
-                        }
-                        Some(_) => {}
-                        None => content_length = Some((n, at)),
-                    }
-                }
-                HeaderName::Via => {
-                    let value = buf
-                        .get(usize::from(entry.value_start)..usize::from(entry.value_end))
-                        .unwrap_or_default();
-                    vias += 1 + count_list_separators(value);
-                    if vias > limits.max_vias {
-                        return Err(SipError::TooManyVias {
-                            limit: limits.max_vias,
-                        });
-                    }
-                }
-                _ => {}
-            }
-        }
+        // (after the loop, so that folded values are complete): a plain
+        // loop over each part of the index.
+        let (inline, spilled) = msg.headers.as_slices();
+        check_framing_headers(buf, inline, limits, &mut content_length, &mut vias)?;
+        check_framing_headers(buf, spilled, limits, &mut content_length, &mut vias)?;
         let available = buf.len().saturating_sub(body_start);
         let body_end = match (content_length, framing) {
             (_, Framing::HeadersOnly) => body_start,
@@ -986,6 +960,49 @@ impl<'a> Message<'a> {
         self.header(HeaderName::UserAgent)
             .and_then(|h| h.value_str())
     }
+}
+
+/// Content-Length (checked, duplicates agreeing; its value and offset
+/// kept in `content_length`) and the number of Via entries (bounded by
+/// [`Limits::max_vias`], counted in `vias`) over `entries`.
+fn check_framing_headers(
+    buf: &[u8],
+    entries: &[HeaderEntry],
+    limits: &Limits,
+    content_length: &mut Option<(u32, usize)>,
+    vias: &mut usize,
+) -> Result<(), SipError> {
+    for entry in entries {
+        match entry.kind {
+            HeaderName::ContentLength => {
+                let at = usize::from(entry.value_start);
+                let value = buf
+                    .get(at..usize::from(entry.value_end))
+                    .unwrap_or_default();
+                let n = parse_content_length(value, at, limits)?;
+                match *content_length {
+                    Some((first, _)) if first != n => {
+                        return Err(SipError::ConflictingContentLength { offset: at });
+                    }
+                    Some(_) => {}
+                    None => *content_length = Some((n, at)),
+                }
+            }
+            HeaderName::Via => {
+                let value = buf
+                    .get(usize::from(entry.value_start)..usize::from(entry.value_end))
+                    .unwrap_or_default();
+                *vias += 1 + count_list_separators(value);
+                if *vias > limits.max_vias {
+                    return Err(SipError::TooManyVias {
+                        limit: limits.max_vias,
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// Number of commas outside quoted strings and `<>` (list elements - 1).
