@@ -300,3 +300,132 @@ fn known_names_are_matched_exactly_by_the_word_wise_scan() {
         b"5"
     );
 }
+
+#[test]
+fn header_sections_end_within_64_kib_whatever_the_message_limit() {
+    let limits = Limits {
+        max_message_size: 1 << 20,
+        max_headers: 10_000,
+        ..Limits::default()
+    };
+    let line = [b"X-Pad: ".as_slice(), &[b'a'; 1001], b"\r\n"].concat();
+    // 65 lines of 1,010 bytes end past 65,535; 64 do not.
+    let section = |lines: usize| {
+        let mut m = BASE.to_vec();
+        for _ in 0..lines {
+            m.extend_from_slice(&line);
+        }
+        m.extend_from_slice(b"Content-Length: 4\r\n\r\nbody");
+        m
+    };
+    let ok = section(64);
+    let msg = Message::parse_with(&ok, &limits).unwrap();
+    assert_eq!(msg.header_count(), 2 + 64 + 1);
+    assert_eq!(msg.content_length(), Some(4));
+    assert_eq!(msg.body(), b"body");
+    let last = msg.header_at(msg.header_count() - 1).unwrap();
+    assert_eq!(last.value(), b"4");
+    assert_eq!(&ok[last.line_range()], b"Content-Length: 4\r\n");
+    let long = section(65);
+    assert!(matches!(
+        Message::parse_with(&long, &limits),
+        Err(SipError::HeaderLine { .. })
+    ));
+    // A body may still run past 64 KiB.
+    let mut big = BASE.to_vec();
+    big.extend_from_slice(b"Content-Length: 100000\r\n\r\n");
+    big.extend_from_slice(&[b'b'; 100_000]);
+    let msg = Message::parse_with(&big, &limits).unwrap();
+    assert_eq!(msg.body().len(), 100_000);
+}
+
+#[test]
+fn a_head_that_is_not_utf8_still_yields_the_text_of_its_valid_values() {
+    // The head is validated as UTF-8 once; when that fails (a Latin-1
+    // display name), each value is converted on its own.
+    let raw = b"INVITE sip:bob@example.com SIP/2.0\r\n\
+Via: SIP/2.0/UDP h;branch=z9hG4bK1\r\n\
+From: \"Jos\xe9\" <sip:j@h>;tag=7\r\n\
+Call-ID: a@b\r\n\
+CSeq: 1 INVITE\r\n\r\n";
+    let m = Message::parse(raw).unwrap();
+    assert_eq!(m.method(), Some(voipsec::sip::Method::Invite));
+    assert_eq!(m.request_line().unwrap().uri, "sip:bob@example.com");
+    assert_eq!(m.request_uri_user().unwrap(), Some("bob"));
+    assert_eq!(m.top_via_branch().unwrap(), Some("z9hG4bK1"));
+    assert_eq!(m.from_tag().unwrap(), Some("7"));
+    assert_eq!(m.call_id().unwrap(), "a@b");
+    assert_eq!(m.cseq().unwrap().number, 1);
+    assert_eq!(m.header(HeaderName::From).unwrap().value_str(), None);
+    assert_eq!(m.header(HeaderName::From).unwrap().name(), "From");
+    assert_eq!(
+        m.header(HeaderName::CallId).unwrap().value_str(),
+        Some("a@b")
+    );
+    let ok = Message::parse(&raw[..raw.len() - 4]).map(|_| ());
+    assert!(
+        ok.is_err(),
+        "the same head without its empty line is truncated"
+    );
+    let response = Message::parse(b"SIP/2.0 200 \xff\r\nCall-ID: x\r\n\r\n").unwrap();
+    assert_eq!(response.status_code(), Some(200));
+    assert_eq!(response.call_id().unwrap(), "x");
+}
+
+#[test]
+fn plain_and_general_header_lines_index_alike() {
+    // `Name:` lines take the parser's one-pass path when they are plain;
+    // `Name :` always takes the general one. Both must agree.
+    for value in [
+        "x", " x", "  x", "x ", "x  ", "\tx", "x\ty", "x\u{1}y", "", " ", "a b  c", "x\u{7f}",
+    ] {
+        for name in [
+            "Via",
+            "v",
+            "Call-ID",
+            "Content-Length",
+            "X-Other",
+            "WWW-Authenticate",
+        ] {
+            let plain = with(format!("{name}:{value}\r\n\r\n").as_bytes());
+            let general = with(format!("{name} :{value}\r\n\r\n").as_bytes());
+            let (p, g) = (Message::parse(&plain), Message::parse(&general));
+            match (&p, &g) {
+                (Ok(p), Ok(g)) => {
+                    let (hp, hg) = (p.header_at(2).unwrap(), g.header_at(2).unwrap());
+                    assert_eq!(hp.kind(), hg.kind(), "{name:?} {value:?}");
+                    assert_eq!(hp.value(), hg.value(), "{name:?} {value:?}");
+                    assert_eq!(hp.name(), hg.name());
+                    assert_eq!(hp.line_range().end + 1, hg.line_range().end);
+                    assert_eq!(hp.value_range().start + 1, hg.value_range().start);
+                    assert!(!hp.space_before_colon() && hg.space_before_colon());
+                }
+                (Err(_), Err(_)) => {}
+                _ => panic!("{name:?} {value:?}: {p:?} vs {g:?}"),
+            }
+        }
+    }
+}
+
+#[test]
+fn to_user_agrees_with_the_full_to_parse_on_the_torture_corpus() {
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/sip-torture");
+    let mut compared = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let raw = std::fs::read(&path).unwrap();
+        let Ok(msg) = Message::parse(&raw) else {
+            continue;
+        };
+        // Wherever the full parse accepts To, the hot accessor answers
+        // the same.
+        if let Ok(to) = msg.to() {
+            assert_eq!(msg.to_user(), Ok(to.uri().user()), "{}", path.display());
+            compared += 1;
+        }
+        if let Ok(Some(user)) = msg.to_user() {
+            assert!(!user.is_empty() && user.bytes().all(|b| b.is_ascii_graphic()));
+        }
+    }
+    assert!(compared > 30, "{compared}");
+}

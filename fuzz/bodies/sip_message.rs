@@ -17,6 +17,10 @@ pub fn run(data: &[u8]) {
         assert!(h.line_range().start < h.line_range().end && h.line_range().end <= data.len());
         assert!(h.value_range().start <= h.value_range().end);
         assert!(!h.name().is_empty());
+        // Text views are slices of the validated head or converted on
+        // their own: either way the same as converting the bytes.
+        assert_eq!(h.value_str(), core::str::from_utf8(h.value()).ok());
+        assert_eq!(h.name().as_bytes(), &data[h.name_range()]);
         for v in h.values() {
             assert_eq!(v.trim_matches(|c| matches!(c, ' ' | '\t' | '\r' | '\n')), v);
         }
@@ -33,6 +37,27 @@ pub fn run(data: &[u8]) {
         if let Ok(Contact::Address(a)) = c {
             let _ = a.display_name();
         }
+    }
+    // The in-place CSeq and Call-ID paths agree with the full parses.
+    if let (Ok(id), Some(v)) = (msg.call_id(), msg.header(voipsec::sip::HeaderName::CallId)) {
+        assert_eq!(
+            Some(id),
+            v.value_str()
+                .map(|s| s.trim_matches(|c| matches!(c, ' ' | '\t' | '\r' | '\n')))
+        );
+    }
+    if let (Ok(c), Some(v)) = (
+        msg.cseq(),
+        msg.header(voipsec::sip::HeaderName::CSeq)
+            .and_then(|h| h.value_str()),
+    ) {
+        assert_eq!(Ok(c), voipsec::sip::CSeq::parse(v));
+    }
+    if let Some(r) = msg.request_line() {
+        assert_eq!(
+            r.uri.as_bytes(),
+            &data[r.uri_offset..r.uri_offset + r.uri.len()]
+        );
     }
     let _ = (
         msg.call_id(),
@@ -70,6 +95,17 @@ pub fn run(data: &[u8]) {
     }
     if let (Ok(t), Ok(to)) = (to_tag, msg.to()) {
         assert_eq!(t, to.tag());
+    }
+    // The To user: the same as the full parse wherever that accepts To,
+    // and only `user`-grammar bytes.
+    if let Ok(to) = msg.to() {
+        assert_eq!(msg.to_user(), Ok(to.uri().user()));
+    }
+    if let Ok(Some(u)) = msg.to_user() {
+        assert!(
+            !u.is_empty() && u.bytes().all(|b| b.is_ascii_graphic()),
+            "{u:?}"
+        );
     }
     if let (Ok(u), Ok(uri)) = (user, msg.request_uri()) {
         assert_eq!(u, uri.user());

@@ -353,49 +353,87 @@ impl HeaderName {
     /// `token` (the parser's case): no CR can be in it.
     #[inline]
     pub(crate) fn from_token(name: &[u8]) -> HeaderName {
-        // Compact forms by byte; long names by length, then one compare of
-        // the name case-folded into three words: no hashing, no allocation.
-        let Some(&first) = name.first() else {
+        // Long names by hash slot and one compare of the name case-folded
+        // into three words: no allocation.
+        if name.is_empty() || name.len() > 24 {
             return HeaderName::Other;
-        };
-        let first = first | 0x20;
-        if name.len() == 1 {
-            return match first {
-                b'a' => HeaderName::AcceptContact,
-                b'u' => HeaderName::AllowEvents,
-                b'i' => HeaderName::CallId,
-                b'm' => HeaderName::Contact,
-                b'e' => HeaderName::ContentEncoding,
-                b'l' => HeaderName::ContentLength,
-                b'c' => HeaderName::ContentType,
-                b'o' => HeaderName::Event,
-                b'f' => HeaderName::From,
-                b'y' => HeaderName::Identity,
-                b'n' => HeaderName::IdentityInfo,
-                b'r' => HeaderName::ReferTo,
-                b'b' => HeaderName::ReferredBy,
-                b'j' => HeaderName::RejectContact,
-                b'd' => HeaderName::RequestDisposition,
-                b'x' => HeaderName::SessionExpires,
-                b's' => HeaderName::Subject,
-                b'k' => HeaderName::Supported,
-                b't' => HeaderName::To,
-                b'v' => HeaderName::Via,
-                _ => HeaderName::Other,
-            };
         }
-        let Some(key) = fold_key(name) else {
+        // Zero-padded into three words: the key masks off the padding.
+        let mut padded = [0u8; 24];
+        if let Some(dst) = padded.get_mut(..name.len()) {
+            dst.copy_from_slice(name);
+        }
+        let word = |at: usize| {
+            padded
+                .get(at..at + 8)
+                .and_then(|s| s.try_into().ok())
+                .map_or(0, u64::from_le_bytes)
+        };
+        Self::from_name_words(name.len(), [word(0), word(8), word(16)])
+    }
+
+    /// The kind of a one-byte (compact) name, case-insensitively.
+    #[inline]
+    fn from_compact(byte: u8) -> HeaderName {
+        match byte | 0x20 {
+            b'a' => HeaderName::AcceptContact,
+            b'u' => HeaderName::AllowEvents,
+            b'i' => HeaderName::CallId,
+            b'm' => HeaderName::Contact,
+            b'e' => HeaderName::ContentEncoding,
+            b'l' => HeaderName::ContentLength,
+            b'c' => HeaderName::ContentType,
+            b'o' => HeaderName::Event,
+            b'f' => HeaderName::From,
+            b'y' => HeaderName::Identity,
+            b'n' => HeaderName::IdentityInfo,
+            b'r' => HeaderName::ReferTo,
+            b'b' => HeaderName::ReferredBy,
+            b'j' => HeaderName::RejectContact,
+            b'd' => HeaderName::RequestDisposition,
+            b'x' => HeaderName::SessionExpires,
+            b's' => HeaderName::Subject,
+            b'k' => HeaderName::Supported,
+            b't' => HeaderName::To,
+            b'v' => HeaderName::Via,
+            _ => HeaderName::Other,
+        }
+    }
+
+    /// Classifies a name of `len` (1..=24) bytes, given the little-endian
+    /// words at its offsets 0, 8 and 16 (bytes past `len` are ignored, words
+    /// wholly past it may hold anything): the parser's path, which has
+    /// already loaded those words while looking for the colon.
+    ///
+    /// The name must hold no CR (the only byte besides the letters and `-`
+    /// of a known name that case-folds onto one of them).
+    #[inline(always)]
+    pub(crate) fn from_name_words(len: usize, words: [u64; 3]) -> HeaderName {
+        if len == 1 {
+            return Self::from_compact(words[0] as u8);
+        }
+        if !(2..=24).contains(&len) {
             return HeaderName::Other;
+        }
+        // One branch on the length (the common names fit one word), the
+        // same key as `name_key`.
+        let mask = |w: u64, k: usize| (w | FOLD) & (u64::MAX >> (64 - 8 * k));
+        let key = if len <= 8 {
+            [mask(words[0], len), 0, 0]
+        } else if len <= 16 {
+            [words[0] | FOLD, mask(words[1], len - 8), 0]
+        } else {
+            [words[0] | FOLD, words[1] | FOLD, mask(words[2], len - 16)]
         };
         // One slot of a collision-free hash of the folded key, then one
         // compare of key and length: equal length plus equal key means
         // equal names (every byte is covered by the key).
         let i = KNOWN_NAMES
             .slots
-            .get(name_slot(name.len(), key))
+            .get(name_slot(len, key))
             .copied()
             .unwrap_or(u8::MAX);
-        let (Some(&kind), Some(k), Some(&len)) = (
+        let (Some(&kind), Some(k), Some(&known_len)) = (
             HeaderName::ALL.get(usize::from(i)),
             KNOWN_NAMES.keys.get(usize::from(i)),
             KNOWN_NAMES.lens.get(usize::from(i)),
@@ -404,7 +442,7 @@ impl HeaderName {
         };
         // Word by word with `&&`: a vectorised compare of the key array
         // would reload it from the stack and stall on store forwarding.
-        if usize::from(len) == name.len() && k[0] == key[0] && k[1] == key[1] && k[2] == key[2] {
+        if usize::from(known_len) == len && k[0] == key[0] && k[1] == key[1] && k[2] == key[2] {
             kind
         } else {
             HeaderName::Other
@@ -415,7 +453,7 @@ impl HeaderName {
 /// Multiplier of the name hash: chosen (by search) so that the 61 known
 /// long names land in 61 distinct slots of 256; the unit test that
 /// resolves every name fails if a name is added that collides.
-const NAME_HASH: u64 = 0xee59_b397_cd75_1e09;
+const NAME_HASH: u64 = 0x6f65_516f_f5fc_31c5;
 
 /// The slot of a folded name key in [`KNOWN_NAMES`].
 #[inline]
@@ -447,7 +485,7 @@ const fn known_names() -> KnownNames {
     let mut i = 0;
     while i < HeaderName::ALL.len() {
         let name = HeaderName::ALL[i].as_str().as_bytes();
-        let key = fold_key_const(name);
+        let key = name_key_const(name);
         table.keys[i] = key;
         table.lens[i] = name.len() as u8;
         table.slots[name_slot(name.len(), key)] = i as u8;
@@ -456,66 +494,45 @@ const fn known_names() -> KnownNames {
     table
 }
 
-/// [`fold_key`] for the compile-time table (same words, same folding).
-#[allow(clippy::indexing_slicing)]
-const fn fold_key_const(name: &[u8]) -> [u64; 3] {
-    const FOLD: u64 = 0x2020_2020_2020_2020;
-    const fn rd(b: &[u8], at: usize, k: usize) -> u64 {
-        let mut w = 0u64;
-        let mut i = 0;
-        while i < k {
-            w |= (b[at + i] as u64) << (8 * i);
-            i += 1;
-        }
-        w
-    }
-    let n = name.len();
-    if n <= 3 {
-        [rd(name, 0, n) | FOLD, 0, 0]
-    } else if n <= 7 {
-        [(rd(name, 0, 4) | rd(name, n - 4, 4) << 32) | FOLD, 0, 0]
-    } else if n <= 16 {
-        [rd(name, 0, 8) | FOLD, rd(name, n - 8, 8) | FOLD, 0]
+const FOLD: u64 = 0x2020_2020_2020_2020;
+
+/// The bytes `lo..lo + 8` of a name of `len` bytes, read as the
+/// little-endian word `w`, case-folded (`| 0x20` per byte) and with the
+/// bytes past the name zeroed.
+#[inline(always)]
+const fn fold_word(w: u64, len: usize, lo: usize) -> u64 {
+    if len <= lo {
+        0
+    } else if len >= lo + 8 {
+        w | FOLD
     } else {
-        [
-            rd(name, 0, 8) | FOLD,
-            rd(name, 8, 8) | FOLD,
-            rd(name, n - 8, 8) | FOLD,
-        ]
+        (w | FOLD) & (u64::MAX >> (64 - 8 * (len - lo)))
     }
 }
 
-/// A name of 2..=24 bytes case-folded (`| 0x20` per byte) into three
-/// words read straight from the slice, with overlapping loads for the
-/// tail; equal length plus equal key means equal names (the known names
-/// are compared at their own length, so every byte is covered).
-#[inline]
-fn fold_key(name: &[u8]) -> Option<[u64; 3]> {
-    const FOLD: u64 = 0x2020_2020_2020_2020;
-    let n = name.len();
-    let rd8 = |at: usize| {
-        name.get(at..at + 8)
-            .and_then(|s| s.try_into().ok())
-            .map(u64::from_le_bytes)
-    };
-    let rd4 = |at: usize| {
-        name.get(at..at + 4)
-            .and_then(|s| s.try_into().ok())
-            .map(|w| u64::from(u32::from_le_bytes(w)))
-    };
-    match n {
-        2..=3 => {
-            let w = name
-                .iter()
-                .enumerate()
-                .fold(0u64, |w, (i, &b)| w | u64::from(b) << (8 * i));
-            Some([w | FOLD, 0, 0])
-        }
-        4..=7 => Some([(rd4(0)? | rd4(n - 4)? << 32) | FOLD, 0, 0]),
-        8..=16 => Some([rd8(0)? | FOLD, rd8(n - 8)? | FOLD, 0]),
-        17..=24 => Some([rd8(0)? | FOLD, rd8(8)? | FOLD, rd8(n - 8)? | FOLD]),
-        _ => None,
+/// A name of up to 24 bytes case-folded into three words (its words at
+/// offsets 0, 8 and 16, see [`fold_word`]): equal length plus equal key
+/// means equal names (the known names are compared at their own length,
+/// so every byte is covered).
+#[inline(always)]
+const fn name_key(len: usize, w: [u64; 3]) -> [u64; 3] {
+    [
+        fold_word(w[0], len, 0),
+        fold_word(w[1], len, 8),
+        fold_word(w[2], len, 16),
+    ]
+}
+
+/// [`name_key`] of a name given as bytes, for the compile-time table.
+#[allow(clippy::indexing_slicing)]
+const fn name_key_const(name: &[u8]) -> [u64; 3] {
+    let mut w = [0u64; 3];
+    let mut i = 0;
+    while i < name.len() && i < 24 {
+        w[i / 8] |= (name[i] as u64) << (8 * (i % 8));
+        i += 1;
     }
+    name_key(name.len(), w)
 }
 
 /// Flags recorded for each header line while indexing.
@@ -525,15 +542,16 @@ pub(crate) const SPACE_BEFORE_COLON: u8 = 2;
 /// value's lines, CRLF of folding aside: without it the value holds none.
 pub(crate) const CONTROL: u8 = 4;
 
-/// One indexed header field: spans into the message buffer. `u32` offsets
-/// keep the entry at 20 bytes; messages are bounded far below 4 GiB.
+/// One indexed header field: spans into the message buffer. `u16`
+/// offsets keep the entry at 12 bytes (the inline index at 384): the
+/// parser rejects a header section that does not end within 64 KiB.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct HeaderEntry {
-    pub(crate) name_start: u32,
-    pub(crate) value_start: u32,
-    pub(crate) value_end: u32,
+    pub(crate) name_start: u16,
+    pub(crate) value_start: u16,
+    pub(crate) value_end: u16,
     /// Just past the CRLF of the field's last physical line.
-    pub(crate) line_end: u32,
+    pub(crate) line_end: u16,
     pub(crate) name_len: u16,
     pub(crate) kind: HeaderName,
     pub(crate) flags: u8,
@@ -607,6 +625,16 @@ impl HeaderIndex {
         }
     }
 
+    /// The entries as the inline part and the spilled part, for plain
+    /// slice loops.
+    pub(crate) fn as_slices(&self) -> (&[HeaderEntry], &[HeaderEntry]) {
+        let inline = self
+            .inline
+            .get(..self.len.min(INLINE_HEADERS))
+            .unwrap_or_default();
+        (inline, &self.spill)
+    }
+
     pub(crate) fn iter(&self) -> impl DoubleEndedIterator<Item = &HeaderEntry> + Clone + '_ {
         self.inline.iter().take(self.len).chain(self.spill.iter())
     }
@@ -652,24 +680,32 @@ impl HeaderIndex {
 #[derive(Debug, Clone, Copy)]
 pub struct Header<'a> {
     buf: &'a [u8],
+    /// The message head as text when it is UTF-8 (see `Message`).
+    head: Option<&'a str>,
     entry: HeaderEntry,
 }
 
 impl<'a> Header<'a> {
-    pub(crate) fn new(buf: &'a [u8], entry: HeaderEntry) -> Self {
-        Header { buf, entry }
+    pub(crate) fn new(buf: &'a [u8], head: Option<&'a str>, entry: HeaderEntry) -> Self {
+        Header { buf, head, entry }
     }
 
-    fn name_end(&self) -> u32 {
-        self.entry
-            .name_start
-            .saturating_add(u32::from(self.entry.name_len))
+    /// The text at `range`: a slice of the head when it is UTF-8, else
+    /// converted on its own.
+    #[inline]
+    fn text(&self, range: Range<usize>) -> Option<&'a str> {
+        match self.head {
+            Some(head) => head.get(range),
+            None => core::str::from_utf8(self.buf.get(range)?).ok(),
+        }
     }
 
-    fn span(&self, start: u32, end: u32) -> &'a [u8] {
-        self.buf
-            .get(start as usize..end as usize)
-            .unwrap_or_default()
+    fn name_end(&self) -> usize {
+        usize::from(self.entry.name_start) + usize::from(self.entry.name_len)
+    }
+
+    fn span(&self, start: usize, end: usize) -> &'a [u8] {
+        self.buf.get(start..end).unwrap_or_default()
     }
 
     /// The known name this field carries ([`HeaderName::Other`] if unknown).
@@ -679,7 +715,7 @@ impl<'a> Header<'a> {
 
     /// The name exactly as sent (a token, so ASCII).
     pub fn name(&self) -> &'a str {
-        core::str::from_utf8(self.span(self.entry.name_start, self.name_end())).unwrap_or_default()
+        self.text(self.name_range()).unwrap_or_default()
     }
 
     /// The canonical spelling of the name: the long name of a known kind
@@ -694,30 +730,34 @@ impl<'a> Header<'a> {
     /// The raw value: leading and trailing white space removed, folded line
     /// breaks (CRLF + SP/HT) kept as they were sent.
     pub fn value(&self) -> &'a [u8] {
-        self.span(self.entry.value_start, self.entry.value_end)
+        self.span(
+            usize::from(self.entry.value_start),
+            usize::from(self.entry.value_end),
+        )
     }
 
     /// The value as UTF-8 (SIP header values are UTF-8, RFC 3261 §7.3.1),
-    /// `None` if it is not. Checked on each call (values are short; the
-    /// parse does not pay for the values nobody reads).
+    /// `None` if it is not: a slice of the message head, which the parse
+    /// validated as a whole (or, when the head is not UTF-8, this value
+    /// checked on its own).
     pub fn value_str(&self) -> Option<&'a str> {
-        core::str::from_utf8(self.value()).ok()
+        self.text(self.value_range())
     }
 
     /// Byte range of the name in the message.
     pub fn name_range(&self) -> Range<usize> {
-        self.entry.name_start as usize..self.name_end() as usize
+        usize::from(self.entry.name_start)..self.name_end()
     }
 
     /// Byte range of the value in the message.
     pub fn value_range(&self) -> Range<usize> {
-        self.entry.value_start as usize..self.entry.value_end as usize
+        usize::from(self.entry.value_start)..usize::from(self.entry.value_end)
     }
 
     /// Byte range of the whole field: from its name to past the CRLF of
     /// its last (continuation) line.
     pub fn line_range(&self) -> Range<usize> {
-        self.entry.name_start as usize..self.entry.line_end as usize
+        usize::from(self.entry.name_start)..usize::from(self.entry.line_end)
     }
 
     /// True when the field continues on folded lines (obsolete LWS, RFC
@@ -756,7 +796,7 @@ impl<'a> Header<'a> {
             } else {
                 Some(Split::new(value, b','))
             },
-            base: self.entry.value_start as usize,
+            base: usize::from(self.entry.value_start),
         }
     }
 }
@@ -812,7 +852,7 @@ mod tests {
         assert_eq!(used, HeaderName::ALL.len());
         for (i, kind) in HeaderName::ALL.iter().enumerate() {
             let name = kind.as_str().as_bytes();
-            assert_eq!(fold_key(name), Some(fold_key_const(name)), "{kind:?}");
+            assert_eq!(HeaderName::from_token(name), *kind);
             assert_eq!(usize::from(KNOWN_NAMES.lens[i]), name.len());
         }
         assert_eq!(HeaderName::from_bytes(b"Vib"), HeaderName::Other);

@@ -1,5 +1,6 @@
 //! Cheap accessors for the fields a proxy reads on every packet: the top
-//! Via branch, the From and To tags, and the Request-URI user.
+//! Via branch, the From and To tags, the Request-URI and To users, and the
+//! plain forms of CSeq and Call-ID.
 //!
 //! The typed accessors ([`Message::top_via`], [`Message::from`],
 //! [`Message::request_uri`]) check the whole grammar of their header; these
@@ -13,10 +14,16 @@
 //! string (legal for a generic parameter, not for `tag-param`) is an error
 //! here.
 
+use core::ops::Range;
+
 use super::error::SipError;
-use super::header::HeaderName;
-use super::lexical::{self, TOKEN, USER, check_escaped, quoted_end, skip_lws};
+use super::fields::CSeq;
+use super::header::{Header, HeaderName};
+use super::lexical::{
+    self, DIGIT, TOKEN, USER, WORD, check_escaped, is_token_str, quoted_end, skip_lws,
+};
 use super::message::Message;
+use super::method::Method;
 
 fn err(name: &'static str, offset: usize, reason: &'static str) -> SipError {
     SipError::InvalidHeader {
@@ -39,40 +46,40 @@ fn next_separator(b: &[u8], mut i: usize) -> Option<usize> {
     }
 }
 
-/// The value of the first header parameter called `name` (lowercase) in
-/// `b[i..]`, where `b[i]` is the `;` opening the parameters; the scan stops
-/// at the `,` that ends a list element. The value must be a token (the
-/// grammar of `branch` and `tag`). Offsets in errors are relative to `b`.
-fn token_param<'a>(
-    b: &'a [u8],
+/// The value of the first header parameter called `name` (lowercase
+/// letters) in `b[i..]`, where `b[i]` is the `;` opening the parameters;
+/// the scan stops at the `,` that ends a list element. The value must be
+/// a token (the grammar of `branch` and `tag`); its range in `b` is
+/// returned. Offsets in errors are relative to `b`.
+fn token_param(
+    b: &[u8],
     mut i: usize,
     name: &[u8],
     header: &'static str,
-) -> Result<Option<&'a str>, SipError> {
+) -> Result<Option<Range<usize>>, SipError> {
     while b.get(i) == Some(&b';') {
         let n = skip_lws(b, i + 1);
-        let len = lexical::run(b, n, &TOKEN);
-        if b.get(n..n + len)
-            .is_some_and(|p| p.eq_ignore_ascii_case(name))
-        {
-            let eq = skip_lws(b, n + len);
+        // `| 0x20` folds exactly onto a lowercase letter its two cases
+        // only; the name must end there (the next byte is no token byte).
+        let is_name = b.get(n..n + name.len()).is_some_and(|p| {
+            p.iter().zip(name).all(|(&x, &y)| x | 0x20 == y)
+                && !b.get(n + name.len()).is_some_and(|&c| lexical::is_token(c))
+        });
+        if is_name {
+            let eq = skip_lws(b, n + name.len());
             if b.get(eq) != Some(&b'=') {
                 return Err(err(header, eq, "parameter without a value"));
             }
             let v = skip_lws(b, eq + 1);
-            let vlen = lexical::run(b, v, &TOKEN);
+            let vlen = lexical::run_long(b, v, &TOKEN);
             let after = skip_lws(b, v + vlen);
             if vlen == 0 || !matches!(b.get(after), None | Some(b';' | b',')) {
                 return Err(err(header, v, "parameter value is not a token"));
             }
-            // A token is ASCII: this check cannot fail, and costs a few
-            // bytes, not the whole value.
-            let token = b.get(v..v + vlen).unwrap_or_default();
-            return core::str::from_utf8(token)
-                .map(Some)
-                .map_err(|_| err(header, v, "parameter value is not a token"));
+            return Ok(Some(v..v + vlen));
         }
-        match next_separator(b, n + len) {
+        // A parameter name holds no separator: the scan may start at it.
+        match next_separator(b, n) {
             Some(at) => i = at,
             None => return Ok(None),
         }
@@ -95,9 +102,53 @@ fn address_params(b: &[u8]) -> Option<usize> {
     if b.get(at) == Some(&b';') {
         return Some(at);
     }
-    let gt = at + memchr::memchr(b'>', b.get(at..)?)?;
+    let gt = lexical::find_byte(b, at, b'>')?;
     let after = skip_lws(b, gt + 1);
     Some(after)
+}
+
+/// A CSeq value in its common form, `1*9DIGIT SP method` with nothing
+/// around, decoded without validating the whole value as UTF-8 first;
+/// `None` for anything else (LWS runs, folding, ten digits or more,
+/// errors), which the full parse decides. The method of a request is
+/// taken from its Request-Line when the bytes are the same.
+pub(super) fn plain_cseq<'a>(h: &Header<'a>, request: Option<Method<'a>>) -> Option<CSeq<'a>> {
+    let v = h.value();
+    let digits = lexical::run(v, 0, &DIGIT);
+    if !(1..=9).contains(&digits) || v.get(digits) != Some(&b' ') {
+        return None;
+    }
+    // Nine digits cannot overflow a u32.
+    let number = u32::try_from(lexical::parse_digits(v.get(..digits)?)?).ok()?;
+    let m = v.get(digits + 1..)?;
+    if !is_token_str(m) {
+        return None;
+    }
+    let method = match request {
+        Some(r) if !matches!(r, Method::Extension(_)) && r.as_str().as_bytes() == m => r,
+        _ => Method::from_token(h.value_str()?.get(digits + 1..)?),
+    };
+    Some(CSeq {
+        number,
+        method,
+        method_offset: digits + 1,
+    })
+}
+
+/// A Call-ID value `word ["@" word]` (RFC 3261 §20.8) with nothing
+/// around it, checked eight bytes at a time; `None` for anything else,
+/// which the full parse decides.
+pub(super) fn plain_call_id<'a>(h: &Header<'a>) -> Option<&'a str> {
+    let v = h.value();
+    let first = lexical::run_long(v, 0, &WORD);
+    let ok = first > 0
+        && (first == v.len()
+            || (v.get(first) == Some(&b'@') && {
+                let second = lexical::run_long(v, first + 1, &WORD);
+                second > 0 && first + 1 + second == v.len()
+            }));
+    // Word characters are ASCII: the conversion cannot fail.
+    ok.then(|| h.value_str()).flatten()
 }
 
 impl<'a> Message<'a> {
@@ -108,6 +159,24 @@ impl<'a> Message<'a> {
             name: kind.as_str(),
         })?;
         Ok((h.value_range().start, h.value()))
+    }
+
+    /// The text of a token found at `range` of the value at `at`.
+    fn param_text(
+        &self,
+        at: usize,
+        range: Option<Range<usize>>,
+        name: &'static str,
+    ) -> Result<Option<&'a str>, SipError> {
+        let Some(r) = range else {
+            return Ok(None);
+        };
+        // A token is ASCII: this cannot fail.
+        self.text(at + r.start..at + r.end).map(Some).ok_or(err(
+            name,
+            at + r.start,
+            "parameter value is not a token",
+        ))
     }
 
     /// The `branch` parameter of the topmost Via entry (the transaction
@@ -131,9 +200,11 @@ impl<'a> Message<'a> {
         // sent-protocol and sent-by hold no `;`, `,` or `"`: the first
         // separator ends them.
         match next_separator(b, 0) {
-            Some(i) if b.get(i) == Some(&b';') => {
-                token_param(b, i, b"branch", "Via").map_err(|e| e.shifted(at))
-            }
+            Some(i) if b.get(i) == Some(&b';') => self.param_text(
+                at,
+                token_param(b, i, b"branch", "Via").map_err(|e| e.shifted(at))?,
+                "Via",
+            ),
             _ => Ok(None),
         }
     }
@@ -168,7 +239,11 @@ impl<'a> Message<'a> {
         };
         match b.get(i) {
             None => Ok(None),
-            Some(b';') => token_param(b, i, b"tag", kind.as_str()).map_err(|e| e.shifted(at)),
+            Some(b';') => self.param_text(
+                at,
+                token_param(b, i, b"tag", kind.as_str()).map_err(|e| e.shifted(at))?,
+                kind.as_str(),
+            ),
             Some(_) => Err(err(kind.as_str(), at + i, "unexpected text after address")),
         }
     }
@@ -192,46 +267,114 @@ impl<'a> Message<'a> {
         let r = self.request_line().ok_or(SipError::WrongMessageKind {
             expected: "request",
         })?;
-        let uri = r.uri;
-        let invalid = |offset: usize, reason| SipError::InvalidUri {
-            offset: r.uri_offset + offset,
-            reason,
+        uri_user(r.uri, r.uri_offset)
+    }
+
+    /// The user part of the To URI (for `tel:`, the number), escapes kept;
+    /// `None` when the URI has none (or is of another scheme): the value
+    /// `to()?.uri().user()` returns, without parsing the display name,
+    /// the rest of the URI or the header parameters.
+    ///
+    /// Only the bytes that lead to the URI are scanned, and only the user
+    /// part is checked (as [`Message::request_uri_user`] does); run
+    /// [`Message::validate`] before trusting the rest of the header.
+    ///
+    /// ```
+    /// use voipsec::sip::Message;
+    /// let msg = Message::parse(b"INVITE sip:b@h SIP/2.0\r\n\
+    /// t: \"Bob <sip:no@h>\" <sip:bob@biloxi.example.com;user=phone>;tag=1\r\n\r\n")?;
+    /// assert_eq!(msg.to_user()?, Some("bob"));
+    /// let bad = Message::parse(b"INVITE sip:b@h SIP/2.0\r\nTo: <sip:b%G0b@h>\r\n\r\n")?;
+    /// assert!(bad.to_user().is_err());
+    /// # Ok::<(), voipsec::sip::SipError>(())
+    /// ```
+    pub fn to_user(&self) -> Result<Option<&'a str>, SipError> {
+        let h = self
+            .header(HeaderName::To)
+            .ok_or(SipError::MissingHeader { name: "To" })?;
+        let at = h.value_range().start;
+        let value = h.value_str().ok_or(err("To", at, "not UTF-8"))?;
+        let b = value.as_bytes();
+        let start = skip_lws(b, 0);
+        // name-addr: the URI is between `<` and `>`, after a display name
+        // (a quoted string, or tokens); addr-spec: the URI runs to `;` or
+        // white space (RFC 3261 §20.10), as `NameAddr::parse` reads it.
+        let from = match b.get(start) {
+            Some(b'"') => {
+                quoted_end(b, start).ok_or(err("To", at + start, "unterminated quoted string"))?
+            }
+            Some(_) => start,
+            None => return Err(err("To", at + start, "empty address")),
         };
-        let b = uri.as_bytes();
-        // The start line checked that there is a `:` after a letter.
-        let colon = memchr::memchr(b':', b).ok_or(invalid(0, "missing scheme"))?;
-        let scheme = b.get(..colon).unwrap_or_default();
-        let rest = uri.get(colon + 1..).unwrap_or("");
-        if scheme.eq_ignore_ascii_case(b"sip") || scheme.eq_ignore_ascii_case(b"sips") {
-            // userinfo excludes `@`, so the first `@` ends it (RFC 4475
-            // §3.1.1.9), as in `Uri::parse`.
-            let Some(at) = memchr::memchr(b'@', rest.as_bytes()) else {
-                return Ok(None);
-            };
-            let userinfo = rest.get(..at).unwrap_or("");
-            let user = match memchr::memchr(b':', userinfo.as_bytes()) {
-                Some(c) => userinfo.get(..c).unwrap_or(""),
-                None => userinfo,
-            };
-            if user.is_empty() {
-                return Err(invalid(colon + 1, "empty user"));
+        let (uri_start, uri_end) = match lexical::find_any3(b, from, b'<', b';', b'<') {
+            Some(lt) if b.get(lt) == Some(&b'<') => {
+                let gt = lexical::find_byte(b, lt + 1, b'>').ok_or(err(
+                    "To",
+                    at + lt,
+                    "unterminated '<'",
+                ))?;
+                (lt + 1, gt)
             }
-            check_escaped(user.as_bytes(), &USER)
-                .map_err(|i| invalid(colon + 1 + i, "invalid user"))?;
-            Ok(Some(user))
-        } else if scheme.eq_ignore_ascii_case(b"tel") {
-            let end = rest
-                .bytes()
-                .position(|c| c == b';' || c == b'?')
-                .unwrap_or(rest.len());
-            let number = rest.get(..end).unwrap_or("");
-            if !super::uri::is_tel_number(number) {
-                return Err(invalid(colon + 1, "invalid telephone number"));
+            _ if from != start => {
+                return Err(err("To", at + from, "expected '<' after display name"));
             }
-            Ok(Some(number))
-        } else {
-            Ok(None)
+            _ => {
+                let end = start
+                    + b.get(start..)
+                        .unwrap_or_default()
+                        .iter()
+                        .position(|&c| c == b';' || lexical::is_lws(c))
+                        .unwrap_or(b.len() - start);
+                (start, end)
+            }
+        };
+        let uri = value.get(uri_start..uri_end).unwrap_or("");
+        uri_user(uri, at + uri_start)
+    }
+}
+
+/// The user part of `uri` (at message offset `offset`) as `Uri::user`
+/// gives it, checked: `user` characters and `%HH` escapes (RFC 3261
+/// §25.1), RFC 3966 digits for `tel:`; `None` for a URI without one or of
+/// another scheme.
+fn uri_user(uri: &str, offset: usize) -> Result<Option<&str>, SipError> {
+    let invalid = |at: usize, reason| SipError::InvalidUri {
+        offset: offset + at,
+        reason,
+    };
+    let b = uri.as_bytes();
+    let colon = lexical::find_byte(b, 0, b':').ok_or(invalid(0, "missing scheme"))?;
+    let scheme = b.get(..colon).unwrap_or_default();
+    let rest = uri.get(colon + 1..).unwrap_or("");
+    if scheme.eq_ignore_ascii_case(b"sip") || scheme.eq_ignore_ascii_case(b"sips") {
+        // userinfo excludes `@`, so the first `@` ends it (RFC 4475
+        // §3.1.1.9), as in `Uri::parse`.
+        let Some(at) = lexical::find_byte(rest.as_bytes(), 0, b'@') else {
+            return Ok(None);
+        };
+        let userinfo = rest.get(..at).unwrap_or("");
+        let user = match lexical::find_byte(userinfo.as_bytes(), 0, b':') {
+            Some(c) => userinfo.get(..c).unwrap_or(""),
+            None => userinfo,
+        };
+        if user.is_empty() {
+            return Err(invalid(colon + 1, "empty user"));
         }
+        check_escaped(user.as_bytes(), &USER)
+            .map_err(|i| invalid(colon + 1 + i, "invalid user"))?;
+        Ok(Some(user))
+    } else if scheme.eq_ignore_ascii_case(b"tel") {
+        let end = rest
+            .bytes()
+            .position(|c| c == b';' || c == b'?')
+            .unwrap_or(rest.len());
+        let number = rest.get(..end).unwrap_or("");
+        if !super::uri::is_tel_number(number) {
+            return Err(invalid(colon + 1, "invalid telephone number"));
+        }
+        Ok(Some(number))
+    } else {
+        Ok(None)
     }
 }
 
@@ -252,6 +395,9 @@ mod tests {
             "SIP/2.0/UDP h;rport, SIP/2.0/UDP g;branch=other",
             "SIP/2.0/UDP [2001:db8::1]:5060;branch=z9hG4bK-1",
             "SIP/2.0/UDP h",
+            "SIP/2.0/UDP h;branchx=1;BrAnCh=z9hG4bK2",
+            "SIP/2.0/UDP h;branc=1;xbranch=2",
+            "SIP/2.0/UDP h;bRANCH = z9hG4bK-long-enough-for-two-words ;x",
             "SIP  /    2.0   / UDP  192.168.255.111   ; branch=\r\n z9hG4bK30239",
         ] {
             let raw = format!("OPTIONS sip:a@b SIP/2.0\r\nVia: {via}\r\n\r\n");
@@ -306,6 +452,88 @@ mod tests {
             let raw = format!("OPTIONS sip:a@b SIP/2.0\r\nFrom: {bad}\r\n\r\n");
             assert!(msg(&raw).from_tag().is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn plain_cseq_and_call_id_agree_with_the_full_parse() {
+        use crate::sip::fields::parse_call_id;
+        for (method, cseq) in [
+            ("INVITE", "1 INVITE"),
+            ("INVITE", "123456789 INVITE"),
+            ("INVITE", "4294967295 INVITE"),
+            ("INVITE", "4294967296 INVITE"),
+            ("INVITE", "0009 ACK"),
+            ("FOO", "7 FOO"),
+            ("INVITE", "7 FOO"),
+            ("INVITE", "1  INVITE"),
+            ("INVITE", "1\r\n INVITE"),
+            ("INVITE", "1 IN VITE"),
+            ("INVITE", "1 INV\u{e9}"),
+            ("INVITE", "x INVITE"),
+            ("INVITE", "1"),
+            ("INVITE", "1 "),
+            ("INVITE", "-1 INVITE"),
+        ] {
+            let raw = format!("{method} sip:a@b SIP/2.0\r\nCSeq: {cseq}\r\n\r\n");
+            let m = msg(&raw);
+            let value = m.header(HeaderName::CSeq).unwrap().value_str().unwrap();
+            let full = CSeq::parse(value).ok();
+            assert_eq!(m.cseq().ok(), full, "{cseq}");
+        }
+        for id in [
+            "a84b4c76e66710@pc33.example.com",
+            "a@b@c",
+            "@b",
+            "a@",
+            "a b",
+            "a;b",
+            "a\r\n b",
+            "x()<>:\\\"/[]?{}-.!%*_+`'~0123456789abcdefghijklmnop@q",
+            "a\u{e9}",
+        ] {
+            let raw = format!("OPTIONS sip:a@b SIP/2.0\r\nCall-ID: {id}\r\n\r\n");
+            let m = msg(&raw);
+            let value = m.header(HeaderName::CallId).unwrap().value_str().unwrap();
+            assert_eq!(m.call_id().ok(), parse_call_id(value).ok(), "{id}");
+        }
+    }
+
+    #[test]
+    fn to_user_agrees_with_the_full_address_parse() {
+        for to in [
+            "<sip:bob@example.com>",
+            "\"Bob\" <sip:bob@example.com>;tag=1",
+            "\"B <sip:x@y>; ob\" <SIPS:bob:pw@example.com;transport=tls>",
+            "Bob Smith <sip:%61lice;x=y?z@example.com>",
+            "sip:bob@example.com;tag=2",
+            "sip:example.com",
+            "<sip:example.com>",
+            "<tel:+1-555-0100;phone-context=x>",
+            "tel:+1-555-0100;tag=3",
+            "<urn:service:sos>",
+            "<sip:a@b> ;tag=4",
+            "  <sip:a@b>",
+        ] {
+            let raw = format!("OPTIONS sip:a@b SIP/2.0\r\nTo: {to}\r\n\r\n");
+            let m = msg(&raw);
+            assert_eq!(m.to_user().unwrap(), m.to().unwrap().uri().user(), "{to}");
+        }
+        for bad in [
+            "<sip:@h>",
+            "<sip:a%zz@h>",
+            "<sip:a\"b@h>",
+            "<tel:xyz>",
+            "\"open",
+            "\"Bob\" sip:a@b",
+            "<sip:a@b",
+        ] {
+            let raw = format!("OPTIONS sip:a@b SIP/2.0\r\nTo: {bad}\r\n\r\n");
+            let m = msg(&raw);
+            assert!(m.to_user().is_err(), "{bad}");
+            assert!(m.to().is_err(), "{bad}");
+        }
+        let none = msg("OPTIONS sip:a@b SIP/2.0\r\n\r\n");
+        assert_eq!(none.to_user(), Err(SipError::MissingHeader { name: "To" }));
     }
 
     #[test]

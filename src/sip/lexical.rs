@@ -124,10 +124,19 @@ pub(crate) fn find_control(s: &[u8], i: usize) -> Option<usize> {
     let mut pairs = rest.chunks_exact(16);
     let mut at = i;
     for pair in pairs.by_ref() {
-        let (a, b) = pair.split_at(8);
-        let a = hits(u64::from_le_bytes(a.try_into().unwrap_or([0; 8])));
-        let b = hits(u64::from_le_bytes(b.try_into().unwrap_or([0; 8])));
-        if a | b != 0 {
+        // A branch-free "any" over sixteen bytes compiles to a handful of
+        // vector instructions (compare, or, movemask); only the chunk that
+        // holds a hit pays for its exact position, word-wise.
+        let Ok(pair) = <&[u8; 16]>::try_from(pair) else {
+            break;
+        };
+        if pair
+            .iter()
+            .fold(false, |any, &b| any | (b < 0x20) | (b == 0x7f))
+        {
+            let (a, b) = pair.split_at(8);
+            let a = hits(u64::from_le_bytes(a.try_into().unwrap_or([0; 8])));
+            let b = hits(u64::from_le_bytes(b.try_into().unwrap_or([0; 8])));
             let bit = if a != 0 {
                 a.trailing_zeros()
             } else {
@@ -200,18 +209,32 @@ pub(crate) fn find_any3(s: &[u8], i: usize, a: u8, b: u8, c: u8) -> Option<usize
         .map(|k| at + k)
 }
 
-/// True when `s` holds `byte`: eight bytes at a time, for values too
-/// short to amortise a library call.
+/// True when some byte of `s` satisfies `hit`, sixteen bytes per
+/// branch-free step: with a predicate made of comparisons the step
+/// compiles to a few vector instructions (compare, or, movemask). The
+/// tail is one more step over the last sixteen bytes (overlapping).
+#[inline(always)]
+pub(crate) fn any_byte(s: &[u8], hit: impl Fn(u8) -> bool + Copy) -> bool {
+    let step = |c: &[u8; 16]| c.iter().fold(false, |any, &b| any | hit(b));
+    if s.len() < 16 {
+        return s.iter().fold(false, |any, &b| any | hit(b));
+    }
+    let mut chunks = s.chunks_exact(16);
+    for chunk in chunks.by_ref() {
+        if <&[u8; 16]>::try_from(chunk).is_ok_and(step) {
+            return true;
+        }
+    }
+    !chunks.remainder().is_empty()
+        && s.get(s.len() - 16..)
+            .and_then(|tail| <&[u8; 16]>::try_from(tail).ok())
+            .is_some_and(step)
+}
+
+/// True when `s` holds `byte` (see [`any_byte`]).
 #[inline]
 pub(crate) fn contains_byte(s: &[u8], byte: u8) -> bool {
-    const L: u64 = 0x0101_0101_0101_0101;
-    const H: u64 = 0x8080_8080_8080_8080;
-    let mut chunks = s.chunks_exact(8);
-    let found = chunks.by_ref().any(|chunk| {
-        let x = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8])) ^ (L * u64::from(byte));
-        x.wrapping_sub(L) & !x & H != 0
-    });
-    found || chunks.remainder().contains(&byte)
+    any_byte(s, |b| b == byte)
 }
 
 /// Length of the run of bytes in `class` starting at `i`.
@@ -256,9 +279,9 @@ pub(crate) fn check_escaped(s: &[u8], class: &CharClass) -> Result<(), usize> {
 pub(crate) fn quoted_end(s: &[u8], i: usize) -> Option<usize> {
     let mut j = i + 1;
     loop {
-        // A plain loop: values are short, and a memchr call costs more
-        // than it saves below a few dozen bytes.
-        j += s.get(j..)?.iter().position(|&b| b == b'"' || b == b'\\')?;
+        // Word-wise: display names run to a dozen bytes or more, and a
+        // memchr call costs more than it saves below a few dozen.
+        j = find_any3(s, j, b'"', b'\\', b'"')?;
         match *s.get(j)? {
             b'"' => return Some(j + 1),
             _ => {
@@ -363,6 +386,52 @@ pub(crate) fn eq_ic(a: &[u8], b: &[u8]) -> bool {
     a.eq_ignore_ascii_case(b)
 }
 
+/// Offset of the first `byte` in `s` at or after `i`, eight bytes at a
+/// time: for the short runs (start-line fields, a URI's userinfo, a
+/// bracketed URI) where a library call costs more than the scan.
+#[inline]
+pub(crate) fn find_byte(s: &[u8], i: usize, byte: u8) -> Option<usize> {
+    const L: u64 = 0x0101_0101_0101_0101;
+    const H: u64 = 0x8080_8080_8080_8080;
+    let rest = s.get(i..)?;
+    let mut chunks = rest.chunks_exact(8);
+    let mut at = i;
+    for chunk in chunks.by_ref() {
+        let x = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8])) ^ (L * u64::from(byte));
+        // The lowest hit is exact (borrows only run upwards from a true hit).
+        let hits = x.wrapping_sub(L) & !x & H;
+        if hits != 0 {
+            return Some(at + (hits.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|&x| x == byte)
+        .map(|k| at + k)
+}
+
+/// [`run`] for runs expected to be long (a Call-ID, a branch): eight
+/// bytes at a time through the table, one branch per eight bytes, then
+/// byte by byte from the first chunk that leaves the class. (For the
+/// short runs of most grammar rules the plain loop is faster.)
+#[inline]
+pub(crate) fn run_long(s: &[u8], i: usize, class: &CharClass) -> usize {
+    let Some(rest) = s.get(i..) else {
+        return 0;
+    };
+    let mut chunks = rest.chunks_exact(8);
+    let mut n = 0;
+    for chunk in chunks.by_ref() {
+        if !chunk.iter().fold(true, |all, &b| all & class.contains(b)) {
+            break;
+        }
+        n += 8;
+    }
+    n + run(rest, n, class)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -382,6 +451,13 @@ mod tests {
                     for from in 0..=len + 1 {
                         let naive = s
                             .get(from..)
+                            .and_then(|r| r.iter().position(|&c| c == bad))
+                            .map(|k| from + k);
+                        assert_eq!(find_byte(s, from, bad), naive, "{bad} at {at} from {from}");
+                    }
+                    for from in 0..=len + 1 {
+                        let naive = s
+                            .get(from..)
                             .and_then(|r| r.iter().position(|&c| matches!(c, b',' | 0x7f | 0x80)));
                         assert_eq!(
                             find_any3(s, from, b',', 0x7f, 0x80),
@@ -389,6 +465,35 @@ mod tests {
                             "{bad} at {at} from {from}"
                         );
                     }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn any_byte_agrees_with_a_byte_loop() {
+        for len in 0..50 {
+            for at in 0..=len {
+                let mut s = vec![b'a'; len];
+                if let Some(b) = s.get_mut(at) {
+                    *b = b',';
+                }
+                assert_eq!(contains_byte(&s, b','), at < len, "{len} {at}");
+                assert_eq!(any_byte(&s, |b| b < b'b'), len > 0, "{len} {at}");
+            }
+        }
+    }
+
+    #[test]
+    fn run_long_agrees_with_run() {
+        for len in 0..40 {
+            for stop in 0..=len {
+                let mut s = vec![b'a'; len];
+                if let Some(b) = s.get_mut(stop) {
+                    *b = b' ';
+                }
+                for from in 0..=len + 1 {
+                    assert_eq!(run_long(&s, from, &TOKEN), run(&s, from, &TOKEN));
                 }
             }
         }

@@ -13,6 +13,9 @@
 pub struct Limits {
     /// Largest message (headers and body), in bytes. Default 65 536, the
     /// largest UDP datagram; also bounds what the stream framer buffers.
+    /// Whatever this limit, the header section must end within the first
+    /// 65 535 bytes (the header index stores 16-bit offsets); only a body
+    /// may run past it.
     pub max_message_size: usize,
     /// Most header fields (physical header lines, continuations excluded).
     /// Default 128.

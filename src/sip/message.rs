@@ -78,6 +78,9 @@ pub enum StartLine<'a> {
 #[derive(Debug, Clone)]
 pub struct Message<'a> {
     buf: &'a [u8],
+    /// The start line and header section as text when they are UTF-8
+    /// (validated once, SIMD): every `&str` handed out is a slice of it.
+    head: Option<&'a str>,
     start: StartLine<'a>,
     start_line_end: u32,
     headers: HeaderIndex,
@@ -177,28 +180,84 @@ impl LineEnds<'_> {
 /// case-fold (`| 0x20`) onto its letters and `-`, and of the bytes before
 /// the first colon only CR (0x0D) could fold onto one of them, and control
 /// bytes send the line to the slow path.
-#[inline]
+#[inline(always)]
 fn known_name_before_colon(rest: &[u8]) -> Option<(usize, HeaderName)> {
     const L: u64 = 0x0101_0101_0101_0101;
     const H: u64 = 0x8080_8080_8080_8080;
+    // The words read here are the words the name is classified by.
+    let mut words = [0u64; 3];
     let mut at = 0;
     while at < 24 {
         let w = u64::from_le_bytes(rest.get(at..at + 8)?.try_into().ok()?);
+        if let Some(slot) = words.get_mut(at / 8) {
+            *slot = w;
+        }
         let x = w ^ (L * u64::from(b':'));
         // Colons and control bytes; the lowest hit is exact (borrows only
         // run upwards from a true hit).
         let hits = ((x.wrapping_sub(L) & !x) | (w.wrapping_sub(L * 0x20) & !w)) & H;
         if hits != 0 {
-            let len = at + (hits.trailing_zeros() / 8) as usize;
-            if rest.get(len) != Some(&b':') {
+            let bit = hits.trailing_zeros();
+            if (w >> (bit - 7)) as u8 != b':' {
                 return None;
             }
-            let kind = HeaderName::from_token(rest.get(..len)?);
+            let len = at + (bit / 8) as usize;
+            let kind = HeaderName::from_name_words(len, words);
             return (kind != HeaderName::Other).then_some((len, kind));
         }
         at += 8;
     }
     None
+}
+
+/// `offset` (the end of a header line starting at `line`) as an index
+/// offset: the header section must end within 64 KiB (the default
+/// message limit), so that index entries stay small.
+#[inline]
+fn index_offset(offset: usize, line: usize) -> Result<u16, SipError> {
+    u16::try_from(offset).map_err(|_| SipError::HeaderLine {
+        offset: line,
+        reason: "header section longer than 64 KiB",
+    })
+}
+
+/// The common header line, indexed in one tight pass: a known name
+/// directly followed by `:`, at most one SP, a value without control
+/// bytes or trailing white space, CRLF, within the line limit. `None`
+/// sends the line to the general path, which indexes (or rejects) it
+/// exactly as it would this one.
+#[inline(always)]
+fn plain_header_line(buf: &[u8], pos: usize, max_line: usize) -> Option<(HeaderEntry, usize)> {
+    let rest = buf.get(pos..)?;
+    let (name_len, kind) = known_name_before_colon(rest)?;
+    let mut value = name_len + 1;
+    if rest.get(value) == Some(&b' ') {
+        value += 1;
+    }
+    if matches!(rest.get(value), Some(b' ')) {
+        return None;
+    }
+    let cr = lexical::find_control(rest, value)?;
+    if cr > max_line
+        || rest.get(cr) != Some(&b'\r')
+        || rest.get(cr + 1) != Some(&b'\n')
+        || (cr > value && rest.get(cr - 1) == Some(&b' '))
+    {
+        return None;
+    }
+    let next = pos + cr + 2;
+    Some((
+        HeaderEntry {
+            name_start: u16::try_from(pos).ok()?,
+            value_start: (pos + value.min(cr)) as u16,
+            value_end: (pos + cr) as u16,
+            line_end: u16::try_from(next).ok()?,
+            name_len: name_len as u16,
+            kind,
+            flags: 0,
+        },
+        next,
+    ))
 }
 
 /// End of `line` (an index into `buf` range `start..end`) with trailing
@@ -214,8 +273,13 @@ fn trim_end(buf: &[u8], start: usize, mut end: usize) -> usize {
 /// `SIP/2.0` (case-insensitive, RFC 3261 §7.1); another `SIP/x.y` is
 /// [`SipError::UnsupportedVersion`]; anything else malformed.
 fn check_version(v: &[u8], offset: usize) -> Result<(), SipError> {
-    if v.eq_ignore_ascii_case(b"SIP/2.0") {
-        return Ok(());
+    // One word compare; only the letters are case-folded (`| 0x20` would
+    // also map control bytes onto `/`, `2`, `.` and `0`).
+    if let Ok(&[a, b, c, d, e, f, g]) = <&[u8; 7]>::try_from(v) {
+        let w = u64::from_le_bytes([a, b, c, d, e, f, g, 0]) | 0x0020_2020;
+        if w == u64::from_le_bytes(*b"sip/2.0\0") {
+            return Ok(());
+        }
     }
     let looks_like_version = v.len() > 4
         && v.get(..4).is_some_and(|p| p.eq_ignore_ascii_case(b"SIP/"))
@@ -231,11 +295,60 @@ fn check_version(v: &[u8], offset: usize) -> Result<(), SipError> {
     }
 }
 
+/// A start line whose grammar is checked, waiting for its text: the
+/// method and Request-URI are taken as slices of the message head once
+/// that is known to be UTF-8 (one validation for the whole head).
+enum PendingStart<'a> {
+    Request {
+        /// End of the method (the first SP).
+        method_end: usize,
+        /// End of the Request-URI (the second SP).
+        uri_end: usize,
+    },
+    Response(StatusLine<'a>),
+}
+
+impl<'a> PendingStart<'a> {
+    /// The start line, its text sliced from `head` (the message head as
+    /// UTF-8) or, when the head is not UTF-8, converted on its own.
+    fn finish(self, buf: &'a [u8], head: Option<&'a str>) -> Result<StartLine<'a>, SipError> {
+        let (method_end, uri_end) = match self {
+            PendingStart::Response(s) => return Ok(StartLine::Response(s)),
+            PendingStart::Request {
+                method_end,
+                uri_end,
+            } => (method_end, uri_end),
+        };
+        // Method and Request-URI were checked to be ASCII: neither
+        // conversion can fail.
+        let text = match head {
+            Some(head) => head.get(..uri_end),
+            None => buf
+                .get(..uri_end)
+                .and_then(|t| core::str::from_utf8(t).ok()),
+        }
+        .ok_or(SipError::InvalidMethod { offset: 0 })?;
+        let method = text
+            .get(..method_end)
+            .ok_or(SipError::InvalidMethod { offset: 0 })?;
+        let uri_start = method_end + 1;
+        let uri = text.get(uri_start..).ok_or(SipError::InvalidUri {
+            offset: uri_start,
+            reason: "not ASCII",
+        })?;
+        Ok(StartLine::Request(RequestLine {
+            method: Method::from_token(method),
+            uri,
+            uri_offset: uri_start,
+        }))
+    }
+}
+
 fn parse_start_line<'a>(
     buf: &'a [u8],
     end: usize,
     limits: &Limits,
-) -> Result<StartLine<'a>, SipError> {
+) -> Result<PendingStart<'a>, SipError> {
     let line = buf.get(..end).unwrap_or_default();
     if line.len() >= 4
         && line
@@ -243,7 +356,7 @@ fn parse_start_line<'a>(
             .is_some_and(|p| p.eq_ignore_ascii_case(b"SIP/"))
     {
         // Status-Line = SIP-Version SP Status-Code SP Reason-Phrase
-        let sp = memchr::memchr(b' ', line).ok_or(SipError::StartLine {
+        let sp = lexical::find_byte(line, 0, b' ').ok_or(SipError::StartLine {
             offset: 0,
             reason: "missing status code",
         })?;
@@ -262,7 +375,7 @@ fn parse_start_line<'a>(
             Some(b' ') => line.get(after + 1..).unwrap_or_default(),
             Some(_) => return Err(SipError::InvalidStatusCode { offset: code_start }),
         };
-        return Ok(StartLine::Response(StatusLine {
+        return Ok(PendingStart::Response(StatusLine {
             code: code as u16,
             reason,
         }));
@@ -271,7 +384,7 @@ fn parse_start_line<'a>(
     // single spaces (RFC 3261 §7.1; RFC 4475 §3.1.2.8-10 — the tolerant
     // readings are how a proxy ends up forwarding what its PBX reads
     // differently).
-    let sp1 = memchr::memchr(b' ', line).ok_or(SipError::StartLine {
+    let sp1 = lexical::find_byte(line, 0, b' ').ok_or(SipError::StartLine {
         offset: 0,
         reason: "not a Request-Line",
     })?;
@@ -280,12 +393,10 @@ fn parse_start_line<'a>(
         return Err(SipError::InvalidMethod { offset: 0 });
     }
     let uri_start = sp1 + 1;
-    let sp2 = memchr::memchr(b' ', line.get(uri_start..).unwrap_or_default())
-        .map(|i| uri_start + i)
-        .ok_or(SipError::StartLine {
-            offset: uri_start,
-            reason: "missing SIP-Version",
-        })?;
+    let sp2 = lexical::find_byte(line, uri_start, b' ').ok_or(SipError::StartLine {
+        offset: uri_start,
+        reason: "missing SIP-Version",
+    })?;
     let uri_bytes = line.get(uri_start..sp2).unwrap_or_default();
     if uri_bytes.is_empty() {
         return Err(SipError::StartLine {
@@ -314,24 +425,10 @@ fn parse_start_line<'a>(
         });
     }
     check_version(line.get(sp2 + 1..).unwrap_or_default(), sp2 + 1)?;
-    // Both slices were checked to be ASCII above: one conversion covers
-    // them.
-    let text = line
-        .get(..sp2)
-        .and_then(|t| core::str::from_utf8(t).ok())
-        .ok_or(SipError::InvalidMethod { offset: 0 })?;
-    let method = text
-        .get(..sp1)
-        .ok_or(SipError::InvalidMethod { offset: 0 })?;
-    let uri = text.get(uri_start..).ok_or(SipError::InvalidUri {
-        offset: uri_start,
-        reason: "not ASCII",
-    })?;
-    Ok(StartLine::Request(RequestLine {
-        method: Method::from_token(method),
-        uri,
-        uri_offset: uri_start,
-    }))
+    Ok(PendingStart::Request {
+        method_end: sp1,
+        uri_end: sp2,
+    })
 }
 
 /// Parses a Content-Length value (`1*DIGIT`, LWS around): signs, negative
@@ -394,9 +491,15 @@ impl<'a> Message<'a> {
         let mut pos = start.next;
         // Built in place: the header index is filled inside the message,
         // never copied.
+        let pending_start = parse_start_line(buf, start.end, limits)?;
         let mut msg = Message {
             buf,
-            start: parse_start_line(buf, start.end, limits)?,
+            head: None,
+            // Set once the head is validated as text, below.
+            start: StartLine::Response(StatusLine {
+                code: 0,
+                reason: &[],
+            }),
             start_line_end: start.end as u32,
             headers: HeaderIndex::new(),
             headers_end: 0,
@@ -432,18 +535,30 @@ impl<'a> Message<'a> {
                         offset: pos,
                         reason: "continuation line without a header",
                     })?;
+                    let line_end = index_offset(line.next, pos)?;
                     let text_end = trim_end(buf, text_start, line.end);
                     if text_end > text_start {
                         if entry.value_start == entry.value_end {
-                            entry.value_start = text_start as u32;
+                            entry.value_start = text_start as u16;
                         }
-                        entry.value_end = text_end as u32;
+                        entry.value_end = text_end as u16;
                     }
                     entry.flags |= FOLDED | if line.control { CONTROL } else { 0 };
-                    entry.line_end = line.next as u32;
+                    entry.line_end = line_end;
                     pos = line.next;
                 }
                 Some(_) => {
+                    if let Some((entry, next)) = plain_header_line(buf, pos, limits.max_line_length)
+                    {
+                        if msg.headers.len() >= limits.max_headers {
+                            return Err(SipError::TooManyHeaders {
+                                limit: limits.max_headers,
+                            });
+                        }
+                        msg.headers.push(entry);
+                        pos = next;
+                        continue;
+                    }
                     // One forward pass: the name, the colon, the value up
                     // to the CR. A known name directly followed by its
                     // colon (nearly every line) is found word-wise and
@@ -496,11 +611,13 @@ impl<'a> Message<'a> {
                     if line.control {
                         flags |= CONTROL;
                     }
+                    // Every offset of the entry is at most its line end.
+                    let line_end = index_offset(line.next, pos)?;
                     msg.headers.push(HeaderEntry {
-                        name_start: pos as u32,
-                        value_start: value_start.min(value_end) as u32,
-                        value_end: value_end as u32,
-                        line_end: line.next as u32,
+                        name_start: pos as u16,
+                        value_start: value_start.min(value_end) as u16,
+                        value_end: value_end as u16,
+                        line_end,
                         name_len: name_len as u16,
                         kind,
                         flags,
@@ -511,35 +628,11 @@ impl<'a> Message<'a> {
         };
 
         // Second look at the few headers that frame or bound the message
-        // (after the loop, so that folded values are complete).
-        for entry in msg.headers.iter() {
-            match entry.kind {
-                HeaderName::ContentLength => {
-                    let at = entry.value_start as usize;
-                    let value = buf.get(at..entry.value_end as usize).unwrap_or_default();
-                    let n = parse_content_length(value, at, limits)?;
-                    match content_length {
-                        Some((first, _)) if first != n => {
-                            return Err(SipError::ConflictingContentLength { offset: at });
-                        }
-                        Some(_) => {}
-                        None => content_length = Some((n, at)),
-                    }
-                }
-                HeaderName::Via => {
-                    let value = buf
-                        .get(entry.value_start as usize..entry.value_end as usize)
-                        .unwrap_or_default();
-                    vias += 1 + count_list_separators(value);
-                    if vias > limits.max_vias {
-                        return Err(SipError::TooManyVias {
-                            limit: limits.max_vias,
-                        });
-                    }
-                }
-                _ => {}
-            }
-        }
+        // (after the loop, so that folded values are complete): a plain
+        // loop over each part of the index.
+        let (inline, spilled) = msg.headers.as_slices();
+        check_framing_headers(buf, inline, limits, &mut content_length, &mut vias)?;
+        check_framing_headers(buf, spilled, limits, &mut content_length, &mut vias)?;
         let available = buf.len().saturating_sub(body_start);
         let body_end = match (content_length, framing) {
             (_, Framing::HeadersOnly) => body_start,
@@ -560,6 +653,13 @@ impl<'a> Message<'a> {
         msg.body_start = body_start as u32;
         msg.body_end = body_end as u32;
         msg.content_length = content_length.map(|(n, _)| n);
+        // The framer's look at the headers hands out no text.
+        if framing != Framing::HeadersOnly {
+            msg.head = buf
+                .get(..msg.headers_end as usize)
+                .and_then(|h| simdutf8::basic::from_utf8(h).ok());
+        }
+        msg.start = pending_start.finish(buf, msg.head)?;
         Ok(msg)
     }
 
@@ -620,8 +720,8 @@ impl<'a> Message<'a> {
 
     /// Every header field in order.
     pub fn headers(&self) -> impl DoubleEndedIterator<Item = Header<'a>> + Clone + '_ {
-        let buf = self.buf;
-        self.headers.iter().map(move |e| Header::new(buf, *e))
+        let (buf, head) = (self.buf, self.head);
+        self.headers.iter().map(move |e| Header::new(buf, head, *e))
     }
 
     /// Number of header fields (continuation lines not counted).
@@ -631,21 +731,25 @@ impl<'a> Message<'a> {
 
     /// The `i`-th header field.
     pub fn header_at(&self, i: usize) -> Option<Header<'a>> {
-        self.headers.get(i).map(|e| Header::new(self.buf, *e))
+        self.headers
+            .get(i)
+            .map(|e| Header::new(self.buf, self.head, *e))
     }
 
     /// The first field of a known kind (long or compact name).
     pub fn header(&self, kind: HeaderName) -> Option<Header<'a>> {
-        self.headers.first(kind).map(|e| Header::new(self.buf, *e))
+        self.headers
+            .first(kind)
+            .map(|e| Header::new(self.buf, self.head, *e))
     }
 
     /// Every field of a known kind, in order.
     pub fn headers_of(&self, kind: HeaderName) -> impl Iterator<Item = Header<'a>> + Clone + '_ {
-        let buf = self.buf;
+        let (buf, head) = (self.buf, self.head);
         self.headers
             .iter()
             .filter(move |e| e.kind == kind)
-            .map(move |e| Header::new(buf, *e))
+            .map(move |e| Header::new(buf, head, *e))
     }
 
     /// The first field with this name: case-insensitive, compact forms
@@ -661,7 +765,7 @@ impl<'a> Message<'a> {
         name: &'m str,
     ) -> impl Iterator<Item = Header<'a>> + Clone + 'm {
         let kind = HeaderName::from_bytes(name.as_bytes());
-        let buf = self.buf;
+        let (buf, head) = (self.buf, self.head);
         self.headers
             .iter()
             .filter(move |e| {
@@ -669,12 +773,12 @@ impl<'a> Message<'a> {
                     && (kind != HeaderName::Other
                         || buf
                             .get(
-                                e.name_start as usize
-                                    ..e.name_start as usize + usize::from(e.name_len),
+                                usize::from(e.name_start)
+                                    ..usize::from(e.name_start) + usize::from(e.name_len),
                             )
                             .is_some_and(|n| n.eq_ignore_ascii_case(name.as_bytes())))
             })
-            .map(move |e| Header::new(buf, *e))
+            .map(move |e| Header::new(buf, head, *e))
     }
 
     /// The comma-separated values of every field of `kind`, in order
@@ -704,6 +808,20 @@ impl<'a> Message<'a> {
     /// The Content-Length value (checked and consistent at parse time).
     pub fn content_length(&self) -> Option<usize> {
         self.content_length.map(|n| n as usize)
+    }
+
+    /// The message text at `range` (inside the head): a slice of the
+    /// head when it is UTF-8, else converted on its own; `None` when it is
+    /// not UTF-8.
+    #[inline]
+    pub(crate) fn text(&self, range: Range<usize>) -> Option<&'a str> {
+        match self.head {
+            Some(head) => head.get(range),
+            None => self
+                .buf
+                .get(range)
+                .and_then(|b| core::str::from_utf8(b).ok()),
+        }
     }
 
     /// The limits the message was parsed with.
@@ -794,11 +912,27 @@ impl<'a> Message<'a> {
 
     /// The Call-ID (checked to be `word[@word]`).
     pub fn call_id(&self) -> Result<&'a str, SipError> {
+        // The plain form is checked in place; anything else (LWS, folding,
+        // errors) takes the full parse, which decides.
+        if let Some(id) = self
+            .header(HeaderName::CallId)
+            .and_then(|h| super::hot::plain_call_id(&h))
+        {
+            return Ok(id);
+        }
         self.typed(HeaderName::CallId, fields::parse_call_id)
     }
 
     /// The CSeq.
     pub fn cseq(&self) -> Result<CSeq<'a>, SipError> {
+        // `number SP method` is decoded in place; anything else takes the
+        // full parse, which decides.
+        if let Some(cseq) = self
+            .header(HeaderName::CSeq)
+            .and_then(|h| super::hot::plain_cseq(&h, self.method()))
+        {
+            return Ok(cseq);
+        }
         self.typed(HeaderName::CSeq, CSeq::parse)
     }
 
@@ -826,6 +960,49 @@ impl<'a> Message<'a> {
         self.header(HeaderName::UserAgent)
             .and_then(|h| h.value_str())
     }
+}
+
+/// Content-Length (checked, duplicates agreeing; its value and offset
+/// kept in `content_length`) and the number of Via entries (bounded by
+/// [`Limits::max_vias`], counted in `vias`) over `entries`.
+fn check_framing_headers(
+    buf: &[u8],
+    entries: &[HeaderEntry],
+    limits: &Limits,
+    content_length: &mut Option<(u32, usize)>,
+    vias: &mut usize,
+) -> Result<(), SipError> {
+    for entry in entries {
+        match entry.kind {
+            HeaderName::ContentLength => {
+                let at = usize::from(entry.value_start);
+                let value = buf
+                    .get(at..usize::from(entry.value_end))
+                    .unwrap_or_default();
+                let n = parse_content_length(value, at, limits)?;
+                match *content_length {
+                    Some((first, _)) if first != n => {
+                        return Err(SipError::ConflictingContentLength { offset: at });
+                    }
+                    Some(_) => {}
+                    None => *content_length = Some((n, at)),
+                }
+            }
+            HeaderName::Via => {
+                let value = buf
+                    .get(usize::from(entry.value_start)..usize::from(entry.value_end))
+                    .unwrap_or_default();
+                *vias += 1 + count_list_separators(value);
+                if *vias > limits.max_vias {
+                    return Err(SipError::TooManyVias {
+                        limit: limits.max_vias,
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// Number of commas outside quoted strings and `<>` (list elements - 1).
