@@ -731,8 +731,9 @@ impl<S: EventSink> Engine<S> {
         };
         let method = request.method;
         let credentials = credentials_header(message);
-        let to = message.to().ok();
-        let to_user = to.as_ref().and_then(|to| to.uri().user());
+        // The To user without the full address parse (sanity has checked
+        // the header's grammar already).
+        let to_user = message.to_user().ok().flatten();
         // Parsing the credentials and From costs more than every policy
         // together: the allow path does it only when an ACL rule is scoped
         // to an account; refusals do it for their event.
@@ -805,7 +806,10 @@ impl<S: EventSink> Engine<S> {
 
         let needs_credentials = match method {
             Method::Register => true,
-            Method::Invite => to.as_ref().is_some_and(|to| to.tag().is_none()),
+            // Only an INVITE whose To carries a well-formed tag is in-dialog;
+            // anything else (no tag, or one the hot accessor refuses) must
+            // bring credentials.
+            Method::Invite => !matches!(message.to_tag(), Ok(Some(_))),
             _ => false,
         };
         if self.config.require_credentials && needs_credentials && credentials.is_none() {
