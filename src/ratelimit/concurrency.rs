@@ -9,7 +9,7 @@ use hashbrown::HashTable;
 
 use super::error::Error;
 use super::keyed::{
-    KeyedConfig, Padded, insert_bounded, keyed_hasher, shard_cap, shard_count, shard_of,
+    KeyedConfig, Padded, SpareTable, insert_bounded, keyed_hasher, shard_cap, shard_count, shard_of,
 };
 
 /// Why a permit was refused.
@@ -35,6 +35,8 @@ struct Shard<K> {
 struct Inner<K> {
     hasher: SeedableRandomState,
     shards: Box<[Padded<Mutex<Shard<K>>>]>,
+    /// Where a full shard is rebuilt without allocating (`insert_bounded`).
+    spare: SpareTable<(K, u32)>,
     max_per_key: u32,
 }
 
@@ -110,6 +112,7 @@ impl<K: Hash + Eq + Clone> ConcurrencyLimiter<K> {
             inner: Arc::new(Inner {
                 hasher: keyed_hasher(),
                 shards,
+                spare: SpareTable::for_shard_cap(shard_cap(config.max_keys, count, 0)),
                 max_per_key,
             }),
         })
@@ -139,9 +142,14 @@ impl<K: Hash + Eq + Clone> ConcurrencyLimiter<K> {
                 return Err(AcquireError::TooManyKeys);
             }
             let cap = shard.cap;
-            insert_bounded(&mut shard.table, cap, hash, (key.clone(), 1), |(k, _)| {
-                inner.hasher.hash_one(k)
-            });
+            insert_bounded(
+                &mut shard.table,
+                &inner.spare,
+                cap,
+                hash,
+                (key.clone(), 1),
+                |(k, _)| inner.hasher.hash_one(k),
+            );
         }
         drop(shard);
         Ok(Permit {
