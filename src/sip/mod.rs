@@ -17,7 +17,7 @@
 //! * The per-packet fields have cheap accessors that scan only the bytes
 //!   up to the value and check that value's grammar, not the rest of its
 //!   header: [`Message::top_via_branch`], [`Message::from_tag`],
-//!   [`Message::to_tag`], [`Message::request_uri_user`].
+//!   [`Message::to_tag`], [`Message::to_user`], [`Message::request_uri_user`].
 //!
 //! # Reading a message
 //!
