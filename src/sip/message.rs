@@ -824,6 +824,13 @@ impl<'a> Message<'a> {
         }
     }
 
+    /// Whether the start line and header section were validated as UTF-8
+    /// at parse time (then no value inside them needs checking again).
+    #[inline]
+    pub(crate) fn head_is_utf8(&self) -> bool {
+        self.head.is_some()
+    }
+
     /// The limits the message was parsed with.
     pub fn limits(&self) -> &Limits {
         &self.limits

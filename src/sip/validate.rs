@@ -113,13 +113,16 @@ impl<'a> Message<'a> {
             None => None,
         };
         let (mut first_to, mut first_max_forwards) = (true, true);
+        // The parse validated the whole head as UTF-8 when it could; only
+        // a head that is not needs each value checked on its own.
+        let head_is_utf8 = self.head_is_utf8();
         for h in self.headers() {
             let kind = h.kind();
             if kind == HeaderName::Other {
                 continue;
             }
             let v = h.value();
-            if !v.is_ascii() && core::str::from_utf8(v).is_err() {
+            if !head_is_utf8 && !v.is_ascii() && core::str::from_utf8(v).is_err() {
                 return false;
             }
             let ok = match kind {
