@@ -2,7 +2,7 @@
 //! the grammar checks `validate` runs on Warning and Retry-After.
 
 use super::error::SipError;
-use super::lexical::{self, TOKEN, WORD, is_token_str, skip_lws, trim_lws};
+use super::lexical::{self, TOKEN, is_token_str, skip_lws, trim_lws};
 use super::method::Method;
 use super::params::{Params, check_header_params};
 
@@ -149,18 +149,7 @@ pub(crate) fn parse_number(s: &str, name: &'static str, max: u64) -> Result<u64,
 /// Checks `Call-ID: word ["@" word]` (RFC 3261 §25.1); returns the trimmed id.
 pub(crate) fn parse_call_id(s: &str) -> Result<&str, SipError> {
     let (lead, v) = trim_lws(s);
-    // word ["@" word]: one pass, at most one '@', neither word empty.
-    let b = v.as_bytes();
-    // `@` is not a word character, so the first non-word byte must be the
-    // one `@` (or the end), and the second word must run to the end.
-    let first = lexical::run(b, 0, &WORD);
-    let ok = first > 0
-        && (first == b.len()
-            || (b.get(first) == Some(&b'@') && {
-                let second = lexical::run(b, first + 1, &WORD);
-                second > 0 && first + 1 + second == b.len()
-            }));
-    if ok {
+    if lexical::call_id_end(v.as_bytes(), 0) == Some(v.len()) {
         Ok(v)
     } else {
         Err(err("Call-ID", lead, "not word[@word]"))

@@ -613,20 +613,7 @@ pub(crate) fn content_type(b: &[u8]) -> bool {
 
 /// `parse_call_id`: `word ["@" word]` with LWS around.
 pub(crate) fn call_id(b: &[u8]) -> bool {
-    let start = skip_lws(b, 0);
-    let first = run(b, start, &lexical::WORD);
-    if first == 0 {
-        return false;
-    }
-    let mut end = start + first;
-    if at(b, end) == Some(b'@') {
-        let second = run(b, end + 1, &lexical::WORD);
-        if second == 0 {
-            return false;
-        }
-        end += 1 + second;
-    }
-    skip_lws(b, end) == b.len()
+    lexical::call_id_end(b, skip_lws(b, 0)).is_some_and(|end| skip_lws(b, end) == b.len())
 }
 
 /// `[token *(LWS "," LWS token)]`: an option-tag or method list.

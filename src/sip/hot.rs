@@ -19,9 +19,7 @@ use core::ops::Range;
 use super::error::SipError;
 use super::fields::CSeq;
 use super::header::{Header, HeaderName};
-use super::lexical::{
-    self, DIGIT, TOKEN, USER, WORD, check_escaped, is_token_str, quoted_end, skip_lws,
-};
+use super::lexical::{self, DIGIT, TOKEN, USER, check_escaped, is_token_str, quoted_end, skip_lws};
 use super::message::Message;
 use super::method::Method;
 
@@ -139,14 +137,7 @@ pub(super) fn plain_cseq<'a>(h: &Header<'a>, request: Option<Method<'a>>) -> Opt
 /// around it, checked eight bytes at a time; `None` for anything else,
 /// which the full parse decides.
 pub(super) fn plain_call_id<'a>(h: &Header<'a>) -> Option<&'a str> {
-    let v = h.value();
-    let first = lexical::run_long(v, 0, &WORD);
-    let ok = first > 0
-        && (first == v.len()
-            || (v.get(first) == Some(&b'@') && {
-                let second = lexical::run_long(v, first + 1, &WORD);
-                second > 0 && first + 1 + second == v.len()
-            }));
+    let ok = lexical::call_id_end(h.value(), 0) == Some(h.value().len());
     // Word characters are ASCII: the conversion cannot fail.
     ok.then(|| h.value_str()).flatten()
 }

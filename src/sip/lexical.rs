@@ -158,15 +158,45 @@ pub(crate) fn find_control(s: &[u8], i: usize) -> Option<usize> {
 /// time (a Request-URI runs to dozens of bytes).
 #[inline]
 pub(crate) fn find_invisible(s: &[u8]) -> Option<usize> {
-    const L: u64 = 0x0101_0101_0101_0101;
-    const H: u64 = 0x8080_8080_8080_8080;
-    let mut chunks = s.chunks_exact(8);
-    let mut at = 0;
+    first_marked(
+        s,
+        0,
+        |w| {
+            let del = w ^ (WORD_ONES * 0x7f);
+            // Below 0x21, high bit set, or DEL.
+            (w.wrapping_sub(WORD_ONES * 0x21) & !w) | w | zero_bytes(del)
+        },
+        |c| !(0x21..=0x7e).contains(&c),
+    )
+}
+
+/// 0x01 in every byte of a word.
+const WORD_ONES: u64 = 0x0101_0101_0101_0101;
+
+/// The high bit of every byte of `x` that is zero, plus possibly of bytes
+/// above a zero one (borrows run upwards): exact at the lowest zero byte.
+#[inline(always)]
+fn zero_bytes(x: u64) -> u64 {
+    x.wrapping_sub(WORD_ONES) & !x
+}
+
+/// Offset of the first byte of `s` at or after `from` that `marks` says,
+/// eight bytes at a time: `word` maps eight bytes (little-endian) to a word
+/// with the high bit of each marked byte set, exact at the lowest one (bits
+/// above it may be spurious); the last bytes go one by one through `marks`.
+#[inline(always)]
+fn first_marked(
+    s: &[u8],
+    from: usize,
+    word: impl Fn(u64) -> u64,
+    marks: impl Fn(u8) -> bool,
+) -> Option<usize> {
+    const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+    let rest = s.get(from..)?;
+    let mut chunks = rest.chunks_exact(8);
+    let mut at = from;
     for chunk in chunks.by_ref() {
-        let w = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
-        let del = w ^ (L * 0x7f);
-        // Below 0x21, high bit set, or DEL; the lowest hit is exact.
-        let hits = ((w.wrapping_sub(L * 0x21) & !w) | w | (del.wrapping_sub(L) & !del)) & H;
+        let hits = word(u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]))) & HIGH_BITS;
         if hits != 0 {
             return Some(at + (hits.trailing_zeros() / 8) as usize);
         }
@@ -175,7 +205,7 @@ pub(crate) fn find_invisible(s: &[u8]) -> Option<usize> {
     chunks
         .remainder()
         .iter()
-        .position(|&c| !(0x21..=0x7e).contains(&c))
+        .position(|&c| marks(c))
         .map(|k| at + k)
 }
 
@@ -184,29 +214,14 @@ pub(crate) fn find_invisible(s: &[u8]) -> Option<usize> {
 /// few dozen bytes in, too close for a library call to pay off.
 #[inline]
 pub(crate) fn find_any3(s: &[u8], i: usize, a: u8, b: u8, c: u8) -> Option<usize> {
-    const L: u64 = 0x0101_0101_0101_0101;
-    const H: u64 = 0x8080_8080_8080_8080;
-    let zero = |x: u64| x.wrapping_sub(L) & !x;
-    let rest = s.get(i..)?;
-    let mut chunks = rest.chunks_exact(8);
-    let mut at = i;
-    for chunk in chunks.by_ref() {
-        let w = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
-        // Each needle's lowest hit is exact, so the lowest of all is.
-        let hits = (zero(w ^ (L * u64::from(a)))
-            | zero(w ^ (L * u64::from(b)))
-            | zero(w ^ (L * u64::from(c))))
-            & H;
-        if hits != 0 {
-            return Some(at + (hits.trailing_zeros() / 8) as usize);
-        }
-        at += 8;
-    }
-    chunks
-        .remainder()
-        .iter()
-        .position(|&x| x == a || x == b || x == c)
-        .map(|k| at + k)
+    let splat = |x: u8| WORD_ONES * u64::from(x);
+    // Each needle's lowest hit is exact, so the lowest of all is.
+    first_marked(
+        s,
+        i,
+        |w| zero_bytes(w ^ splat(a)) | zero_bytes(w ^ splat(b)) | zero_bytes(w ^ splat(c)),
+        |x| x == a || x == b || x == c,
+    )
 }
 
 /// True when some byte of `s` satisfies `hit`, sixteen bytes per
@@ -391,25 +406,29 @@ pub(crate) fn eq_ic(a: &[u8], b: &[u8]) -> bool {
 /// bracketed URI) where a library call costs more than the scan.
 #[inline]
 pub(crate) fn find_byte(s: &[u8], i: usize, byte: u8) -> Option<usize> {
-    const L: u64 = 0x0101_0101_0101_0101;
-    const H: u64 = 0x8080_8080_8080_8080;
-    let rest = s.get(i..)?;
-    let mut chunks = rest.chunks_exact(8);
-    let mut at = i;
-    for chunk in chunks.by_ref() {
-        let x = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8])) ^ (L * u64::from(byte));
-        // The lowest hit is exact (borrows only run upwards from a true hit).
-        let hits = x.wrapping_sub(L) & !x & H;
-        if hits != 0 {
-            return Some(at + (hits.trailing_zeros() / 8) as usize);
-        }
-        at += 8;
+    first_marked(
+        s,
+        i,
+        |w| zero_bytes(w ^ (WORD_ONES * u64::from(byte))),
+        |x| x == byte,
+    )
+}
+
+/// End of `word ["@" word]` (a Call-ID, RFC 3261 §25.1) starting at `i`;
+/// `None` when either word is empty. `@` is not a word character, so the
+/// first word stops at it. What follows the end is the caller's business.
+#[inline]
+pub(crate) fn call_id_end(b: &[u8], i: usize) -> Option<usize> {
+    let first = run_long(b, i, &WORD);
+    if first == 0 {
+        return None;
     }
-    chunks
-        .remainder()
-        .iter()
-        .position(|&x| x == byte)
-        .map(|k| at + k)
+    let end = i + first;
+    if b.get(end) != Some(&b'@') {
+        return Some(end);
+    }
+    let second = run_long(b, end + 1, &WORD);
+    (second > 0).then_some(end + 1 + second)
 }
 
 /// [`run`] for runs expected to be long (a Call-ID, a branch): eight
