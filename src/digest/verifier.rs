@@ -456,10 +456,18 @@ impl<C: CredentialStore, N: NonceCountStore> Verifier<C, N> {
             (info.ok_or(Verdict::InvalidNonce)?, keys.lifetime_secs())
         };
 
-        let mut name_buf = [0u8; MAX_USERNAME_LEN];
-        let username = creds
-            .claimed_username(&mut name_buf)
-            .map_err(Verdict::Malformed)?;
+        // A plain `username` (the usual case) is the claimed name as is;
+        // the 256-byte buffer is cleared only for one that needs decoding.
+        let mut name_buf;
+        let username = match creds.username().and_then(|name| name.unescaped()) {
+            Some(plain) => plain,
+            None => {
+                name_buf = [0u8; MAX_USERNAME_LEN];
+                creds
+                    .claimed_username(&mut name_buf)
+                    .map_err(Verdict::Malformed)?
+            }
+        };
         let looked_up = if creds.userhash() {
             self.credentials
                 .lookup_userhash(username, cfg.realm.as_bytes(), algorithm)
