@@ -117,7 +117,8 @@ pub(crate) struct HmacSha256 {
 impl HmacSha256 {
     pub(crate) fn update(&mut self, data: &[u8]) {
         let core = &mut self.core;
-        self.buffer.digest_blocks(data, |blocks| core.update_blocks(blocks));
+        self.buffer
+            .digest_blocks(data, |blocks| core.update_blocks(blocks));
     }
 
     /// The MAC (a tag, not a secret: not wiped).
@@ -142,11 +143,7 @@ mod tests {
         let mut mac = keyed.mac();
         mac.update(b"Hi ");
         mac.update(b"There");
-        let hex: String = mac
-            .finish()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let hex: String = mac.finish().iter().map(|b| format!("{b:02x}")).collect();
         assert_eq!(
             hex,
             "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"
