@@ -558,6 +558,32 @@ pub(crate) struct HeaderEntry {
 }
 
 impl HeaderEntry {
+    /// `*self = entry`, field by field. A whole-struct assignment is a
+    /// 12-byte copy (one 8- and one 4-byte load) of an entry the parser
+    /// has just written field by field (2- and 1-byte stores): those loads
+    /// cannot be forwarded from the narrower stores and stall every header
+    /// line (a third of the parse time in perf). Field by field, the values
+    /// go from registers to the slot.
+    #[inline(always)]
+    pub(crate) fn assign(&mut self, entry: HeaderEntry) {
+        let HeaderEntry {
+            name_start,
+            value_start,
+            value_end,
+            line_end,
+            name_len,
+            kind,
+            flags,
+        } = entry;
+        self.name_start = name_start;
+        self.value_start = value_start;
+        self.value_end = value_end;
+        self.line_end = line_end;
+        self.name_len = name_len;
+        self.kind = kind;
+        self.flags = flags;
+    }
+
     /// An unused slot. All bytes zero (`Accept` is discriminant 0), so that
     /// filling the inline index is a plain memset; slots past the length
     /// are never read.
@@ -602,7 +628,7 @@ impl HeaderIndex {
     #[inline]
     pub(crate) fn push(&mut self, entry: HeaderEntry) {
         match self.inline.get_mut(self.len) {
-            Some(slot) => *slot = entry,
+            Some(slot) => slot.assign(entry),
             None => self.spill_push(entry),
         }
         self.len += 1;
