@@ -186,7 +186,21 @@ pub struct Credentials<'a> {
     userhash: Option<ParamValue<'a>>,
 }
 
-/// Known parameter names, in the order of the fields above.
+const USERNAME: usize = 0;
+const USERNAME_EXT: usize = 1;
+const REALM: usize = 2;
+const NONCE: usize = 3;
+const URI: usize = 4;
+const RESPONSE: usize = 5;
+const ALGORITHM: usize = 6;
+const CNONCE: usize = 7;
+const OPAQUE: usize = 8;
+const QOP: usize = 9;
+const NC: usize = 10;
+const USERHASH: usize = 11;
+
+/// Known parameter names, in the order of the fields above (and of the
+/// index constants).
 const KNOWN: [&str; 12] = [
     "username",
     "username*",
@@ -274,17 +288,14 @@ impl<'a> Credentials<'a> {
                     offset: name_start,
                 });
             }
-            let name = cur.token();
-            if name.is_empty() {
-                return Err(DigestError::ExpectedName { offset: name_start });
-            }
+            let known = cur.param_name()?;
             cur.skip_lws();
             if !cur.eat(b'=') {
                 return Err(DigestError::ExpectedEquals { offset: cur.pos });
             }
             cur.skip_lws();
             let value = cur.value()?;
-            if let Some(index) = known_index(name) {
+            if let Some(index) = known {
                 let slot = creds.slot(index);
                 if slot.is_some() {
                     return Err(DigestError::DuplicateParam {
@@ -619,6 +630,128 @@ fn known_index(name: &[u8]) -> Option<usize> {
     PACKED_KNOWN.iter().position(|&k| k == key)
 }
 
+/// Bytes that end a run of plain qdtext (RFC 3261 §25.1): the closing
+/// quote, a quoted-pair's backslash, and every control byte and DEL. HTAB,
+/// CR and LF are among them although a quoted string may hold them (HTAB
+/// as is, CR LF as a line fold): the byte-by-byte path decides.
+fn ends_plain_qdtext(c: u8) -> bool {
+    (c == b'"') | (c == b'\\') | (c < 0x20) | (c == 0x7f)
+}
+
+/// Length of the leading run of plain qdtext in `bytes`
+/// (see [`ends_plain_qdtext`]).
+///
+/// Sixteen bytes at a time: the per-byte test over a fixed array compiles
+/// to a handful of SIMD compares, and the first flagged byte is the lowest
+/// set byte of the result. A call to `memchr2` costs more than this for
+/// the 5-40 byte values of a digest header, and needed a second pass for
+/// the control bytes.
+fn plain_qdtext_len(bytes: &[u8]) -> usize {
+    let mut len = 0;
+    let mut windows = bytes.chunks_exact(16);
+    for window in &mut windows {
+        let Ok(window) = <&[u8; 16]>::try_from(window) else {
+            break;
+        };
+        let mut flags = [0u8; 16];
+        for (flag, &c) in flags.iter_mut().zip(window) {
+            *flag = 0u8.wrapping_sub(u8::from(ends_plain_qdtext(c)));
+        }
+        let flags = u128::from_le_bytes(flags);
+        if flags != 0 {
+            return len + (flags.trailing_zeros() / 8) as usize;
+        }
+        len += 16;
+    }
+    len + windows
+        .remainder()
+        .iter()
+        .take_while(|&&c| !ends_plain_qdtext(c))
+        .count()
+}
+
+/// A known parameter name followed by `=`, as a masked 16-byte pattern.
+struct NamePattern {
+    /// Lowercase name and `=`, packed little-endian.
+    packed: u128,
+    /// `0x20` in each letter position: OR-ing it into the input lowercases
+    /// exactly the letters and leaves `*` and `=` to match only themselves
+    /// (a blanket `| 0x20` would also turn LF into `*` and `\x1d` into `=`).
+    fold: u128,
+    /// All ones over the name and its `=`.
+    live: u128,
+    /// Index into [`KNOWN`].
+    index: usize,
+    /// Length of the name without the `=`.
+    len: usize,
+}
+
+/// The [`NamePattern`] of `KNOWN[index]` (evaluated at compile time).
+const fn name_pattern(index: usize) -> NamePattern {
+    // Bounded by the callers' constant indexes; evaluated at compile time.
+    #[allow(clippy::indexing_slicing)]
+    let name = KNOWN[index].as_bytes();
+    let mut packed = 0u128;
+    let mut fold = 0u128;
+    let mut i = 0;
+    while i < name.len() {
+        #[allow(clippy::indexing_slicing)]
+        let c = name[i];
+        packed |= ((c | 0x20) as u128) << (8 * i);
+        if c.is_ascii_alphabetic() {
+            fold |= 0x20 << (8 * i);
+        }
+        i += 1;
+    }
+    packed |= (b'=' as u128) << (8 * name.len());
+    NamePattern {
+        packed,
+        fold,
+        live: (1u128 << (8 * (name.len() + 1))) - 1,
+        index,
+        len: name.len(),
+    }
+}
+
+/// Known names by their first letter, the commoner first.
+static NAMES_U: [NamePattern; 4] = [
+    name_pattern(USERNAME),
+    name_pattern(URI),
+    name_pattern(USERNAME_EXT),
+    name_pattern(USERHASH),
+];
+static NAMES_R: [NamePattern; 2] = [name_pattern(REALM), name_pattern(RESPONSE)];
+static NAMES_N: [NamePattern; 2] = [name_pattern(NONCE), name_pattern(NC)];
+static NAMES_A: [NamePattern; 1] = [name_pattern(ALGORITHM)];
+static NAMES_C: [NamePattern; 1] = [name_pattern(CNONCE)];
+static NAMES_O: [NamePattern; 1] = [name_pattern(OPAQUE)];
+static NAMES_Q: [NamePattern; 1] = [name_pattern(QOP)];
+
+/// The known name that `window` starts with, immediately followed by `=`,
+/// as its index into [`KNOWN`] and its length; `None` when the window does
+/// not start that way (the caller then scans the token).
+///
+/// The first letter picks at most four candidates and one masked compare
+/// per candidate decides. The compare covers the `=`, which is not a token
+/// character, so a match is the whole token.
+fn known_name_before_equals(window: &[u8; 16]) -> Option<(usize, usize)> {
+    let word = u128::from_le_bytes(*window);
+    let candidates: &[NamePattern] = match window.first().copied().unwrap_or(0) | 0x20 {
+        b'u' => &NAMES_U,
+        b'r' => &NAMES_R,
+        b'n' => &NAMES_N,
+        b'a' => &NAMES_A,
+        b'c' => &NAMES_C,
+        b'o' => &NAMES_O,
+        b'q' => &NAMES_Q,
+        _ => return None,
+    };
+    candidates
+        .iter()
+        .find(|p| (word | p.fold) & p.live == p.packed)
+        .map(|p| (p.index, p.len))
+}
+
 impl<'a> Cursor<'a> {
     fn peek(&self) -> Option<u8> {
         self.input.get(self.pos).copied()
@@ -665,6 +798,30 @@ impl<'a> Cursor<'a> {
         }
     }
 
+    /// A parameter name (a token), and its index into [`KNOWN`] when it is
+    /// a known one.
+    ///
+    /// Fast path: a known name directly followed by `=` (how clients write
+    /// them) is recognised from one 16-byte window without scanning the
+    /// token byte by byte. Anything else (a name followed by LWS, an
+    /// unknown or long name, the last 15 bytes of the input) takes the
+    /// general token scan, which gives the same answer.
+    fn param_name(&mut self) -> Result<Option<usize>, DigestError> {
+        let start = self.pos;
+        if let Some(window) = self.input.get(start..start + 16)
+            && let Ok(window) = <&[u8; 16]>::try_from(window)
+            && let Some((index, len)) = known_name_before_equals(window)
+        {
+            self.pos = start + len;
+            return Ok(Some(index));
+        }
+        let name = self.token();
+        if name.is_empty() {
+            return Err(DigestError::ExpectedName { offset: start });
+        }
+        Ok(known_index(name))
+    }
+
     fn token(&mut self) -> &'a [u8] {
         let start = self.pos;
         let rest = self.input.get(start..).unwrap_or(&[]);
@@ -690,21 +847,8 @@ impl<'a> Cursor<'a> {
         let body_start = self.pos;
         let mut escaped = false;
         loop {
-            // Fast path: jump to the next quote or backslash, then check the
-            // skipped bytes are all qdtext in one pass.
-            let rest = self.input.get(self.pos..).unwrap_or(&[]);
-            if let Some(stop) = memchr::memchr2(b'"', b'\\', rest) {
-                // Branch-free so it vectorizes: any control byte but HTAB
-                // (or DEL) sends us to the byte-by-byte path below.
-                let clean = rest.get(..stop).is_some_and(|span| {
-                    !span.iter().fold(false, |bad, &c| {
-                        bad | ((c < 0x20) & (c != b'\t')) | (c == 0x7f)
-                    })
-                });
-                if clean {
-                    self.pos += stop;
-                }
-            }
+            // Jump over the plain qdtext; stop at anything that needs a look.
+            self.pos += plain_qdtext_len(self.input.get(self.pos..).unwrap_or(&[]));
             let Some(c) = self.peek() else {
                 return Err(DigestError::UnterminatedQuote { offset: start });
             };
