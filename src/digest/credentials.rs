@@ -8,6 +8,8 @@
 //! which a known parameter appears twice: two `response=` values are either
 //! a bug or an attempt to make two implementations disagree.
 
+use core::fmt;
+
 use super::DigestError;
 
 /// Longest username (after unescaping / RFC 8187 decoding) the verifier
@@ -170,20 +172,67 @@ impl<'a> Iterator for Chunks<'a> {
 /// assert_eq!(creds.nc().unwrap().raw(), b"00000001");
 /// assert_eq!(creds.nonce_count().unwrap(), Some(1));
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, Default)]
 pub struct Credentials<'a> {
-    username: Option<ParamValue<'a>>,
-    username_ext: Option<ParamValue<'a>>,
-    realm: Option<ParamValue<'a>>,
-    nonce: Option<ParamValue<'a>>,
-    uri: Option<ParamValue<'a>>,
-    response: Option<ParamValue<'a>>,
-    algorithm: Option<ParamValue<'a>>,
-    cnonce: Option<ParamValue<'a>>,
-    opaque: Option<ParamValue<'a>>,
-    qop: Option<ParamValue<'a>>,
-    nc: Option<ParamValue<'a>>,
-    userhash: Option<ParamValue<'a>>,
+    // Where each known parameter's value lies in `input`, plus three bit
+    // sets (bit i for KNOWN[i]) rather than twelve `Option<ParamValue>`:
+    // ~220 bytes instead of ~400 to initialise and return per parse, and
+    // presence and duplicate checks become mask tests. The accessors build
+    // the `ParamValue`s.
+    input: &'a [u8],
+    spans: [Span; KNOWN.len()],
+    present: u16,
+    quoted: u16,
+    escaped: u16,
+}
+
+/// Where a value lies in the header: `input[start..end]`.
+#[derive(Clone, Copy, Default)]
+struct Span {
+    start: usize,
+    end: usize,
+}
+
+impl fmt::Debug for Credentials<'_> {
+    /// As a struct of the known parameters, each `Option<ParamValue>`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut out = f.debug_struct("Credentials");
+        for (index, name) in FIELD_NAMES.iter().enumerate() {
+            out.field(name, &self.param(index));
+        }
+        out.finish()
+    }
+}
+
+impl PartialEq for Credentials<'_> {
+    /// Equal when every known parameter's value is (unknown parameters and
+    /// the rest of the header do not count).
+    fn eq(&self, other: &Self) -> bool {
+        (0..KNOWN.len()).all(|index| self.param(index) == other.param(index))
+    }
+}
+
+impl Eq for Credentials<'_> {}
+
+/// Field names for `Debug`, in the order of [`KNOWN`].
+const FIELD_NAMES: [&str; 12] = [
+    "username",
+    "username_ext",
+    "realm",
+    "nonce",
+    "uri",
+    "response",
+    "algorithm",
+    "cnonce",
+    "opaque",
+    "qop",
+    "nc",
+    "userhash",
+];
+
+/// Bit of `KNOWN[index]` in the bit sets.
+const fn bit(index: usize) -> u16 {
+    1 << index
 }
 
 const USERNAME: usize = 0;
@@ -249,38 +298,39 @@ impl<'a> Credentials<'a> {
                 max: limits.max_len,
             });
         }
-        let mut cur = Cursor {
-            input: value,
-            pos: 0,
-        };
-        cur.skip_lws();
-        let scheme_start = cur.pos;
-        let scheme = cur.token();
+        // The scanner works on plain positions into `input` (no cursor
+        // object behind a reference), so the position stays in a register.
+        let input = value;
+        let scheme_start = lws_end(input, 0);
+        let scheme_end = token_end(input, scheme_start);
+        let scheme = input.get(scheme_start..scheme_end).unwrap_or(&[]);
         if pack_lowercase(scheme) != Some(PACKED_DIGEST) {
             return Err(DigestError::NotDigest {
                 offset: scheme_start,
             });
         }
-        let before_gap = cur.pos;
-        cur.skip_lws();
-        if cur.pos == before_gap && !cur.at_end() {
+        let mut pos = lws_end(input, scheme_end);
+        if pos == scheme_end && pos < input.len() {
             // "Digestusername=..." is not the Digest scheme.
             return Err(DigestError::NotDigest {
                 offset: scheme_start,
             });
         }
 
-        let mut creds = Credentials::default();
+        let mut creds = Credentials {
+            input,
+            ..Credentials::default()
+        };
         let mut count = 0usize;
         loop {
             // Empty list elements (",,") are allowed by the #rule.
-            while cur.eat(b',') {
-                cur.skip_lws();
+            while input.get(pos) == Some(&b',') {
+                pos = lws_end(input, pos + 1);
             }
-            if cur.at_end() {
+            if pos >= input.len() {
                 break;
             }
-            let name_start = cur.pos;
+            let name_start = pos;
             count += 1;
             if count > limits.max_params {
                 return Err(DigestError::TooManyParams {
@@ -288,72 +338,87 @@ impl<'a> Credentials<'a> {
                     offset: name_start,
                 });
             }
-            let known = cur.param_name()?;
-            cur.skip_lws();
-            if !cur.eat(b'=') {
-                return Err(DigestError::ExpectedEquals { offset: cur.pos });
-            }
-            cur.skip_lws();
-            let value = cur.value()?;
+            let known = if let Some((index, len)) = known_name_before_equals(input, pos) {
+                pos += len + 1;
+                Some(index)
+            } else {
+                let name_end = token_end(input, pos);
+                let name = input.get(pos..name_end).unwrap_or(&[]);
+                if name.is_empty() {
+                    return Err(DigestError::ExpectedName { offset: name_start });
+                }
+                pos = lws_end(input, name_end);
+                if input.get(pos) != Some(&b'=') {
+                    return Err(DigestError::ExpectedEquals { offset: pos });
+                }
+                pos += 1;
+                known_index(name)
+            };
+            pos = lws_end(input, pos);
+            let value = scan_value(input, pos)?;
+            pos = lws_end(input, value.next);
             if let Some(index) = known {
-                let slot = creds.slot(index);
-                if slot.is_some() {
+                let bit = bit(index);
+                if creds.present & bit != 0 {
                     return Err(DigestError::DuplicateParam {
                         name: KNOWN.get(index).copied().unwrap_or("?"),
                         offset: name_start,
                     });
                 }
-                *slot = Some(value);
+                if let Some(span) = creds.spans.get_mut(index) {
+                    *span = value.span;
+                }
+                creds.present |= bit;
+                if value.quoted {
+                    creds.quoted |= bit;
+                }
+                if value.escaped {
+                    creds.escaped |= bit;
+                }
             }
-            cur.skip_lws();
-            if cur.at_end() {
-                break;
+            match input.get(pos) {
+                None => break,
+                Some(b',') => pos = lws_end(input, pos + 1),
+                Some(_) => return Err(DigestError::ExpectedComma { offset: pos }),
             }
-            if !cur.eat(b',') {
-                return Err(DigestError::ExpectedComma { offset: cur.pos });
-            }
-            cur.skip_lws();
         }
 
-        if creds.username.is_some() && creds.username_ext.is_some() {
+        let both_names = bit(USERNAME) | bit(USERNAME_EXT);
+        if creds.present & both_names == both_names {
             // RFC 7616 §3.4: username and username* MUST NOT both be present.
-            let offset = creds.username_ext.map_or(0, |v| v.offset);
+            let offset = creds.spans.get(USERNAME_EXT).map_or(0, |s| s.start);
             return Err(DigestError::DuplicateParam {
                 name: "username*",
                 offset,
             });
         }
-        if creds.username.is_none() && creds.username_ext.is_none() {
+        if creds.present & both_names == 0 {
             return Err(DigestError::MissingParam { name: "username" });
         }
-        for (present, name) in [
-            (creds.realm.is_some(), "realm"),
-            (creds.nonce.is_some(), "nonce"),
-            (creds.uri.is_some(), "uri"),
-            (creds.response.is_some(), "response"),
-        ] {
-            if !present {
-                return Err(DigestError::MissingParam { name });
+        for index in [REALM, NONCE, URI, RESPONSE] {
+            if creds.present & bit(index) == 0 {
+                return Err(DigestError::MissingParam {
+                    name: KNOWN.get(index).copied().unwrap_or("?"),
+                });
             }
         }
         Ok(creds)
     }
 
-    fn slot(&mut self, index: usize) -> &mut Option<ParamValue<'a>> {
-        match index {
-            0 => &mut self.username,
-            1 => &mut self.username_ext,
-            2 => &mut self.realm,
-            3 => &mut self.nonce,
-            4 => &mut self.uri,
-            5 => &mut self.response,
-            6 => &mut self.algorithm,
-            7 => &mut self.cnonce,
-            8 => &mut self.opaque,
-            9 => &mut self.qop,
-            10 => &mut self.nc,
-            _ => &mut self.userhash,
+    /// `KNOWN[index]`'s value, if present.
+    #[inline]
+    fn param(&self, index: usize) -> Option<ParamValue<'a>> {
+        let bit = bit(index);
+        if self.present & bit == 0 {
+            return None;
         }
+        let span = self.spans.get(index)?;
+        Some(ParamValue {
+            raw: self.input.get(span.start..span.end)?,
+            offset: span.start,
+            quoted: self.quoted & bit != 0,
+            escaped: self.escaped & bit != 0,
+        })
     }
 
     /// The username the client claims, as a verifier looks it up and as its
@@ -428,52 +493,53 @@ impl<'a> Credentials<'a> {
 
     /// `username` (or the userhash when `userhash=true`).
     pub fn username(&self) -> Option<ParamValue<'a>> {
-        self.username
+        self.param(USERNAME)
     }
     /// `username*`, the RFC 8187 extended form (RFC 7616 §3.4.4).
     pub fn username_ext(&self) -> Option<ParamValue<'a>> {
-        self.username_ext
+        self.param(USERNAME_EXT)
     }
     /// `realm`.
     pub fn realm(&self) -> Option<ParamValue<'a>> {
-        self.realm
+        self.param(REALM)
     }
     /// `nonce`.
     pub fn nonce(&self) -> Option<ParamValue<'a>> {
-        self.nonce
+        self.param(NONCE)
     }
     /// `uri` (the digest-uri, not necessarily the Request-URI).
     pub fn uri(&self) -> Option<ParamValue<'a>> {
-        self.uri
+        self.param(URI)
     }
     /// `response`.
     pub fn response(&self) -> Option<ParamValue<'a>> {
-        self.response
+        self.param(RESPONSE)
     }
     /// `algorithm` as written; absent means MD5 (RFC 7616 §3.3).
     pub fn algorithm(&self) -> Option<ParamValue<'a>> {
-        self.algorithm
+        self.param(ALGORITHM)
     }
     /// `cnonce`.
     pub fn cnonce(&self) -> Option<ParamValue<'a>> {
-        self.cnonce
+        self.param(CNONCE)
     }
     /// `opaque`.
     pub fn opaque(&self) -> Option<ParamValue<'a>> {
-        self.opaque
+        self.param(OPAQUE)
     }
     /// `qop` as written.
     pub fn qop(&self) -> Option<ParamValue<'a>> {
-        self.qop
+        self.param(QOP)
     }
     /// `nc` as written.
     pub fn nc(&self) -> Option<ParamValue<'a>> {
-        self.nc
+        self.param(NC)
     }
 
     /// Whether `userhash=true` (RFC 7616 §3.4.4), case-insensitively.
     pub fn userhash(&self) -> bool {
-        self.userhash.is_some_and(|v| v.eq_ignore_case(b"true"))
+        self.param(USERHASH)
+            .is_some_and(|v| v.eq_ignore_case(b"true"))
     }
 
     /// `nc` decoded: exactly 8 hex digits (RFC 7616 §3.4, `8LHEX`).
@@ -481,7 +547,7 @@ impl<'a> Credentials<'a> {
     /// # Errors
     /// [`DigestError::InvalidValue`] for anything else.
     pub fn nonce_count(&self) -> Result<Option<u32>, DigestError> {
-        let Some(nc) = self.nc else {
+        let Some(nc) = self.param(NC) else {
             return Ok(None);
         };
         let invalid = DigestError::InvalidValue {
@@ -504,12 +570,6 @@ impl ParamValue<'_> {
     fn eq_ignore_case(&self, other: &[u8]) -> bool {
         !self.escaped && self.raw.eq_ignore_ascii_case(other)
     }
-}
-
-/// A position in the header value; every read is bounds-checked.
-struct Cursor<'a> {
-    input: &'a [u8],
-    pos: usize,
 }
 
 /// RFC 3261 §25.1 token characters, as a table (the parser's inner loop).
@@ -638,18 +698,17 @@ fn ends_plain_qdtext(c: u8) -> bool {
     (c == b'"') | (c == b'\\') | (c < 0x20) | (c == 0x7f)
 }
 
-/// Length of the leading run of plain qdtext in `bytes`
-/// (see [`ends_plain_qdtext`]).
+/// End of the run of plain qdtext starting at `pos` (see
+/// [`ends_plain_qdtext`]).
 ///
 /// Sixteen bytes at a time: the per-byte test over a fixed array compiles
 /// to a handful of SIMD compares, and the first flagged byte is the lowest
 /// set byte of the result. A call to `memchr2` costs more than this for
 /// the 5-40 byte values of a digest header, and needed a second pass for
 /// the control bytes.
-fn plain_qdtext_len(bytes: &[u8]) -> usize {
-    let mut len = 0;
-    let mut windows = bytes.chunks_exact(16);
-    for window in &mut windows {
+#[inline]
+fn plain_qdtext_end(input: &[u8], mut pos: usize) -> usize {
+    while let Some(window) = input.get(pos..pos + 16) {
         let Ok(window) = <&[u8; 16]>::try_from(window) else {
             break;
         };
@@ -659,15 +718,13 @@ fn plain_qdtext_len(bytes: &[u8]) -> usize {
         }
         let flags = u128::from_le_bytes(flags);
         if flags != 0 {
-            return len + (flags.trailing_zeros() / 8) as usize;
+            return pos + (flags.trailing_zeros() / 8) as usize;
         }
-        len += 16;
+        pos += 16;
     }
-    len + windows
-        .remainder()
-        .iter()
-        .take_while(|&&c| !ends_plain_qdtext(c))
-        .count()
+    // The last 15 bytes of the header, one at a time.
+    let rest = input.get(pos..).unwrap_or(&[]);
+    pos + rest.iter().take_while(|&&c| !ends_plain_qdtext(c)).count()
 }
 
 /// A known parameter name followed by `=`, as a masked 16-byte pattern.
@@ -727,14 +784,16 @@ static NAMES_C: [NamePattern; 1] = [name_pattern(CNONCE)];
 static NAMES_O: [NamePattern; 1] = [name_pattern(OPAQUE)];
 static NAMES_Q: [NamePattern; 1] = [name_pattern(QOP)];
 
-/// The known name that `window` starts with, immediately followed by `=`,
-/// as its index into [`KNOWN`] and its length; `None` when the window does
-/// not start that way (the caller then scans the token).
+/// The known name at `pos`, immediately followed by `=`, as its index into
+/// [`KNOWN`] and its length; `None` when the input does not continue that
+/// way or has less than 16 bytes left (the caller then scans the token,
+/// which gives the same answer, only slower).
 ///
 /// The first letter picks at most four candidates and one masked compare
 /// per candidate decides. The compare covers the `=`, which is not a token
 /// character, so a match is the whole token.
-fn known_name_before_equals(window: &[u8; 16]) -> Option<(usize, usize)> {
+fn known_name_before_equals(input: &[u8], pos: usize) -> Option<(usize, usize)> {
+    let window: &[u8; 16] = input.get(pos..pos.checked_add(16)?)?.try_into().ok()?;
     let word = u128::from_le_bytes(*window);
     let candidates: &[NamePattern] = match window.first().copied().unwrap_or(0) | 0x20 {
         b'u' => &NAMES_U,
@@ -752,142 +811,117 @@ fn known_name_before_equals(window: &[u8; 16]) -> Option<(usize, usize)> {
         .map(|p| (p.index, p.len))
 }
 
-impl<'a> Cursor<'a> {
-    fn peek(&self) -> Option<u8> {
-        self.input.get(self.pos).copied()
+/// Position after the LWS at `pos`: SP/HTAB and line folds (CRLF followed
+/// by SP/HTAB, RFC 3261 §25.1 LWS). Inlined test for the common case of no
+/// white space at all.
+#[inline]
+fn lws_end(input: &[u8], pos: usize) -> usize {
+    if matches!(input.get(pos), Some(b' ' | b'\t' | b'\r' | b'\n')) {
+        lws_end_slow(input, pos)
+    } else {
+        pos
     }
+}
 
-    fn at_end(&self) -> bool {
-        self.pos >= self.input.len()
-    }
-
-    fn eat(&mut self, c: u8) -> bool {
-        if self.peek() == Some(c) {
-            self.pos += 1;
-            true
-        } else {
-            false
-        }
-    }
-
-    /// Skips SP/HTAB and line folds (CRLF followed by SP/HTAB, RFC 3261 §25.1 LWS).
-    /// Inlined test for the common case of no white space at all.
-    #[inline]
-    fn skip_lws(&mut self) {
-        if matches!(self.peek(), Some(b' ' | b'\t' | b'\r' | b'\n')) {
-            self.skip_lws_slow();
-        }
-    }
-
-    #[inline(never)]
-    fn skip_lws_slow(&mut self) {
-        loop {
-            match self.peek() {
-                Some(b' ' | b'\t') => self.pos += 1,
-                Some(b'\r')
-                    if self.input.get(self.pos + 1) == Some(&b'\n')
-                        && matches!(self.input.get(self.pos + 2), Some(b' ' | b'\t')) =>
-                {
-                    self.pos += 3;
-                }
-                Some(b'\n') if matches!(self.input.get(self.pos + 1), Some(b' ' | b'\t')) => {
-                    self.pos += 2;
-                }
-                _ => return,
+#[inline(never)]
+fn lws_end_slow(input: &[u8], mut pos: usize) -> usize {
+    loop {
+        match input.get(pos) {
+            Some(b' ' | b'\t') => pos += 1,
+            Some(b'\r')
+                if input.get(pos + 1) == Some(&b'\n')
+                    && matches!(input.get(pos + 2), Some(b' ' | b'\t')) =>
+            {
+                pos += 3;
             }
-        }
-    }
-
-    /// A parameter name (a token), and its index into [`KNOWN`] when it is
-    /// a known one.
-    ///
-    /// Fast path: a known name directly followed by `=` (how clients write
-    /// them) is recognised from one 16-byte window without scanning the
-    /// token byte by byte. Anything else (a name followed by LWS, an
-    /// unknown or long name, the last 15 bytes of the input) takes the
-    /// general token scan, which gives the same answer.
-    fn param_name(&mut self) -> Result<Option<usize>, DigestError> {
-        let start = self.pos;
-        if let Some(window) = self.input.get(start..start + 16)
-            && let Ok(window) = <&[u8; 16]>::try_from(window)
-            && let Some((index, len)) = known_name_before_equals(window)
-        {
-            self.pos = start + len;
-            return Ok(Some(index));
-        }
-        let name = self.token();
-        if name.is_empty() {
-            return Err(DigestError::ExpectedName { offset: start });
-        }
-        Ok(known_index(name))
-    }
-
-    fn token(&mut self) -> &'a [u8] {
-        let start = self.pos;
-        let rest = self.input.get(start..).unwrap_or(&[]);
-        let len = rest.iter().take_while(|&&c| is_token_byte(c)).count();
-        self.pos = start + len;
-        rest.get(..len).unwrap_or(&[])
-    }
-
-    fn value(&mut self) -> Result<ParamValue<'a>, DigestError> {
-        let start = self.pos;
-        if !self.eat(b'"') {
-            let raw = self.token();
-            if raw.is_empty() {
-                return Err(DigestError::ExpectedValue { offset: start });
+            Some(b'\n') if matches!(input.get(pos + 1), Some(b' ' | b'\t')) => {
+                pos += 2;
             }
-            return Ok(ParamValue {
-                raw,
-                offset: start,
-                quoted: false,
-                escaped: false,
-            });
+            _ => return pos,
         }
-        let body_start = self.pos;
-        let mut escaped = false;
-        loop {
-            // Jump over the plain qdtext; stop at anything that needs a look.
-            self.pos += plain_qdtext_len(self.input.get(self.pos..).unwrap_or(&[]));
-            let Some(c) = self.peek() else {
-                return Err(DigestError::UnterminatedQuote { offset: start });
-            };
-            match c {
-                b'"' => {
-                    let raw = self.input.get(body_start..self.pos).unwrap_or(&[]);
-                    self.pos += 1;
-                    return Ok(ParamValue {
-                        raw,
-                        offset: body_start,
-                        quoted: true,
-                        escaped,
-                    });
-                }
-                b'\\' => {
-                    // quoted-pair = "\" (%x00-09 / %x0B-0C / %x0E-7F)
-                    match self.input.get(self.pos + 1) {
-                        None => return Err(DigestError::UnterminatedQuote { offset: start }),
-                        Some(b'\r' | b'\n') | Some(0x80..) => {
-                            return Err(DigestError::InvalidQuotedByte {
-                                offset: self.pos + 1,
-                            });
-                        }
-                        Some(_) => {
-                            escaped = true;
-                            self.pos += 2;
-                        }
+    }
+}
+
+/// End of the token (possibly empty) starting at `pos`.
+#[inline]
+fn token_end(input: &[u8], pos: usize) -> usize {
+    let rest = input.get(pos..).unwrap_or(&[]);
+    pos + rest.iter().take_while(|&&c| is_token_byte(c)).count()
+}
+
+/// A value as the scanner reads it, before it is stored.
+struct ScannedValue {
+    span: Span,
+    quoted: bool,
+    escaped: bool,
+    /// Position after the value (after the closing quote).
+    next: usize,
+}
+
+/// The token or quoted-string value starting at `start`.
+#[inline]
+fn scan_value(input: &[u8], start: usize) -> Result<ScannedValue, DigestError> {
+    if input.get(start) == Some(&b'"') {
+        return scan_quoted(input, start);
+    }
+    let end = token_end(input, start);
+    if end == start {
+        return Err(DigestError::ExpectedValue { offset: start });
+    }
+    Ok(ScannedValue {
+        span: Span { start, end },
+        quoted: false,
+        escaped: false,
+        next: end,
+    })
+}
+
+/// The quoted-string whose opening quote is at `start` (RFC 3261 §25.1).
+fn scan_quoted(input: &[u8], start: usize) -> Result<ScannedValue, DigestError> {
+    let body_start = start + 1;
+    let mut pos = body_start;
+    let mut escaped = false;
+    loop {
+        // Jump over the plain qdtext; stop at anything that needs a look.
+        pos = plain_qdtext_end(input, pos);
+        let c = match input.get(pos) {
+            Some(b'"') => {
+                return Ok(ScannedValue {
+                    span: Span {
+                        start: body_start,
+                        end: pos,
+                    },
+                    quoted: true,
+                    escaped,
+                    next: pos + 1,
+                });
+            }
+            Some(&c) => c,
+            None => return Err(DigestError::UnterminatedQuote { offset: start }),
+        };
+        match c {
+            b'\\' => {
+                // quoted-pair = "\" (%x00-09 / %x0B-0C / %x0E-7F)
+                match input.get(pos + 1) {
+                    None => return Err(DigestError::UnterminatedQuote { offset: start }),
+                    Some(b'\r' | b'\n') | Some(0x80..) => {
+                        return Err(DigestError::InvalidQuotedByte { offset: pos + 1 });
+                    }
+                    Some(_) => {
+                        escaped = true;
+                        pos += 2;
                     }
                 }
-                b'\r' | b'\n' => {
-                    let before = self.pos;
-                    self.skip_lws();
-                    if self.pos == before {
-                        return Err(DigestError::InvalidQuotedByte { offset: before });
-                    }
-                }
-                b'\t' | 0x20..=0x7e | 0x80.. => self.pos += 1,
-                _ => return Err(DigestError::InvalidQuotedByte { offset: self.pos }),
             }
+            b'\r' | b'\n' => {
+                let folded = lws_end(input, pos);
+                if folded == pos {
+                    return Err(DigestError::InvalidQuotedByte { offset: pos });
+                }
+                pos = folded;
+            }
+            b'\t' | 0x20..=0x7e | 0x80.. => pos += 1,
+            _ => return Err(DigestError::InvalidQuotedByte { offset: pos }),
         }
     }
 }
