@@ -16,10 +16,17 @@ use super::DigestError;
 /// handles, in bytes.
 pub const MAX_USERNAME_LEN: usize = 256;
 
+/// Hard ceiling on the header length, above any [`ParseLimits::max_len`]:
+/// [`Credentials`] records value positions as 32-bit offsets, which keeps
+/// it at ~120 bytes (returned by value on every parse) instead of ~220.
+const MAX_HEADER_LEN: usize = u32::MAX as usize;
+
 /// Bounds the parser enforces on hostile input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ParseLimits {
-    /// Longest header value accepted, in bytes.
+    /// Longest header value accepted, in bytes. Values longer than
+    /// `u32::MAX` bytes (4 GiB) are refused whatever this says: parsed
+    /// credentials keep value positions as 32-bit offsets.
     pub max_len: usize,
     /// Most parameters accepted (known and unknown together).
     pub max_params: usize,
@@ -176,7 +183,7 @@ impl<'a> Iterator for Chunks<'a> {
 pub struct Credentials<'a> {
     // Where each known parameter's value lies in `input`, plus three bit
     // sets (bit i for KNOWN[i]) rather than twelve `Option<ParamValue>`:
-    // ~220 bytes instead of ~400 to initialise and return per parse, and
+    // ~120 bytes instead of ~400 to initialise and return per parse, and
     // presence and duplicate checks become mask tests. The accessors build
     // the `ParamValue`s.
     input: &'a [u8],
@@ -189,8 +196,27 @@ pub struct Credentials<'a> {
 /// Where a value lies in the header: `input[start..end]`.
 #[derive(Clone, Copy, Default)]
 struct Span {
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
+}
+
+impl Span {
+    /// `input[start..end]` of a header no longer than [`MAX_HEADER_LEN`].
+    fn new(start: usize, end: usize) -> Span {
+        // Both fit (no truncation): the parser refuses longer headers first.
+        Span {
+            start: start as u32,
+            end: end as u32,
+        }
+    }
+
+    fn start(self) -> usize {
+        self.start as usize
+    }
+
+    fn end(self) -> usize {
+        self.end as usize
+    }
 }
 
 impl fmt::Debug for Credentials<'_> {
@@ -292,10 +318,11 @@ impl<'a> Credentials<'a> {
         value: &'a [u8],
         limits: &ParseLimits,
     ) -> Result<Credentials<'a>, DigestError> {
-        if value.len() > limits.max_len {
+        let max_len = limits.max_len.min(MAX_HEADER_LEN);
+        if value.len() > max_len {
             return Err(DigestError::TooLong {
                 len: value.len(),
-                max: limits.max_len,
+                max: max_len,
             });
         }
         // The scanner works on plain positions into `input` (no cursor
@@ -375,7 +402,7 @@ impl<'a> Credentials<'a> {
         let both_names = bit(USERNAME) | bit(USERNAME_EXT);
         if creds.present & both_names == both_names {
             // RFC 7616 §3.4: username and username* MUST NOT both be present.
-            let offset = creds.spans.get(USERNAME_EXT).map_or(0, |s| s.start);
+            let offset = creds.spans.get(USERNAME_EXT).map_or(0, |s| s.start());
             return Err(DigestError::DuplicateParam {
                 name: "username*",
                 offset,
@@ -401,10 +428,10 @@ impl<'a> Credentials<'a> {
         if self.present & bit == 0 {
             return None;
         }
-        let span = self.spans.get(index)?;
+        let span = *self.spans.get(index)?;
         Some(ParamValue {
-            raw: self.input.get(span.start..span.end)?,
-            offset: span.start,
+            raw: self.input.get(span.start()..span.end())?,
+            offset: span.start(),
             quoted: self.quoted & bit != 0,
             escaped: self.escaped & bit != 0,
         })
@@ -906,7 +933,7 @@ fn scan_value(input: &[u8], start: usize) -> Result<ScannedValue, DigestError> {
         return Err(DigestError::ExpectedValue { offset: start });
     }
     Ok(ScannedValue {
-        span: Span { start, end },
+        span: Span::new(start, end),
         quoted: false,
         escaped: false,
         next: end,
@@ -924,10 +951,7 @@ fn scan_quoted(input: &[u8], start: usize) -> Result<ScannedValue, DigestError> 
         let c = match input.get(pos) {
             Some(b'"') => {
                 return Ok(ScannedValue {
-                    span: Span {
-                        start: body_start,
-                        end: pos,
-                    },
+                    span: Span::new(body_start, pos),
                     quoted: true,
                     escaped,
                     next: pos + 1,
@@ -1024,6 +1048,26 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn spans_hold_every_position_of_the_longest_accepted_header() {
+        let span = Span::new(MAX_HEADER_LEN - 1, MAX_HEADER_LEN);
+        assert_eq!(
+            (span.start(), span.end()),
+            (MAX_HEADER_LEN - 1, MAX_HEADER_LEN)
+        );
+        // An unbounded max_len still parses ordinary headers.
+        let limits = ParseLimits {
+            max_len: usize::MAX,
+            max_params: 32,
+        };
+        let creds = Credentials::parse_with(
+            br#"Digest username="a", realm="r", nonce="n", uri="u", response="00""#,
+            &limits,
+        )
+        .unwrap();
+        assert_eq!(creds.response().unwrap().offset(), 62);
     }
 
     #[test]
