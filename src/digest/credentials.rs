@@ -714,7 +714,7 @@ fn ends_plain_qdtext(c: u8) -> bool {
     (c == b'"') | (c == b'\\') | (c < 0x20) | (c == 0x7f)
 }
 
-/// The bytes of a 16-byte little-endian word that [`ends_plain_qdtext`],
+/// The bytes of an 8-byte little-endian word that [`ends_plain_qdtext`],
 /// flagged by their high bit; the lowest flag is exact (SWAR zero-byte
 /// tests: a borrow can only create false flags above a true one).
 ///
@@ -722,14 +722,14 @@ fn ends_plain_qdtext(c: u8) -> bool {
 /// of the per-byte test needs a store and two reloads to turn its result
 /// into an integer, which sits on the critical path of every value and
 /// measured slower despite fewer instructions.
-fn qdtext_stops(w: u128) -> u128 {
-    const ONES: u128 = u128::from_le_bytes([0x01; 16]);
-    const HIGHS: u128 = u128::from_le_bytes([0x80; 16]);
-    let zero = |x: u128| x.wrapping_sub(ONES) & !x;
-    let control = w.wrapping_sub(u128::from_le_bytes([0x20; 16])) & !w;
-    (zero(w ^ u128::from_le_bytes([b'"'; 16]))
-        | zero(w ^ u128::from_le_bytes([b'\\'; 16]))
-        | zero(w ^ u128::from_le_bytes([0x7f; 16]))
+fn qdtext_stops(w: u64) -> u64 {
+    const ONES: u64 = u64::from_le_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
+    let zero = |x: u64| x.wrapping_sub(ONES) & !x;
+    let control = w.wrapping_sub(u64::from_le_bytes([0x20; 8])) & !w;
+    (zero(w ^ u64::from_le_bytes([b'"'; 8]))
+        | zero(w ^ u64::from_le_bytes([b'\\'; 8]))
+        | zero(w ^ u64::from_le_bytes([0x7f; 8]))
         | control)
         & HIGHS
 }
@@ -737,22 +737,23 @@ fn qdtext_stops(w: u128) -> u128 {
 /// End of the run of plain qdtext starting at `pos` (see
 /// [`ends_plain_qdtext`]).
 ///
-/// Sixteen bytes at a time with [`qdtext_stops`]. A call to `memchr2`
-/// costs more than this for the 5-40 byte values of a digest header, and
-/// needed a second pass for the control bytes.
+/// Eight bytes at a time with [`qdtext_stops`] (16-byte words cost twice
+/// the instructions per word, and most values are short). A call to
+/// `memchr2` costs more than this for the 5-40 byte values of a digest
+/// header, and needed a second pass for the control bytes.
 #[inline]
 fn plain_qdtext_end(input: &[u8], mut pos: usize) -> usize {
-    while let Some(window) = input.get(pos..pos + 16) {
-        let Ok(window) = <&[u8; 16]>::try_from(window) else {
+    while let Some(window) = input.get(pos..pos + 8) {
+        let Ok(window) = <&[u8; 8]>::try_from(window) else {
             break;
         };
-        let flags = qdtext_stops(u128::from_le_bytes(*window));
+        let flags = qdtext_stops(u64::from_le_bytes(*window));
         if flags != 0 {
             return pos + (flags.trailing_zeros() / 8) as usize;
         }
-        pos += 16;
+        pos += 8;
     }
-    // The last 15 bytes of the header, one at a time.
+    // The last 7 bytes of the header, one at a time.
     let rest = input.get(pos..).unwrap_or(&[]);
     pos + rest.iter().take_while(|&&c| !ends_plain_qdtext(c)).count()
 }
