@@ -815,18 +815,27 @@ static NAMES_C: [NamePattern; 1] = [name_pattern(CNONCE)];
 static NAMES_O: [NamePattern; 1] = [name_pattern(OPAQUE)];
 static NAMES_Q: [NamePattern; 1] = [name_pattern(QOP)];
 
+/// Bytes a known name and its `=` span at most (`algorithm=`, `username*=`),
+/// so the fast path also serves a short parameter at the end of the header.
+const NAME_WINDOW: usize = 10;
+
 /// The known name at `pos`, immediately followed by `=`, as its index into
 /// [`KNOWN`] and its length; `None` when the input does not continue that
-/// way or has less than 16 bytes left (the caller then scans the token,
-/// which gives the same answer, only slower).
+/// way or has less than [`NAME_WINDOW`] bytes left (the caller then scans
+/// the token, which gives the same answer, only slower).
 ///
 /// The first letter picks at most four candidates and one masked compare
 /// per candidate decides. The compare covers the `=`, which is not a token
 /// character, so a match is the whole token.
 fn known_name_before_equals(input: &[u8], pos: usize) -> Option<(usize, usize)> {
-    let window: &[u8; 16] = input.get(pos..pos.checked_add(16)?)?.try_into().ok()?;
-    let word = u128::from_le_bytes(*window);
-    let candidates: &[NamePattern] = match window.first().copied().unwrap_or(0) | 0x20 {
+    let window: &[u8; NAME_WINDOW] = input
+        .get(pos..pos.checked_add(NAME_WINDOW)?)?
+        .try_into()
+        .ok()?;
+    let (head, tail) = window.split_first_chunk::<8>()?;
+    let tail: &[u8; 2] = tail.try_into().ok()?;
+    let word = u128::from(u64::from_le_bytes(*head)) | u128::from(u16::from_le_bytes(*tail)) << 64;
+    let candidates: &[NamePattern] = match head[0] | 0x20 {
         b'u' => &NAMES_U,
         b'r' => &NAMES_R,
         b'n' => &NAMES_N,
