@@ -358,17 +358,9 @@ impl<'a> Credentials<'a> {
                 pos += len + 1;
                 Some(index)
             } else {
-                let name_end = token_end(input, pos);
-                let name = input.get(pos..name_end).unwrap_or(&[]);
-                if name.is_empty() {
-                    return Err(DigestError::ExpectedName { offset: name_start });
-                }
-                pos = lws_end(input, name_end);
-                if input.get(pos) != Some(&b'=') {
-                    return Err(DigestError::ExpectedEquals { offset: pos });
-                }
-                pos += 1;
-                known_index(name)
+                let (known, after_equals) = name_then_equals(input, pos)?;
+                pos = after_equals;
+                known
             };
             pos = lws_end(input, pos);
             let value = scan_value(input, pos)?;
@@ -742,20 +734,22 @@ fn qdtext_stops(w: u64) -> u64 {
 /// `memchr2` costs more than this for the 5-40 byte values of a digest
 /// header, and needed a second pass for the control bytes.
 #[inline]
-fn plain_qdtext_end(input: &[u8], mut pos: usize) -> usize {
-    while let Some(window) = input.get(pos..pos + 8) {
-        let Ok(window) = <&[u8; 8]>::try_from(window) else {
+fn plain_qdtext_end(input: &[u8], pos: usize) -> usize {
+    let mut words = input.get(pos..).unwrap_or(&[]).chunks_exact(8);
+    let mut end = pos;
+    for word in &mut words {
+        let Ok(word) = <[u8; 8]>::try_from(word) else {
             break;
         };
-        let flags = qdtext_stops(u64::from_le_bytes(*window));
+        let flags = qdtext_stops(u64::from_le_bytes(word));
         if flags != 0 {
-            return pos + (flags.trailing_zeros() / 8) as usize;
+            return end + (flags.trailing_zeros() / 8) as usize;
         }
-        pos += 8;
+        end += 8;
     }
     // The last 7 bytes of the header, one at a time.
-    let rest = input.get(pos..).unwrap_or(&[]);
-    pos + rest.iter().take_while(|&&c| !ends_plain_qdtext(c)).count()
+    let tail = words.remainder();
+    end + tail.iter().take_while(|&&c| !ends_plain_qdtext(c)).count()
 }
 
 /// A known parameter name followed by `=`, as a masked 16-byte pattern.
@@ -849,6 +843,24 @@ fn known_name_before_equals(input: &[u8], pos: usize) -> Option<(usize, usize)> 
         .iter()
         .find(|p| (word | p.fold) & p.live == p.packed)
         .map(|p| (p.index, p.len))
+}
+
+/// The general parameter-name path: a token of any length, LWS, `=`.
+/// Returns the name's index into [`KNOWN`] if it is a known one, and the
+/// position after the `=`. Out of line: known names written the usual way
+/// take [`known_name_before_equals`] instead.
+#[inline(never)]
+fn name_then_equals(input: &[u8], start: usize) -> Result<(Option<usize>, usize), DigestError> {
+    let name_end = token_end(input, start);
+    let name = input.get(start..name_end).unwrap_or(&[]);
+    if name.is_empty() {
+        return Err(DigestError::ExpectedName { offset: start });
+    }
+    let pos = lws_end(input, name_end);
+    if input.get(pos) != Some(&b'=') {
+        return Err(DigestError::ExpectedEquals { offset: pos });
+    }
+    Ok((known_index(name), pos + 1))
 }
 
 /// Position after `Digest ` (any case, one SP) at the very start of the
@@ -951,13 +963,36 @@ fn scan_value(input: &[u8], start: usize) -> Result<ScannedValue, DigestError> {
 }
 
 /// The quoted-string whose opening quote is at `start` (RFC 3261 §25.1).
+///
+/// The common case (plain qdtext up to the closing quote) stays here; any
+/// escape, fold or error goes to [`scan_quoted_rest`], out of line so the
+/// parser's loop keeps its values in registers.
+#[inline]
 fn scan_quoted(input: &[u8], start: usize) -> Result<ScannedValue, DigestError> {
     let body_start = start + 1;
-    let mut pos = body_start;
+    let end = plain_qdtext_end(input, body_start);
+    if input.get(end) == Some(&b'"') {
+        return Ok(ScannedValue {
+            span: Span::new(body_start, end),
+            quoted: true,
+            escaped: false,
+            next: end + 1,
+        });
+    }
+    scan_quoted_rest(input, start, end)
+}
+
+/// [`scan_quoted`] from `pos`, the first byte after the opening quote that
+/// is not plain qdtext (and not the closing quote).
+#[inline(never)]
+fn scan_quoted_rest(
+    input: &[u8],
+    start: usize,
+    mut pos: usize,
+) -> Result<ScannedValue, DigestError> {
+    let body_start = start + 1;
     let mut escaped = false;
     loop {
-        // Jump over the plain qdtext; stop at anything that needs a look.
-        pos = plain_qdtext_end(input, pos);
         let c = match input.get(pos) {
             Some(b'"') => {
                 return Ok(ScannedValue {
@@ -994,6 +1029,8 @@ fn scan_quoted(input: &[u8], start: usize) -> Result<ScannedValue, DigestError> 
             b'\t' | 0x20..=0x7e | 0x80.. => pos += 1,
             _ => return Err(DigestError::InvalidQuotedByte { offset: pos }),
         }
+        // Jump over the plain qdtext; stop at anything that needs a look.
+        pos = plain_qdtext_end(input, pos);
     }
 }
 
