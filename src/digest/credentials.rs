@@ -256,10 +256,18 @@ const FIELD_NAMES: [&str; 12] = [
     "userhash",
 ];
 
-/// Bit of `KNOWN[index]` in the bit sets.
+/// Bit of `KNOWN[index]` in the bit sets; 0 for [`UNKNOWN`].
 const fn bit(index: usize) -> u16 {
-    1 << index
+    const ALL_KNOWN: u16 = (1 << KNOWN.len()) - 1;
+    if index < KNOWN.len() {
+        (1 << index) & ALL_KNOWN
+    } else {
+        0
+    }
 }
+
+/// Index standing for any parameter name not in [`KNOWN`].
+const UNKNOWN: usize = KNOWN.len();
 
 const USERNAME: usize = 0;
 const USERNAME_EXT: usize = 1;
@@ -354,35 +362,34 @@ impl<'a> Credentials<'a> {
                     offset: name_start,
                 });
             }
-            let known = if let Some((index, len)) = known_name_before_equals(input, pos) {
+            let index = if let Some((index, len)) = known_name_before_equals(input, pos) {
                 pos += len + 1;
-                Some(index)
+                index
             } else {
                 let (known, after_equals) = name_then_equals(input, pos)?;
                 pos = after_equals;
-                known
+                known.unwrap_or(UNKNOWN)
             };
             pos = lws_end(input, pos);
             let value = scan_value(input, pos)?;
             pos = lws_end(input, value.next);
-            if let Some(index) = known {
-                let bit = bit(index);
-                if creds.present & bit != 0 {
-                    return Err(DigestError::DuplicateParam {
-                        name: KNOWN.get(index).copied().unwrap_or("?"),
-                        offset: name_start,
-                    });
-                }
-                if let Some(span) = creds.spans.get_mut(index) {
-                    *span = value.span;
-                }
-                creds.present |= bit;
-                if value.quoted {
-                    creds.quoted |= bit;
-                }
-                if value.escaped {
-                    creds.escaped |= bit;
-                }
+            // Unknown parameters are ignored: no bit, no span.
+            let bit = bit(index);
+            if creds.present & bit != 0 {
+                return Err(DigestError::DuplicateParam {
+                    name: KNOWN.get(index).copied().unwrap_or("?"),
+                    offset: name_start,
+                });
+            }
+            if let Some(span) = creds.spans.get_mut(index) {
+                *span = value.span;
+            }
+            creds.present |= bit;
+            if value.quoted {
+                creds.quoted |= bit;
+            }
+            if value.escaped {
+                creds.escaped |= bit;
             }
             match input.get(pos) {
                 None => break,
