@@ -8,8 +8,8 @@ use std::net::IpAddr;
 use digest_support::Client;
 use voipsec::digest::{
     Algorithm, ChallengeKind, Credentials, DigestConfig, DigestError, DigestRequest,
-    InMemoryCredentials, InMemoryNonceCounts, NcCheck, NonceCountStore, NonceSecret, NonceUse,
-    UriCheck, Verdict, Verifier,
+    InMemoryCredentials, InMemoryNonceCounts, MAX_USERNAME_LEN, NcCheck, NonceCountStore,
+    NonceSecret, NonceUse, UriCheck, Verdict, Verifier,
 };
 
 const REALM: &str = "sip.example.test";
@@ -479,6 +479,52 @@ fn userhash_username_star_and_escapes() {
     let h = quoted.authorization(&nonce, 1, "REGISTER", b"");
     assert!(h.contains(r#"username="al\"ice""#));
     assert!(v.verify(h.as_bytes(), &req, T0).is_authenticated());
+}
+
+/// `MAX_USERNAME_LEN` bounds the claimed name however it is spelled:
+/// plain, with quoted-pairs, or RFC 8187 `username*`; one byte more is
+/// refused as malformed before any lookup or hashing.
+#[test]
+fn username_bound_applies_to_every_spelling() {
+    let v = verifier(config(&[Algorithm::Md5]));
+    let req = request("REGISTER", "sip:example.com", b"");
+    let nonce = v.issue_nonce(None, T0);
+    let header = |username: &str| {
+        format!(
+            r#"Digest username="{username}", realm="{REALM}", nonce="{nonce}", uri="sip:example.com", qop=auth, nc=00000001, cnonce="c", response="{}""#,
+            "0".repeat(32)
+        )
+    };
+    let at_bound = "a".repeat(MAX_USERNAME_LEN);
+    let over = "a".repeat(MAX_USERNAME_LEN + 1);
+    // `\\a` unescapes to two bytes.
+    let escaped_over = r"\\a".repeat(MAX_USERNAME_LEN / 2 + 1);
+    // At the bound: a well-formed request for an unknown user.
+    assert_eq!(
+        v.verify(header(&at_bound).as_bytes(), &req, T0),
+        Verdict::UnknownUser
+    );
+    for name in [&over, &escaped_over] {
+        let h = header(name);
+        let creds = Credentials::parse_str(&h).unwrap();
+        let mut buf = [0u8; MAX_USERNAME_LEN];
+        assert!(matches!(
+            creds.claimed_username(&mut buf),
+            Err(DigestError::ValueTooLong { .. })
+        ));
+        assert!(matches!(
+            v.verify(h.as_bytes(), &req, T0),
+            Verdict::Malformed(DigestError::ValueTooLong { .. })
+        ));
+    }
+    let ext_over = header("x").replace(
+        r#"username="x""#,
+        &format!("username*=UTF-8''{}", "%61".repeat(MAX_USERNAME_LEN + 1)),
+    );
+    assert!(matches!(
+        v.verify(ext_over.as_bytes(), &req, T0),
+        Verdict::Malformed(DigestError::ValueTooLong { .. })
+    ));
 }
 
 #[test]

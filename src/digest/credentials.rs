@@ -458,11 +458,16 @@ impl<'a> Credentials<'a> {
         'a: 'b,
     {
         if let Some(name) = self.username() {
-            return name.unescape_into(buf).ok_or(DigestError::ValueTooLong {
-                name: "username",
-                offset: name.offset(),
-                max: MAX_USERNAME_LEN,
-            });
+            // `unescape_into` borrows a plain value whatever its length:
+            // the bound applies to every spelling of the name alike.
+            return name
+                .unescape_into(buf)
+                .filter(|unescaped| unescaped.len() <= MAX_USERNAME_LEN)
+                .ok_or(DigestError::ValueTooLong {
+                    name: "username",
+                    offset: name.offset(),
+                    max: MAX_USERNAME_LEN,
+                });
         }
         let ext = self
             .username_ext()

@@ -459,7 +459,11 @@ impl<C: CredentialStore, N: NonceCountStore> Verifier<C, N> {
         // A plain `username` (the usual case) is the claimed name as is;
         // the 256-byte buffer is cleared only for one that needs decoding.
         let mut name_buf;
-        let username = match creds.username().and_then(|name| name.unescaped()) {
+        let username = match creds
+            .username()
+            .and_then(|name| name.unescaped())
+            .filter(|plain| plain.len() <= MAX_USERNAME_LEN)
+        {
             Some(plain) => plain,
             None => {
                 name_buf = [0u8; MAX_USERNAME_LEN];
