@@ -258,12 +258,7 @@ const FIELD_NAMES: [&str; 12] = [
 
 /// Bit of `KNOWN[index]` in the bit sets; 0 for [`UNKNOWN`].
 const fn bit(index: usize) -> u16 {
-    const ALL_KNOWN: u16 = (1 << KNOWN.len()) - 1;
-    if index < KNOWN.len() {
-        (1 << index) & ALL_KNOWN
-    } else {
-        0
-    }
+    if index < KNOWN.len() { 1 << index } else { 0 }
 }
 
 /// Index standing for any parameter name not in [`KNOWN`].
