@@ -223,8 +223,15 @@ impl fmt::Debug for Credentials<'_> {
     /// As a struct of the known parameters, each `Option<ParamValue>`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut out = f.debug_struct("Credentials");
-        for (index, name) in FIELD_NAMES.iter().enumerate() {
-            out.field(name, &self.param(index));
+        for (index, name) in KNOWN.iter().enumerate() {
+            // The field names of the struct this was: `username*` is the
+            // one parameter name that is not a Rust identifier.
+            let field = if index == USERNAME_EXT {
+                "username_ext"
+            } else {
+                name
+            };
+            out.field(field, &self.param(index));
         }
         out.finish()
     }
@@ -239,22 +246,6 @@ impl PartialEq for Credentials<'_> {
 }
 
 impl Eq for Credentials<'_> {}
-
-/// Field names for `Debug`, in the order of [`KNOWN`].
-const FIELD_NAMES: [&str; 12] = [
-    "username",
-    "username_ext",
-    "realm",
-    "nonce",
-    "uri",
-    "response",
-    "algorithm",
-    "cnonce",
-    "opaque",
-    "qop",
-    "nc",
-    "userhash",
-];
 
 /// Bit of `KNOWN[index]` in the bit sets; 0 for [`UNKNOWN`].
 const fn bit(index: usize) -> u16 {
