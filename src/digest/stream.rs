@@ -69,7 +69,7 @@ impl<D: Digest + FixedOutputReset> PieceHash for D {
     /// Finalised in place (`finalize_reset`) rather than by value: moving
     /// the hasher into `finalize` copies its state and buffer and then
     /// reads the buffer position back through a store-forwarding stall
-    /// (~40% of this function's time for MD5, measured with perf).
+    /// (perf shows both; a 2-block MD5 hash measured 275 -> 265 ns).
     fn finish(mut self) -> RawDigest {
         RawDigest::from_output(&Digest::finalize_reset(&mut self))
     }

@@ -677,8 +677,9 @@ fn host_port(uri: &[u8]) -> Option<&[u8]> {
         .or_else(|| strip_prefix_ignore_case(uri, b"sips:"))?;
     // The authority ends at the first `;`, `?` or `>`; the host starts
     // after its last `@` (what a receiver routes on). One byte loop: URIs
-    // are a few dozen bytes, too short for memchr's vector setup to pay
-    // (two memchr-family calls per URI cost ~2x this loop).
+    // are a few dozen bytes, too short for memchr's call and vector setup
+    // to pay (two memchr-family calls per URI: verify measured 953 ns,
+    // 931 with the loop).
     let mut start = 0;
     let mut end = rest.len();
     for (i, &c) in rest.iter().enumerate() {

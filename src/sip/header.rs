@@ -561,9 +561,9 @@ impl HeaderEntry {
     /// `*self = entry`, field by field. A whole-struct assignment is a
     /// 12-byte copy (one 8- and one 4-byte load) of an entry the parser
     /// has just written field by field (2- and 1-byte stores): those loads
-    /// cannot be forwarded from the narrower stores and stall every header
-    /// line (a third of the parse time in perf). Field by field, the values
-    /// go from registers to the slot.
+    /// cannot be forwarded from the narrower stores and stall on every
+    /// header line. Field by field, the values go from registers to the
+    /// slot (INVITE parse measured 268-280 ns, 262-263 this way).
     #[inline(always)]
     pub(crate) fn assign(&mut self, entry: HeaderEntry) {
         let HeaderEntry {
