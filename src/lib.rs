@@ -35,3 +35,4 @@ pub mod guard;
 pub mod ratelimit;
 pub mod sip;
 pub mod srtp;
+mod swar;

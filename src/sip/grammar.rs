@@ -58,14 +58,6 @@ fn run(b: &[u8], i: usize, class: &CharClass) -> usize {
     lexical::run(b, i, class)
 }
 
-/// Offset of the first `byte` at or after `i`, eight bytes at a time
-/// (the spans searched are a few dozen bytes: below a library call's
-/// set-up cost).
-#[inline(always)]
-fn find(b: &[u8], i: usize, byte: u8) -> Option<usize> {
-    lexical::find_any3(b, i, byte, byte, byte)
-}
-
 /// Length of the run at `i` of `class` bytes and `%HH` escapes (what
 /// `check_escaped` accepts).
 #[inline]
@@ -152,7 +144,7 @@ fn port(s: &[u8]) -> bool {
 
 /// `Uri::parse` of the whole of `s`.
 pub(crate) fn uri(s: &[u8]) -> Option<SchemeKind> {
-    let colon = find(s, 0, b':').filter(|&c| c > 0)?;
+    let colon = lexical::find_byte(s, 0, b':').filter(|&c| c > 0)?;
     let scheme = s.get(..colon)?;
     let scheme_ok = scheme.first().is_some_and(u8::is_ascii_alphabetic)
         && scheme
@@ -177,7 +169,7 @@ pub(crate) fn uri(s: &[u8]) -> Option<SchemeKind> {
 fn sip_uri_rest(rest: &[u8]) -> bool {
     // userinfo runs to the first `@`, if any; user and password exclude
     // it, so their runs reach it exactly when userinfo is well formed.
-    let at_sign = find(rest, 0, b'@').unwrap_or(rest.len());
+    let at_sign = lexical::find_byte(rest, 0, b'@').unwrap_or(rest.len());
     let hostpart = if at_sign < rest.len() {
         let user = escaped_run(rest, 0, &USER);
         let end = match at(rest, user) {
@@ -405,7 +397,7 @@ pub(crate) fn name_addr(
             }
         }
     };
-    let gt = find(b, lt + 1, b'>')?;
+    let gt = lexical::find_byte(b, lt + 1, b'>')?;
     let text = b.get(lt + 1..gt)?;
     // RFC 4475 §3.1.2.14: `< sip:x@y >` is not a name-addr.
     if text.first().is_some_and(|&c| is_lws(c)) || text.last().is_some_and(|&c| is_lws(c)) {

@@ -2,6 +2,8 @@
 //! classes, linear white space, quoted strings, digits, and splitting a
 //! value on a separator outside quotes and angle brackets.
 
+use crate::swar::{bytes_below, bytes_equal, first_marked, splat};
+
 /// A set of bytes: a 256-entry membership table, so a lookup is one load.
 #[derive(Debug)]
 pub(crate) struct CharClass([bool; 256]);
@@ -111,15 +113,8 @@ pub(crate) fn trim_lws(s: &str) -> (usize, &str) {
 /// bytes and a library call per line costs more than the scan.
 #[inline(always)]
 pub(crate) fn find_control(s: &[u8], i: usize) -> Option<usize> {
-    const L: u64 = 0x0101_0101_0101_0101;
-    const H: u64 = 0x8080_8080_8080_8080;
-    // A byte below n leaves its high bit set in (w - n*L) & !w & H; `del`
-    // is zero where a byte was DEL. Borrows only run upwards from a true
-    // hit, so the lowest set bit is exact.
-    let hits = |w: u64| {
-        let del = w ^ (L * 0x7f);
-        ((w.wrapping_sub(L * 0x20) & !w) | (del.wrapping_sub(L) & !del)) & H
-    };
+    // Controls and DEL flagged word-wise (see `swar`).
+    let hits = |w: u64| (bytes_below(w, 0x20) | bytes_equal(w, 0x7f)) & splat(0x80);
     let rest = s.get(i..)?;
     let mut pairs = rest.chunks_exact(16);
     let mut at = i;
@@ -161,52 +156,10 @@ pub(crate) fn find_invisible(s: &[u8]) -> Option<usize> {
     first_marked(
         s,
         0,
-        |w| {
-            let del = w ^ (WORD_ONES * 0x7f);
-            // Below 0x21, high bit set, or DEL.
-            (w.wrapping_sub(WORD_ONES * 0x21) & !w) | w | zero_bytes(del)
-        },
+        // Below 0x21, high bit set, or DEL.
+        |w| bytes_below(w, 0x21) | w | bytes_equal(w, 0x7f),
         |c| !(0x21..=0x7e).contains(&c),
     )
-}
-
-/// 0x01 in every byte of a word.
-const WORD_ONES: u64 = 0x0101_0101_0101_0101;
-
-/// The high bit of every byte of `x` that is zero, plus possibly of bytes
-/// above a zero one (borrows run upwards): exact at the lowest zero byte.
-#[inline(always)]
-fn zero_bytes(x: u64) -> u64 {
-    x.wrapping_sub(WORD_ONES) & !x
-}
-
-/// Offset of the first byte of `s` at or after `from` that `marks` says,
-/// eight bytes at a time: `word` maps eight bytes (little-endian) to a word
-/// with the high bit of each marked byte set, exact at the lowest one (bits
-/// above it may be spurious); the last bytes go one by one through `marks`.
-#[inline(always)]
-fn first_marked(
-    s: &[u8],
-    from: usize,
-    word: impl Fn(u64) -> u64,
-    marks: impl Fn(u8) -> bool,
-) -> Option<usize> {
-    const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
-    let rest = s.get(from..)?;
-    let mut chunks = rest.chunks_exact(8);
-    let mut at = from;
-    for chunk in chunks.by_ref() {
-        let hits = word(u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]))) & HIGH_BITS;
-        if hits != 0 {
-            return Some(at + (hits.trailing_zeros() / 8) as usize);
-        }
-        at += 8;
-    }
-    chunks
-        .remainder()
-        .iter()
-        .position(|&c| marks(c))
-        .map(|k| at + k)
 }
 
 /// Offset of the first of `a`, `b` or `c` in `s` at or after `i`, eight
@@ -214,12 +167,11 @@ fn first_marked(
 /// few dozen bytes in, too close for a library call to pay off.
 #[inline]
 pub(crate) fn find_any3(s: &[u8], i: usize, a: u8, b: u8, c: u8) -> Option<usize> {
-    let splat = |x: u8| WORD_ONES * u64::from(x);
     // Each needle's lowest hit is exact, so the lowest of all is.
     first_marked(
         s,
         i,
-        |w| zero_bytes(w ^ splat(a)) | zero_bytes(w ^ splat(b)) | zero_bytes(w ^ splat(c)),
+        |w| bytes_equal(w, a) | bytes_equal(w, b) | bytes_equal(w, c),
         |x| x == a || x == b || x == c,
     )
 }
@@ -406,12 +358,7 @@ pub(crate) fn eq_ic(a: &[u8], b: &[u8]) -> bool {
 /// bracketed URI) where a library call costs more than the scan.
 #[inline]
 pub(crate) fn find_byte(s: &[u8], i: usize, byte: u8) -> Option<usize> {
-    first_marked(
-        s,
-        i,
-        |w| zero_bytes(w ^ (WORD_ONES * u64::from(byte))),
-        |x| x == byte,
-    )
+    first_marked(s, i, |w| bytes_equal(w, byte), |x| x == byte)
 }
 
 /// End of `word ["@" word]` (a Call-ID, RFC 3261 §25.1) starting at `i`;

@@ -14,6 +14,7 @@ use super::limits::Limits;
 use super::method::Method;
 use super::uri::Uri;
 use super::via::Via;
+use crate::swar::{bytes_below, bytes_equal, splat};
 
 /// The Request-Line of a request (RFC 3261 §7.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -182,8 +183,6 @@ impl LineEnds<'_> {
 /// bytes send the line to the slow path.
 #[inline(always)]
 fn known_name_before_colon(rest: &[u8]) -> Option<(usize, HeaderName)> {
-    const L: u64 = 0x0101_0101_0101_0101;
-    const H: u64 = 0x8080_8080_8080_8080;
     // The words read here are the words the name is classified by.
     let mut words = [0u64; 3];
     let mut at = 0;
@@ -192,10 +191,8 @@ fn known_name_before_colon(rest: &[u8]) -> Option<(usize, HeaderName)> {
         if let Some(slot) = words.get_mut(at / 8) {
             *slot = w;
         }
-        let x = w ^ (L * u64::from(b':'));
-        // Colons and control bytes; the lowest hit is exact (borrows only
-        // run upwards from a true hit).
-        let hits = ((x.wrapping_sub(L) & !x) | (w.wrapping_sub(L * 0x20) & !w)) & H;
+        // Colons and control bytes; the lowest hit is exact (see `swar`).
+        let hits = (bytes_equal(w, b':') | bytes_below(w, 0x20)) & splat(0x80);
         if hits != 0 {
             let bit = hits.trailing_zeros();
             if (w >> (bit - 7)) as u8 != b':' {

@@ -1,0 +1,66 @@
+//! Word-at-a-time byte scans ("SIMD within a register") shared by the SIP
+//! and digest parsers: header values run to a few dozen bytes, too short
+//! for a library call's set-up to pay, so eight bytes are tested per step
+//! in a general-purpose register.
+//!
+//! Each test maps a little-endian word to one with the high bit set in
+//! every byte that matches. Subtraction borrows run upwards only, so the
+//! lowest flagged byte is exact and bits above it may be spurious: a scan
+//! may use the lowest flag, never count flags.
+
+/// 0x01 in every byte of a word.
+pub(crate) const WORD_ONES: u64 = 0x0101_0101_0101_0101;
+const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+
+/// `byte` in every byte of a word.
+#[inline(always)]
+pub(crate) const fn splat(byte: u8) -> u64 {
+    WORD_ONES * byte as u64
+}
+
+/// Flags the bytes of `x` that are zero (exact at the lowest).
+#[inline(always)]
+pub(crate) fn zero_bytes(x: u64) -> u64 {
+    x.wrapping_sub(WORD_ONES) & !x
+}
+
+/// Flags the bytes of `w` equal to `byte` (exact at the lowest).
+#[inline(always)]
+pub(crate) fn bytes_equal(w: u64, byte: u8) -> u64 {
+    zero_bytes(w ^ splat(byte))
+}
+
+/// Flags the bytes of `w` below `bound` (at most 0x80; exact at the
+/// lowest): bytes with the high bit set are never flagged.
+#[inline(always)]
+pub(crate) fn bytes_below(w: u64, bound: u8) -> u64 {
+    w.wrapping_sub(splat(bound)) & !w
+}
+
+/// Offset of the first byte of `s` at or after `from` that `marks` says,
+/// eight bytes at a time: `word` flags the marked bytes of a word as the
+/// functions above do; the last bytes go one by one through `marks`.
+/// `None` when there is none (or `from` is past the end).
+#[inline(always)]
+pub(crate) fn first_marked(
+    s: &[u8],
+    from: usize,
+    word: impl Fn(u64) -> u64,
+    marks: impl Fn(u8) -> bool,
+) -> Option<usize> {
+    let rest = s.get(from..)?;
+    let mut chunks = rest.chunks_exact(8);
+    let mut at = from;
+    for chunk in chunks.by_ref() {
+        let hits = word(u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]))) & HIGH_BITS;
+        if hits != 0 {
+            return Some(at + (hits.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|&c| marks(c))
+        .map(|k| at + k)
+}
