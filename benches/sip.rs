@@ -174,7 +174,7 @@ fn parse(c: &mut Criterion) {
             b.iter(|| rsip_work(black_box(msg)))
         });
         let mut spans = Vec::with_capacity(64);
-        group.bench_function(format!("floor-line-index/{name}"), |b| {
+        group.bench_function(format!("floor/{name}"), |b| {
             b.iter(|| line_index_floor(black_box(msg), &mut spans))
         });
     }

@@ -155,9 +155,12 @@ fn bench(c: &mut Criterion) {
                 use aes08::cipher::KeyInit;
                 let cipher = aes08::Aes128::new(&[0x2bu8; 16].into());
                 let mut pkt = plain[0].clone();
-                g.bench_function(BenchmarkId::new("floor", "aes-ctr+sha1-blocks"), |b| {
-                    b.iter(|| primitive_floor(&cipher, black_box(&mut pkt)))
-                });
+                // The same floor beside each direction (the report pairs by id).
+                for direction in ["protect", "unprotect"] {
+                    g.bench_function(BenchmarkId::new(direction, "floor"), |b| {
+                        b.iter(|| primitive_floor(&cipher, black_box(&mut pkt)))
+                    });
+                }
             }
 
             // ---- protect ----
