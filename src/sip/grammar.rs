@@ -608,22 +608,44 @@ fn is_bad(text: &[u8], kind: HostKind) -> bool {
     }
 }
 
+/// The run of digits at `i` and its value, in one pass (`u64::MAX` when
+/// the value does not fit, as `parse_digits` refuses it): a run and then
+/// a checked parse of it cost twice the loop.
+#[inline]
+fn digits_at(b: &[u8], i: usize) -> (usize, u64) {
+    let mut value = 0u64;
+    let mut n = 0;
+    while let Some(d) = at(b, i + n)
+        .map(|c| c.wrapping_sub(b'0'))
+        .filter(|&d| d < 10)
+    {
+        value = value
+            .checked_mul(10)
+            .and_then(|v| v.checked_add(u64::from(d)))
+            .unwrap_or(u64::MAX);
+        n += 1;
+    }
+    (n, value)
+}
+
 /// `parse_number`: the whole value (LWS around) is `1*DIGIT` within `max`.
 pub(crate) fn number(b: &[u8], max: u64) -> Option<u64> {
     let start = skip_lws(b, 0);
-    let n = run(b, start, &DIGIT);
-    if n == 0 || skip_lws(b, start + n) != b.len() {
+    let (n, value) = digits_at(b, start);
+    // An overflowed run reads as u64::MAX: out of range for every `max`
+    // the callers pass (at most u32::MAX).
+    debug_assert!(max < u64::MAX);
+    if n == 0 || skip_lws(b, start + n) != b.len() || value > max {
         return None;
     }
-    lexical::parse_digits(b.get(start..start + n)?).filter(|&v| v <= max)
+    Some(value)
 }
 
 /// `CSeq::parse`: `1*DIGIT LWS method` within 32 bits; returns the method.
 pub(crate) fn cseq(b: &[u8]) -> Option<&[u8]> {
     let start = skip_lws(b, 0);
-    let n = run(b, start, &DIGIT);
-    let digits = b.get(start..start + n).filter(|d| !d.is_empty())?;
-    if lexical::parse_digits(digits)? > u64::from(u32::MAX) {
+    let (n, value) = digits_at(b, start);
+    if n == 0 || value > u64::from(u32::MAX) {
         return None;
     }
     let m = skip_lws(b, start + n);
