@@ -583,7 +583,8 @@ pub(crate) fn via(b: &[u8], start: usize, bad_address: &mut bool) -> Option<usiz
 
 /// `parse_received`: a host, or (RFC 5118 §4.5) a bare IPv6 address.
 fn received(v: &[u8]) -> Option<HostKind> {
-    if v.first() == Some(&b'[') || !v.contains(&b':') {
+    // The colon search word-wise (a byte loop cost 5 instructions a byte).
+    if v.first() == Some(&b'[') || lexical::find_byte(v, 0, b':').is_none() {
         host(v)
     } else {
         ipv6_text(v).then_some(HostKind::Ipv6)
