@@ -270,6 +270,14 @@ impl HeaderName {
         }
     }
 
+    /// [`HeaderName::as_str`] as bytes by one table load (the `match`
+    /// compiles to a jump per call): what the normalizer compares every
+    /// name with.
+    #[inline]
+    pub(crate) fn long_name(self) -> &'static [u8] {
+        LONG_NAMES.get(self as usize).copied().unwrap_or_default()
+    }
+
     /// The compact form (RFC 3261 §7.3.3 and the extensions that define one).
     pub const fn compact(self) -> Option<u8> {
         match self {
@@ -448,6 +456,23 @@ impl HeaderName {
             HeaderName::Other
         }
     }
+}
+
+/// [`HeaderName::as_str`] of every known name, by discriminant.
+static LONG_NAMES: [&[u8]; HeaderName::ALL.len()] = long_names();
+
+// Only ever evaluated at compile time (a static): a bad index, or a name
+// out of discriminant order in `ALL`, fails the build, never a run.
+#[allow(clippy::indexing_slicing)]
+const fn long_names() -> [&'static [u8]; HeaderName::ALL.len()] {
+    let mut table: [&[u8]; HeaderName::ALL.len()] = [b""; HeaderName::ALL.len()];
+    let mut i = 0;
+    while i < HeaderName::ALL.len() {
+        assert!(HeaderName::ALL[i] as usize == i);
+        table[i] = HeaderName::ALL[i].as_str().as_bytes();
+        i += 1;
+    }
+    table
 }
 
 /// Multiplier of the name hash: chosen (by search) so that the 61 known

@@ -821,6 +821,29 @@ impl<'a> Message<'a> {
         }
     }
 
+    /// The header index as its inline part and its spilled part, for the
+    /// per-field passes that read only the entries (a plain slice loop
+    /// costs less per field than the chained [`Message::headers`]).
+    #[inline]
+    pub(crate) fn header_entries(&self) -> [&[HeaderEntry]; 2] {
+        let (inline, spilled) = self.headers.as_slices();
+        [inline, spilled]
+    }
+
+    /// The value of an entry of this message's index (see [`Header::value`]).
+    #[inline]
+    pub(crate) fn entry_value(&self, e: &HeaderEntry) -> &'a [u8] {
+        self.buf
+            .get(usize::from(e.value_start)..usize::from(e.value_end))
+            .unwrap_or_default()
+    }
+
+    /// An entry of this message's index as a [`Header`].
+    #[inline]
+    pub(crate) fn entry_header(&self, e: &HeaderEntry) -> Header<'a> {
+        Header::new(self.buf, self.head, *e)
+    }
+
     /// Whether the start line and header section were validated as UTF-8
     /// at parse time (then no value inside them needs checking again).
     #[inline]

@@ -22,7 +22,7 @@
 use bytes::BytesMut;
 
 use super::edit::{Digits, EditError, Editor};
-use super::header::{Header, HeaderName};
+use super::header::{FOLDED, Header, HeaderName};
 use super::lexical;
 use super::message::{Message, StartLine};
 
@@ -95,11 +95,13 @@ fn is_canonical(msg: &Message<'_>) -> bool {
     let line_end = msg.start_line_range().end;
     let start_ok = match msg.start_line() {
         StartLine::Request(r) => {
+            // The parse took the method as the bytes before the first SP
+            // and `Method::from_token` matches them exactly (methods are
+            // case-sensitive, RFC 3261 §7.1): `as_str` spells what was
+            // sent, so the method and its single SP need no compare.
             let method = r.method.as_str().as_bytes();
             let uri_end = r.uri_offset + r.uri.len();
             r.uri_offset == method.len() + 1
-                && at(0..r.uri_offset).starts_with(method)
-                && at(method.len()..r.uri_offset) == b" "
                 && !lexical::contains_byte(r.uri.as_bytes(), b'?')
                 && at(uri_end..line_end) == b" SIP/2.0"
         }
@@ -114,33 +116,40 @@ fn is_canonical(msg: &Message<'_>) -> bool {
         return false;
     }
     let body_len = Digits::new(msg.body().len());
-    let mut next = line_end + 2;
     let mut has_length = false;
-    for h in msg.headers() {
-        let (name, value, line) = (h.name_range(), h.value_range(), h.line_range());
-        // `Name: value` CRLF on one line.
-        let laid_out = name.start == next
-            && value.start == name.end + 2
-            && value.end > value.start
-            && line.end == value.end + 2
-            && at(name.end..value.start) == b": "
-            && !h.is_folded();
-        if !laid_out {
-            return false;
+    // Fields are contiguous (the indexer reads line after line), the first
+    // right after the start line: only each field's own layout is checked.
+    // The entries are read in plain slice loops, the spelling from a table
+    // and compared word-wise in line (through `headers()`, the `as_str`
+    // match and a call per field: normalize 1.9k -> 1.2k instructions).
+    for part in msg.header_entries() {
+        for e in part {
+            let name =
+                usize::from(e.name_start)..usize::from(e.name_start) + usize::from(e.name_len);
+            let value = usize::from(e.value_start)..usize::from(e.value_end);
+            // `Name: value` CRLF on one line.
+            let laid_out = value.start == name.end + 2
+                && value.end > value.start
+                && usize::from(e.line_end) == value.end + 2
+                && at(name.end..value.start) == b": "
+                && e.flags & FOLDED == 0;
+            if !laid_out {
+                return false;
+            }
+            if e.kind != HeaderName::Other && !same_bytes(at(name), e.kind.long_name()) {
+                return false;
+            }
+            let text = at(value);
+            match e.kind {
+                HeaderName::ContentLength if text != body_len.as_bytes() => return false,
+                HeaderName::ContentLength => has_length = true,
+                HeaderName::Date if !is_sip_date(text) => return false,
+                _ => {}
+            }
         }
-        let kind = h.kind();
-        if kind != HeaderName::Other && !same_bytes(at(name), kind.as_str().as_bytes()) {
-            return false;
-        }
-        match kind {
-            HeaderName::ContentLength if h.value() != body_len.as_bytes() => return false,
-            HeaderName::ContentLength => has_length = true,
-            HeaderName::Date if drops(&h) => return false,
-            _ => {}
-        }
-        next = line.end;
     }
-    has_length && at(next..next + 2) == b"\r\n" && next + 2 == msg.body_range().start
+    let end = msg.headers_range().end;
+    has_length && at(end..end + 2) == b"\r\n" && end + 2 == msg.body_range().start
 }
 
 /// The canonical spelling of a header name: the long name for a known one
@@ -154,7 +163,7 @@ pub(crate) fn canonical_name(name: &str) -> &str {
 
 /// `a == b` for names (a few to two dozen bytes): two overlapping word
 /// compares instead of a library call.
-#[inline]
+#[inline(always)]
 fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     let n = a.len();
     if n != b.len() {

@@ -15,7 +15,7 @@
 use core::fmt;
 
 use super::error::SipError;
-use super::header::HeaderName;
+use super::header::{CONTROL, HeaderName, SPACE_BEFORE_COLON};
 use super::message::Message;
 use super::method::Method;
 use super::uri::Scheme;
@@ -279,14 +279,17 @@ impl<'c> Sanity<'c> {
         // all the checks below need) and notes whether any value may hold
         // a control byte or white space sits before a colon.
         let mut counts = [0u8; HeaderName::Other as usize + 1];
-        let (mut control, mut spaced) = (false, false);
-        for h in msg.headers() {
-            if let Some(n) = counts.get_mut(h.kind() as usize) {
-                *n = (*n + 1).min(2);
+        let mut flags = 0;
+        for part in msg.header_entries() {
+            for e in part {
+                if let Some(n) = counts.get_mut(e.kind as usize) {
+                    *n = (*n + 1).min(2);
+                }
+                flags |= e.flags;
             }
-            control |= h.may_hold_control();
-            spaced |= h.space_before_colon();
         }
+        let control = flags & CONTROL != 0;
+        let spaced = flags & SPACE_BEFORE_COLON != 0;
         if self.control_characters && control {
             check_control_characters(msg)?;
         }
