@@ -4,11 +4,18 @@
 //! (criterion's mean does not). Also prints the primitive floors (AES-CTR,
 //! SHA-1 compressions) that bound the SHA1_80 cases.
 //!
-//! `cargo run --profile bench --example srtp_minbench`
+//! `cargo run --profile bench --example srtp_minbench [FILTER]` (only the
+//! rows whose name contains FILTER).
 use std::time::Instant;
 use voipsec::srtp::{Policy, Profile, SrtpContext};
 
 fn best<F: FnMut()>(name: &str, mut f: F) {
+    if std::env::args()
+        .nth(1)
+        .is_some_and(|filter| !name.contains(&filter))
+    {
+        return;
+    }
     let mut best = f64::MAX;
     for _ in 0..300 {
         let s = Instant::now();
