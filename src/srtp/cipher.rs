@@ -73,7 +73,7 @@ impl HmacSha1 {
         let mut core = self.core.clone();
         let (blocks, rest) = Sha1Block::slice_as_chunks(data);
         core.update_blocks(blocks);
-        finish(core, rest, trailer)
+        finish(&mut core, rest, trailer)
     }
 
     /// Encrypts `data[enc_from..]` with `keystream` and returns the tag of
@@ -103,7 +103,7 @@ impl HmacSha1 {
             enc = next;
         }
         hashed = absorb_blocks(&mut core, data, hashed, len);
-        finish(core, &data[hashed..], trailer)
+        finish(&mut core, &data[hashed..], trailer)
     }
 
     /// Returns the tag of `data || trailer` and, in the same pass (see
@@ -133,13 +133,16 @@ impl HmacSha1 {
             dec = next;
         }
         hashed = absorb_blocks(&mut core, data, hashed, len);
-        finish(core, &data[hashed..], trailer)
+        finish(&mut core, &data[hashed..], trailer)
     }
 }
 
 /// Completes the tag: the partial block `rest` and the `trailer` go
 /// through the crate's block buffer, which pads and runs the outer hash.
-fn finish(mut core: HmacSha1Core, rest: &[u8], trailer: &[u8]) -> [u8; 20] {
+/// The core is borrowed, not moved: moving it copied the state with loads
+/// that straddled the compression's stores of it, so the copy waited for a
+/// failed store forward right on the hash's serial chain.
+fn finish(core: &mut HmacSha1Core, rest: &[u8], trailer: &[u8]) -> [u8; 20] {
     let mut buffer = Buffer::<HmacSha1Core>::default();
     buffer.digest_blocks(rest, |b| core.update_blocks(b));
     buffer.digest_blocks(trailer, |b| core.update_blocks(b));
