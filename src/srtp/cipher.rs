@@ -73,7 +73,7 @@ impl HmacSha1 {
         let mut core = self.core.clone();
         let (blocks, rest) = Sha1Block::slice_as_chunks(data);
         core.update_blocks(blocks);
-        finish(core, rest, trailer)
+        finish(&mut core, rest, trailer)
     }
 
     /// Encrypts `data[enc_from..]` with `keystream` and returns the tag of
@@ -103,7 +103,7 @@ impl HmacSha1 {
             enc = next;
         }
         hashed = absorb_blocks(&mut core, data, hashed, len);
-        finish(core, &data[hashed..], trailer)
+        finish(&mut core, &data[hashed..], trailer)
     }
 
     /// Returns the tag of `data || trailer` and, in the same pass (see
@@ -133,13 +133,16 @@ impl HmacSha1 {
             dec = next;
         }
         hashed = absorb_blocks(&mut core, data, hashed, len);
-        finish(core, &data[hashed..], trailer)
+        finish(&mut core, &data[hashed..], trailer)
     }
 }
 
 /// Completes the tag: the partial block `rest` and the `trailer` go
 /// through the crate's block buffer, which pads and runs the outer hash.
-fn finish(mut core: HmacSha1Core, rest: &[u8], trailer: &[u8]) -> [u8; 20] {
+/// The core is borrowed, not moved: moving it copied the state with loads
+/// that straddled the compression's stores of it, so the copy waited for a
+/// failed store forward right on the hash's serial chain.
+fn finish(core: &mut HmacSha1Core, rest: &[u8], trailer: &[u8]) -> [u8; 20] {
     let mut buffer = Buffer::<HmacSha1Core>::default();
     buffer.digest_blocks(rest, |b| core.update_blocks(b));
     buffer.digest_blocks(trailer, |b| core.update_blocks(b));
@@ -256,10 +259,38 @@ fn transform_for(profile: Profile, key: &[u8]) -> Transform {
 /// HMAC-SHA1 `full` (RFC 3711 §3.3 step 4).
 fn tag_matches(full: &[u8; 20], tag: &[u8]) -> Result<()> {
     let expected = full.get(..tag.len()).ok_or(Error::AuthenticationFailed)?;
-    if bool::from(expected.ct_eq(tag)) {
+    // The OR of the byte differences (no branch on the data), then one
+    // `subtle` comparison: `subtle`'s slice comparison sends every byte
+    // through its out-of-line optimisation barrier, which measured 7 ns of
+    // the 219 that unprotecting a 160-byte SHA1_80 packet took.
+    let diff = expected
+        .iter()
+        .zip(tag)
+        .fold(0u8, |acc, (e, t)| acc | (e ^ t));
+    if bool::from(diff.ct_eq(&0)) {
         Ok(())
     } else {
         Err(Error::AuthenticationFailed)
+    }
+}
+
+/// Copies `src` (as long as `dst`) unless it is empty: a packet without
+/// MKI then costs no call into `memcpy`.
+fn put_bytes(dst: &mut [u8], src: &[u8]) {
+    if !src.is_empty() {
+        dst.copy_from_slice(src);
+    }
+}
+
+/// Writes the HMAC tag truncated to `dst.len()` bytes. The lengths SRTP
+/// uses (10 and 4 bytes, RFC 3711 §5.2; RFC 4568) are copied with fixed
+/// moves rather than a call into `memcpy` (with `put_bytes`, about 1 ns of
+/// a 205 ns SHA1_80 160-byte protect).
+fn put_hmac_tag(dst: &mut [u8], tag: &[u8; 20]) {
+    match dst.len() {
+        10 => dst.copy_from_slice(&tag[..10]),
+        4 => dst.copy_from_slice(&tag[..4]),
+        n => dst.copy_from_slice(&tag[..n.min(20)]),
     }
 }
 
@@ -454,7 +485,18 @@ impl SessionKeys {
         }
     }
 
-    fn gcm_seal(&self, nonce: &[u8; 12], aad: &[u8], data: &mut [u8]) -> Result<[u8; 16]> {
+    /// Encrypts `data` in place and writes the tag to `tag_out`, read
+    /// straight out of `ring`'s result as one `u128`. Returning it in an
+    /// array of our own made the compiler stage the copy on the stack in
+    /// overlapping 4-byte moves, and the load that straddled two of them
+    /// missed store forwarding (measured 4-5 ns per packet, 160 and 1200 B).
+    fn gcm_seal(
+        &self,
+        nonce: &[u8; 12],
+        aad: &[u8],
+        data: &mut [u8],
+        tag_out: &mut [u8; GCM_TAG_LEN],
+    ) -> Result<()> {
         let Transform::Gcm(key) = &self.transform else {
             return Err(Error::InvalidParameter("GCM seal on a non-GCM key"));
         };
@@ -462,9 +504,9 @@ impl SessionKeys {
             .0
             .seal_in_place_separate_tag(Nonce::assume_unique_for_key(*nonce), Aad::from(aad), data)
             .map_err(|_| Error::InvalidParameter("GCM input too long"))?;
-        let mut out = [0u8; 16];
-        out.copy_from_slice(tag.as_ref());
-        Ok(out)
+        let tag = <[u8; GCM_TAG_LEN]>::try_from(tag.as_ref()).map(u128::from_ne_bytes);
+        *tag_out = tag.unwrap_or_default().to_ne_bytes();
+        Ok(())
     }
 
     /// Verifies and decrypts. `ring` decrypts while it authenticates and
@@ -520,15 +562,21 @@ impl SessionKeys {
             let nonce = self.gcm_nonce(ssrc, index);
             let (hdr, rest) = out.split_at_mut(hdr_len);
             let (payload, trailer) = rest.split_at_mut(len - hdr_len);
-            let tag = self.gcm_seal(&nonce, hdr, payload)?;
-            trailer[..GCM_TAG_LEN].copy_from_slice(&tag);
-            trailer[GCM_TAG_LEN..].copy_from_slice(mki);
+            let (tag, mki_out) =
+                trailer
+                    .split_first_chunk_mut::<GCM_TAG_LEN>()
+                    .ok_or(Error::BufferTooSmall {
+                        needed: out_len,
+                        capacity: 0,
+                    })?;
+            self.gcm_seal(&nonce, hdr, payload, tag)?;
+            put_bytes(mki_out, mki);
         } else {
             // RFC 3711 §4.2: the tag covers the packet (not the MKI) || ROC.
             let roc = ((index >> 16) as u32).to_be_bytes();
             let tag = self.seal_cm(&mut out[..len], hdr_len, &roc, (ssrc, index), true);
-            out[len..len + mki.len()].copy_from_slice(mki);
-            out[len + mki.len()..].copy_from_slice(&tag[..self.tag_len]);
+            put_bytes(&mut out[len..len + mki.len()], mki);
+            put_hmac_tag(&mut out[len + mki.len()..], &tag);
         }
         Ok(out_len)
     }
@@ -596,21 +644,22 @@ impl SessionKeys {
         let e_index = if encrypt { index | SRTCP_E_BIT } else { index }.to_be_bytes();
         if self.is_aead() {
             let nonce = self.gcm_nonce(ssrc, u64::from(index));
-            let tag = if encrypt {
+            let mut tag = [0u8; GCM_TAG_LEN];
+            if encrypt {
                 let mut aad = [0u8; 12];
                 aad[..8].copy_from_slice(&out[..8]);
                 aad[8..].copy_from_slice(&e_index);
-                self.gcm_seal(&nonce, &aad, &mut out[8..len])?
+                self.gcm_seal(&nonce, &aad, &mut out[8..len], &mut tag)?;
             } else {
                 // RFC 7714 §9.3: AAD = whole packet || E|index, empty plaintext.
                 // Place the trailer right after the packet to hash it in one
                 // piece, then move it behind the tag.
                 out[len..len + 4].copy_from_slice(&e_index);
-                self.gcm_seal(&nonce, &out[..len + 4], &mut [])?
-            };
+                self.gcm_seal(&nonce, &out[..len + 4], &mut [], &mut tag)?;
+            }
             out[len..len + GCM_TAG_LEN].copy_from_slice(&tag);
             out[len + GCM_TAG_LEN..len + GCM_TAG_LEN + 4].copy_from_slice(&e_index);
-            out[len + GCM_TAG_LEN + 4..].copy_from_slice(mki);
+            put_bytes(&mut out[len + GCM_TAG_LEN + 4..], mki);
         } else {
             let tag = self.seal_cm(
                 &mut out[..len],
@@ -620,8 +669,8 @@ impl SessionKeys {
                 encrypt,
             );
             out[len..len + 4].copy_from_slice(&e_index);
-            out[len + 4..len + 4 + mki.len()].copy_from_slice(mki);
-            out[len + 4 + mki.len()..].copy_from_slice(&tag[..self.tag_len]);
+            put_bytes(&mut out[len + 4..len + 4 + mki.len()], mki);
+            put_hmac_tag(&mut out[len + 4 + mki.len()..], &tag);
         }
         Ok(out_len)
     }
@@ -781,9 +830,9 @@ mod tests {
 
     /// The stitched paths against the plain sequence (encrypt, then tag the
     /// whole; verify, then decrypt) for every length around the step and
-    /// block boundaries, header offsets that are and are not 16-aligned,
-    /// every transform, both scratch sizes and the verify-first path; and a
-    /// forged tag leaves the data untouched.
+    /// block boundaries, header offsets that are and are not 16-aligned or
+    /// reach past the first step, every transform, both scratch sizes and
+    /// the verify-first path; and a forged tag leaves the data untouched.
     #[test]
     fn stitched_matches_sequential() {
         let profiles = [
@@ -803,7 +852,7 @@ mod tests {
             .unwrap();
             let keys = SessionKeys::derive(profile, &master, false, 0);
             for len in lens.clone() {
-                for enc_from in [0usize, 8, 12, 16, 28, 64] {
+                for enc_from in [0usize, 8, 12, 16, 28, 64, 100, 150] {
                     let plain: Vec<u8> = (0..len).map(|i| (i * 7 + len) as u8).collect();
                     let id = (0x1234_5678, 0x0001_0203_0405u64 + len as u64);
                     let trailer = [9u8, 8, 7, 6];
@@ -834,6 +883,30 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Every truncation SRTP uses (and the full tag) accepts the right
+    /// bytes and rejects any single flipped bit, or a tag longer than HMAC.
+    #[test]
+    fn tag_check_rejects_every_flipped_bit() {
+        let full: [u8; 20] = core::array::from_fn(|i| (i as u8).wrapping_mul(29) ^ 0x5a);
+        for len in [4usize, 10, 16, 20] {
+            let mut tag = full[..len].to_vec();
+            assert_eq!(tag_matches(&full, &tag), Ok(()), "len {len}");
+            for bit in 0..len * 8 {
+                tag[bit / 8] ^= 1 << (bit % 8);
+                assert_eq!(
+                    tag_matches(&full, &tag),
+                    Err(Error::AuthenticationFailed),
+                    "len {len} bit {bit}"
+                );
+                tag[bit / 8] ^= 1 << (bit % 8);
+            }
+        }
+        assert_eq!(
+            tag_matches(&full, &[0u8; 21]),
+            Err(Error::AuthenticationFailed)
+        );
     }
 
     #[test]
