@@ -521,6 +521,126 @@ fn forget_and_peek() {
     assert!(limiter.check(&1).allowed);
 }
 
+/// A key checked twice in a row moves to its shard's front slot and the key
+/// there back into the table: counts survive every move, both ways.
+#[test]
+fn hot_keys_keep_their_counts_when_promoted_and_demoted() {
+    let config = KeyedConfig {
+        max_keys: 8,
+        shards: 1,
+        ..KeyedConfig::default()
+    };
+    let (limiter, _clock) = frozen_window_limiter(5, config);
+    // a: three checks (promoted on the second); b: two (promoted, a demoted).
+    for _ in 0..3 {
+        assert!(limiter.check(&1).allowed);
+    }
+    for _ in 0..2 {
+        assert!(limiter.check(&2).allowed);
+    }
+    // a again (from the table, then promoted back): exactly 5 admitted.
+    assert!(limiter.check(&1).allowed);
+    assert!(limiter.check(&1).allowed);
+    assert!(!limiter.check(&1).allowed);
+    assert_eq!(
+        limiter.peek(&2).remaining,
+        2,
+        "b keeps its 2 after demotion"
+    );
+    for _ in 0..3 {
+        assert!(limiter.check(&2).allowed);
+    }
+    assert!(!limiter.check(&2).allowed);
+    assert_eq!(limiter.len(), 2);
+    // Forgetting the front key and a table key both work.
+    assert!(limiter.forget(&2));
+    assert!(limiter.forget(&1));
+    assert!(limiter.is_empty());
+}
+
+/// The front key counts against the bound and is evicted like any other
+/// key when idle, never when exhausted.
+#[test]
+fn front_key_is_bounded_and_evicted_only_when_not_exhausted() {
+    let config = KeyedConfig {
+        max_keys: 1,
+        shards: 1,
+        ..KeyedConfig::default()
+    };
+    let (limiter, clock) = frozen_window_limiter(2, config);
+    assert!(limiter.check(&1).allowed);
+    assert!(limiter.check(&1).allowed); // promoted, and now exhausted
+    // No room for key 2: it falls under the shared overflow state.
+    assert!(limiter.check(&2).allowed);
+    let stats = limiter.stats();
+    assert_eq!((stats.tracked, stats.overflowed), (1, 1), "{stats:?}");
+    assert!(
+        !limiter.check(&1).allowed,
+        "an exhausted front key was reset"
+    );
+    assert_eq!(limiter.stats().evictions, 0);
+    // Two windows later key 1 is idle: a newcomer takes its place.
+    clock.advance(Duration::from_secs(120));
+    assert!(limiter.check(&3).allowed);
+    let stats = limiter.stats();
+    assert_eq!((stats.tracked, stats.evictions), (1, 1), "{stats:?}");
+    assert_eq!(limiter.peek(&3).remaining, 0, "key 3 is tracked");
+}
+
+#[derive(Clone, Debug)]
+enum KeyedOp {
+    Check(u32, u32),
+    Peek(u32),
+    Forget(u32),
+    Advance(u64),
+}
+
+fn keyed_op() -> impl Strategy<Value = KeyedOp> {
+    prop_oneof![
+        6 => (0u32..4, 0u32..3).prop_map(|(k, c)| KeyedOp::Check(k, c)),
+        1 => (0u32..4).prop_map(KeyedOp::Peek),
+        1 => (0u32..4).prop_map(KeyedOp::Forget),
+        2 => (0u64..400).prop_map(|ms| KeyedOp::Advance(ms * MS)),
+    ]
+}
+
+proptest! {
+    /// Without eviction, a keyed limiter answers exactly as one state per
+    /// key would, whatever the order of checks (promotions to the front
+    /// slot and demotions included), peeks and forgets.
+    #[test]
+    fn keyed_limiter_matches_one_state_per_key(ops in proptest::collection::vec(keyed_op(), 1..200)) {
+        let clock = ManualClock::starting_at(Duration::from_secs(10));
+        let window = SlidingWindow::new(4, Duration::from_secs(1)).unwrap();
+        let config = KeyedConfig { max_keys: 16, shards: 1, ..KeyedConfig::default() };
+        let limiter = KeyedLimiter::with_clock(window, config, clock.clone()).unwrap();
+        let mut model = std::collections::HashMap::<u32, WindowState>::new();
+        let mut now = 10 * SEC;
+        for op in ops {
+            match op {
+                KeyedOp::Check(k, cost) => {
+                    let want = window.check(model.entry(k).or_default(), now, cost);
+                    prop_assert_eq!(limiter.check_n(&k, cost), want);
+                }
+                KeyedOp::Peek(k) => {
+                    let state = model.get(&k).copied().unwrap_or_default();
+                    prop_assert_eq!(limiter.peek(&k), window.peek(&state, now));
+                }
+                KeyedOp::Forget(k) => {
+                    let tracked = model.remove(&k).is_some_and(|s| window.usage(&s, now) != Usage::Idle);
+                    let forgot = limiter.forget(&k);
+                    // An idle key may or may not be tracked; a used one is.
+                    prop_assert!(forgot || !tracked);
+                }
+                KeyedOp::Advance(d) => {
+                    clock.advance(ns(d));
+                    now += d;
+                }
+            }
+        }
+    }
+}
+
 #[test]
 fn keyed_rejects_bad_configuration() {
     let sw = SlidingWindow::new(1, Duration::from_secs(1)).unwrap();

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use voipsec::ratelimit::{
     AcquireError, Algorithm, ConcurrencyLimiter, DialPrefix, Gcra, IpKey, KeyedConfig,
-    KeyedLimiter, LogState, ManualClock, Overflow, SlidingLog, SlidingWindow,
+    KeyedLimiter, LogState, ManualClock, Overflow, SlidingLog, SlidingWindow, WindowState,
 };
 
 const MAX_KEYS: usize = 8;
@@ -43,6 +43,19 @@ pub fn run(data: &[u8]) {
         clock.clone(),
     )
     .expect("valid");
+    // Room for every key: no eviction, so it must answer exactly as one
+    // state per key (hot keys move to a shard's front slot and back).
+    let exact = KeyedLimiter::with_clock(
+        window,
+        KeyedConfig {
+            max_keys: 16,
+            shards: 1,
+            ..config
+        },
+        clock.clone(),
+    )
+    .expect("valid");
+    let mut exact_model = [WindowState::default(); 16];
     let log = SlidingLog::<4>::new(LIMIT, Duration::from_millis(100)).expect("valid");
     let mut log_state = LogState::default();
     let mut log_times: Vec<u64> = Vec::new();
@@ -62,6 +75,14 @@ pub fn run(data: &[u8]) {
                 let d = keyed.check_n(&key, cost);
                 assert!(d.remaining <= LIMIT);
                 assert_eq!(d.allowed, d.retry_after.is_zero());
+                let now = voipsec::ratelimit::Clock::now(&clock);
+                let slot = key as usize % exact_model.len();
+                let want = window.check(&mut exact_model[slot], now, cost);
+                assert_eq!(
+                    exact.check_n(&key, cost),
+                    want,
+                    "keyed limiter lost a count"
+                );
             }
             2 => {
                 let d = gcra.check_n(&key, cost);
@@ -94,6 +115,8 @@ pub fn run(data: &[u8]) {
             }
             6 => {
                 keyed.forget(&key);
+                exact.forget(&key);
+                exact_model[key as usize % 16] = WindowState::default();
             }
             _ => {
                 let ip = IpAddr::V6(Ipv6Addr::from(u128::from_be_bytes([a; 16]) ^ u128::from(b)));

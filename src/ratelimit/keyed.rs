@@ -98,8 +98,19 @@ struct Entry<K, S> {
     state: S,
 }
 
+/// `repr(C)` keeps `front` and `last_hash` first: right after the lock word,
+/// on the lock's cache line.
 #[derive(Debug)]
+#[repr(C)]
 struct Shard<K, S> {
+    /// The shard's hot key, out of the table and on the lock's cache line:
+    /// a key checked twice in a row through the table moves here (and the
+    /// key it displaces back into the table), so a flood from one source
+    /// touches one cache line per check instead of three (lock word, control
+    /// bytes, entry) — and two threads hammering it bounce one line, not two.
+    front: Option<Entry<K, S>>,
+    /// Hash of the key checked last in this shard (promotion trigger).
+    last_hash: u64,
     table: HashTable<Entry<K, S>>,
     /// This shard's share of `max_keys`.
     cap: usize,
@@ -109,6 +120,13 @@ struct Shard<K, S> {
     overflow_state: S,
     evictions: u64,
     overflowed: u64,
+}
+
+impl<K, S> Shard<K, S> {
+    /// Keys tracked: the table's and the front one.
+    fn tracked(&self) -> usize {
+        self.table.len() + usize::from(self.front.is_some())
+    }
 }
 
 /// One shard behind its own lock, on its own cache lines.
@@ -273,6 +291,13 @@ pub(crate) fn shard_of(hash: u64, shards: usize) -> usize {
 /// at one shard or one probe chain) picks the shard from a re-mix of it and the
 /// bucket from the low bits.
 ///
+/// Each shard also keeps one hot key beside its lock word, out of the table:
+/// a key checked twice in a row through the table moves there (the key it
+/// displaces goes back to the table). A flood from one source then touches
+/// one cache line per check — the one the lock already brought in — and two
+/// threads hammering it bounce that line only, instead of the lock's line
+/// and the entry's. Keys that alternate stay in the table.
+///
 /// # Memory
 ///
 /// Each shard's table is sized once for its share of `max_keys` plus 1/8
@@ -360,6 +385,8 @@ impl<K: Hash + Eq, A: Algorithm, C: Clock> KeyedLimiter<K, A, C> {
         let shards = (0..count)
             .map(|i| {
                 Padded(Mutex::new(Shard {
+                    front: None,
+                    last_hash: 0,
                     table: HashTable::new(),
                     cap: shard_cap(config.max_keys, count, i),
                     hand: 0,
@@ -399,11 +426,60 @@ impl<K: Hash + Eq, A: Algorithm, C: Clock> KeyedLimiter<K, A, C> {
     {
         let hash = self.hasher.hash_one(key);
         let now = self.clock.now();
-        let mut shard = self.lock(hash);
-        if let Some(entry) = shard.table.find_mut(hash, |e| e.key.borrow() == key) {
-            return self.algorithm.check(&mut entry.state, now, cost);
+        let mut guard = self.lock(hash);
+        let shard = &mut *guard;
+        let previous = std::mem::replace(&mut shard.last_hash, hash);
+        if let Some(front) = &mut shard.front
+            && front.key.borrow() == key
+        {
+            return self.algorithm.check(&mut front.state, now, cost);
         }
-        self.check_new(&mut shard, hash, key, now, cost)
+        if let Some(entry) = shard.table.find_mut(hash, |e| e.key.borrow() == key) {
+            if previous != hash {
+                return self.algorithm.check(&mut entry.state, now, cost);
+            }
+            return self.promote(shard, hash, key, now, cost);
+        }
+        self.check_new(shard, hash, key, now, cost)
+    }
+
+    /// Checks a key seen twice in a row through the table and moves it to
+    /// the shard's front slot, the key there back into the table. Out of
+    /// line: it runs when a key turns hot, not per check.
+    #[inline(never)]
+    fn promote<Q>(
+        &self,
+        shard: &mut Shard<K, A::State>,
+        hash: u64,
+        key: &Q,
+        now: u64,
+        cost: u32,
+    ) -> Decision
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let Ok(found) = shard.table.find_entry(hash, |e| e.key.borrow() == key) else {
+            // The caller found it under the same lock; answer as a fresh key
+            // would rather than panic.
+            return self.algorithm.peek(&A::State::default(), now);
+        };
+        let (mut entry, _) = found.remove();
+        let decision = self.algorithm.check(&mut entry.state, now, cost);
+        if let Some(demoted) = shard.front.replace(entry) {
+            // One entry just left the table, so it has room for this one.
+            let cap = shard.cap;
+            let demoted_hash = self.hasher.hash_one(&demoted.key);
+            insert_bounded(
+                &mut shard.table,
+                &self.spare,
+                cap,
+                demoted_hash,
+                demoted,
+                |e| self.hasher.hash_one(&e.key),
+            );
+        }
+        decision
     }
 
     /// The first check of a key not tracked: count it on a fresh state and
@@ -428,7 +504,7 @@ impl<K: Hash + Eq, A: Algorithm, C: Clock> KeyedLimiter<K, A, C> {
             // Nothing counted (a refused or zero-cost request): nothing to keep.
             return decision;
         }
-        if shard.table.len() >= shard.cap && !self.evict_one(shard, now) {
+        if shard.tracked() >= shard.cap && !self.evict_one(shard, now) {
             shard.overflowed += 1;
             return match self.overflow {
                 Overflow::Allow => decision,
@@ -455,6 +531,11 @@ impl<K: Hash + Eq, A: Algorithm, C: Clock> KeyedLimiter<K, A, C> {
         let hash = self.hasher.hash_one(key);
         let now = self.clock.now();
         let shard = self.lock(hash);
+        if let Some(front) = &shard.front
+            && front.key.borrow() == key
+        {
+            return self.algorithm.peek(&front.state, now);
+        }
         match shard.table.find(hash, |e| e.key.borrow() == key) {
             Some(entry) => self.algorithm.peek(&entry.state, now),
             None => self.algorithm.peek(&A::State::default(), now),
@@ -470,6 +551,10 @@ impl<K: Hash + Eq, A: Algorithm, C: Clock> KeyedLimiter<K, A, C> {
     {
         let hash = self.hasher.hash_one(key);
         let mut shard = self.lock(hash);
+        if shard.front.as_ref().is_some_and(|f| f.key.borrow() == key) {
+            shard.front = None;
+            return true;
+        }
         match shard.table.find_entry(hash, |e| e.key.borrow() == key) {
             Ok(entry) => {
                 entry.remove();
@@ -499,7 +584,7 @@ impl<K: Hash + Eq, A: Algorithm, C: Clock> KeyedLimiter<K, A, C> {
         let mut stats = KeyedStats::default();
         for shard in self.shards.iter() {
             let shard = shard.lock().unwrap_or_else(PoisonError::into_inner);
-            stats.tracked += shard.table.len();
+            stats.tracked += shard.tracked();
             stats.evictions += shard.evictions;
             stats.overflowed += shard.overflowed;
         }
@@ -523,13 +608,22 @@ impl<K: Hash + Eq, A: Algorithm, C: Clock> KeyedLimiter<K, A, C> {
     /// Evicts the least-used key among a sample, never an exhausted one;
     /// returns whether a slot was freed.
     fn evict_one(&self, shard: &mut Shard<K, A::State>, now: u64) -> bool {
-        let buckets = shard.table.num_buckets();
-        if buckets == 0 {
-            return false;
+        // The front key is a candidate like the sampled ones (it is hot, so
+        // rarely the least used, but an idle one must not pin its slot).
+        let front = shard
+            .front
+            .as_ref()
+            .map(|f| self.algorithm.usage(&f.state, now))
+            .filter(|u| *u != Usage::Exhausted);
+        if front == Some(Usage::Idle) {
+            shard.front = None;
+            shard.evictions += 1;
+            return true;
         }
+        let buckets = shard.table.num_buckets();
         let mut best: Option<(usize, Usage)> = None;
         let mut seen = 0;
-        let mut index = shard.hand % buckets;
+        let mut index = shard.hand.checked_rem(buckets).unwrap_or(0);
         for _ in 0..(self.sample * 4).min(buckets) {
             let current = index;
             index = (index + 1) % buckets;
@@ -550,6 +644,13 @@ impl<K: Hash + Eq, A: Algorithm, C: Clock> KeyedLimiter<K, A, C> {
             }
         }
         shard.hand = index;
+        if let Some(usage) = front
+            && best.is_none_or(|(_, b)| usage < b)
+        {
+            shard.front = None;
+            shard.evictions += 1;
+            return true;
+        }
         match best.map(|(i, _)| shard.table.get_bucket_entry(i)) {
             Some(Ok(entry)) => {
                 entry.remove();
