@@ -429,3 +429,52 @@ fn to_user_agrees_with_the_full_to_parse_on_the_torture_corpus() {
     }
     assert!(compared > 30, "{compared}");
 }
+
+#[test]
+fn framing_headers_are_checked_on_complete_values_after_every_line() {
+    let base = BASE.len();
+    // A folded Content-Length counts with its continuation.
+    let raw = with(b"Content-Length:\r\n 2\r\n\r\nab");
+    assert_eq!(Message::parse(&raw).unwrap().body(), b"ab");
+    let raw = with(b"Content-Length: 2\r\nl:\r\n 3\r\n\r\nabc");
+    assert_eq!(
+        Message::parse(&raw).unwrap_err(),
+        SipError::ConflictingContentLength {
+            offset: base + b"Content-Length: 2\r\nl:\r\n ".len()
+        }
+    );
+    // A first line that alone would be wrong, completed by its fold.
+    let raw = with(b"Content-Length: 1\r\nl: \r\n 1\r\n\r\na");
+    assert_eq!(Message::parse(&raw).unwrap().body(), b"a");
+    // Folded Via entries are all counted (BASE holds one).
+    let vias = Limits {
+        max_vias: 2,
+        ..Limits::default()
+    };
+    let raw = with(b"v: SIP/2.0/UDP a,\r\n SIP/2.0/UDP b\r\n\r\n");
+    assert_eq!(
+        Message::parse_with(&raw, &vias).unwrap_err(),
+        SipError::TooManyVias { limit: 2 }
+    );
+    let raw = with(b"v: SIP/2.0/UDP a\r\n\r\n");
+    assert!(Message::parse_with(&raw, &vias).is_ok());
+    // A badly framed line after a bad Content-Length is reported first...
+    let raw = with(b"l: x\r\nBad Line\r\n\r\n");
+    assert!(matches!(
+        Message::parse(&raw).unwrap_err(),
+        SipError::HeaderLine { .. }
+    ));
+    // ...and of the framing errors the first in header order wins.
+    let raw = with(b"l: x\r\nv: SIP/2.0/UDP a, SIP/2.0/UDP b\r\n\r\n");
+    assert_eq!(
+        Message::parse_with(&raw, &vias).unwrap_err(),
+        SipError::InvalidContentLength {
+            offset: base + b"l: ".len()
+        }
+    );
+    let raw = with(b"v: SIP/2.0/UDP a, SIP/2.0/UDP b\r\nl: x\r\n\r\n");
+    assert_eq!(
+        Message::parse_with(&raw, &vias).unwrap_err(),
+        SipError::TooManyVias { limit: 2 }
+    );
+}

@@ -505,8 +505,11 @@ impl<'a> Message<'a> {
             content_length: None,
             limits: *limits,
         };
-        let mut content_length: Option<(u32, usize)> = None;
-        let mut vias = 0usize;
+        // The headers that frame or bound the message, checked as they
+        // are indexed (their first error is reported once every line is
+        // known to be well framed, as a second pass would).
+        let mut framing_check = FramingCheck::default();
+        let mut framing_folded = false;
         let body_start = loop {
             match buf.get(pos) {
                 None => {
@@ -540,6 +543,11 @@ impl<'a> Message<'a> {
                         }
                         entry.value_end = text_end as u16;
                     }
+                    // A folded Via or Content-Length was checked on its
+                    // first line: check the whole index again after the
+                    // loop, on the complete values.
+                    framing_folded |=
+                        matches!(entry.kind, HeaderName::Via | HeaderName::ContentLength);
                     entry.flags |= FOLDED | if line.control { CONTROL } else { 0 };
                     entry.line_end = line_end;
                     pos = line.next;
@@ -552,6 +560,7 @@ impl<'a> Message<'a> {
                                 limit: limits.max_headers,
                             });
                         }
+                        framing_check.check(buf, &entry, limits);
                         msg.headers.push(entry);
                         pos = next;
                         continue;
@@ -610,7 +619,7 @@ impl<'a> Message<'a> {
                     }
                     // Every offset of the entry is at most its line end.
                     let line_end = index_offset(line.next, pos)?;
-                    msg.headers.push(HeaderEntry {
+                    let entry = HeaderEntry {
                         name_start: pos as u16,
                         value_start: value_start.min(value_end) as u16,
                         value_end: value_end as u16,
@@ -618,18 +627,27 @@ impl<'a> Message<'a> {
                         name_len: name_len as u16,
                         kind,
                         flags,
-                    });
+                    };
+                    framing_check.check(buf, &entry, limits);
+                    msg.headers.push(entry);
                     pos = line.next;
                 }
             }
         };
 
-        // Second look at the few headers that frame or bound the message
-        // (after the loop, so that folded values are complete): a plain
-        // loop over each part of the index.
-        let (inline, spilled) = msg.headers.as_slices();
-        check_framing_headers(buf, inline, limits, &mut content_length, &mut vias)?;
-        check_framing_headers(buf, spilled, limits, &mut content_length, &mut vias)?;
+        if framing_folded {
+            // Rare: a folded Via or Content-Length. Check the complete
+            // values again from the start.
+            framing_check = FramingCheck::default();
+            let (inline, spilled) = msg.headers.as_slices();
+            for entry in inline.iter().chain(spilled) {
+                framing_check.check(buf, entry, limits);
+            }
+        }
+        if let Some(e) = framing_check.error {
+            return Err(e);
+        }
+        let content_length = framing_check.content_length;
         let available = buf.len().saturating_sub(body_start);
         let body_end = match (content_length, framing) {
             (_, Framing::HeadersOnly) => body_start,
@@ -989,47 +1007,60 @@ impl<'a> Message<'a> {
     }
 }
 
-/// Content-Length (checked, duplicates agreeing; its value and offset
-/// kept in `content_length`) and the number of Via entries (bounded by
-/// [`Limits::max_vias`], counted in `vias`) over `entries`.
-fn check_framing_headers(
-    buf: &[u8],
-    entries: &[HeaderEntry],
-    limits: &Limits,
-    content_length: &mut Option<(u32, usize)>,
-    vias: &mut usize,
-) -> Result<(), SipError> {
-    for entry in entries {
-        match entry.kind {
-            HeaderName::ContentLength => {
-                let at = usize::from(entry.value_start);
-                let value = buf
-                    .get(at..usize::from(entry.value_end))
-                    .unwrap_or_default();
-                let n = parse_content_length(value, at, limits)?;
-                match *content_length {
-                    Some((first, _)) if first != n => {
-                        return Err(SipError::ConflictingContentLength { offset: at });
-                    }
-                    Some(_) => {}
-                    None => *content_length = Some((n, at)),
-                }
+/// The checks on the headers that frame or bound the message, fed one
+/// index entry at a time in order: Content-Length (well formed, no
+/// conflicting duplicate) and the number of Via entries. The first error
+/// is kept; later entries are then ignored.
+#[derive(Default)]
+struct FramingCheck {
+    /// The first Content-Length and the offset of its value.
+    content_length: Option<(u32, usize)>,
+    /// Via entries so far.
+    vias: usize,
+    /// The first error found.
+    error: Option<SipError>,
+}
+
+impl FramingCheck {
+    #[inline(always)]
+    fn check(&mut self, buf: &[u8], entry: &HeaderEntry, limits: &Limits) {
+        if matches!(entry.kind, HeaderName::ContentLength | HeaderName::Via) && self.error.is_none()
+        {
+            if let Err(e) = self.check_framing_header(buf, entry, limits) {
+                self.error = Some(e);
             }
-            HeaderName::Via => {
-                let value = buf
-                    .get(usize::from(entry.value_start)..usize::from(entry.value_end))
-                    .unwrap_or_default();
-                *vias += 1 + count_list_separators(value);
-                if *vias > limits.max_vias {
-                    return Err(SipError::TooManyVias {
-                        limit: limits.max_vias,
-                    });
-                }
-            }
-            _ => {}
         }
     }
-    Ok(())
+
+    fn check_framing_header(
+        &mut self,
+        buf: &[u8],
+        entry: &HeaderEntry,
+        limits: &Limits,
+    ) -> Result<(), SipError> {
+        let at = usize::from(entry.value_start);
+        let value = buf
+            .get(at..usize::from(entry.value_end))
+            .unwrap_or_default();
+        if entry.kind == HeaderName::ContentLength {
+            let n = parse_content_length(value, at, limits)?;
+            match self.content_length {
+                Some((first, _)) if first != n => {
+                    return Err(SipError::ConflictingContentLength { offset: at });
+                }
+                Some(_) => {}
+                None => self.content_length = Some((n, at)),
+            }
+        } else {
+            self.vias += 1 + count_list_separators(value);
+            if self.vias > limits.max_vias {
+                return Err(SipError::TooManyVias {
+                    limit: limits.max_vias,
+                });
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Number of commas outside quoted strings and `<>` (list elements - 1).
