@@ -19,7 +19,7 @@ use core::ops::Range;
 use super::error::SipError;
 use super::fields::CSeq;
 use super::header::{Header, HeaderName};
-use super::lexical::{self, DIGIT, TOKEN, USER, check_escaped, is_token_str, quoted_end, skip_lws};
+use super::lexical::{self, TOKEN, USER, check_escaped, is_token_str, quoted_end, skip_lws};
 use super::message::Message;
 use super::method::Method;
 
@@ -112,19 +112,27 @@ fn address_params(b: &[u8]) -> Option<usize> {
 /// taken from its Request-Line when the bytes are the same.
 pub(super) fn plain_cseq<'a>(h: &Header<'a>, request: Option<Method<'a>>) -> Option<CSeq<'a>> {
     let v = h.value();
-    let digits = lexical::run(v, 0, &DIGIT);
-    if !(1..=9).contains(&digits) || v.get(digits) != Some(&b' ') {
+    // The digits are read and summed in one loop; nine digits cannot
+    // overflow a u32, and a tenth is not the SP looked for after them.
+    let mut number = 0u32;
+    let mut digits = 0;
+    for &b in v.iter().take(9) {
+        let d = b.wrapping_sub(b'0');
+        if d > 9 {
+            break;
+        }
+        number = number * 10 + u32::from(d);
+        digits += 1;
+    }
+    if digits == 0 || v.get(digits) != Some(&b' ') {
         return None;
     }
-    // Nine digits cannot overflow a u32.
-    let number = u32::try_from(lexical::parse_digits(v.get(..digits)?)?).ok()?;
     let m = v.get(digits + 1..)?;
-    if !is_token_str(m) {
-        return None;
-    }
     let method = match request {
+        // A known method's name is a token: no need to check it again.
         Some(r) if !matches!(r, Method::Extension(_)) && r.as_str().as_bytes() == m => r,
-        _ => Method::from_token(h.value_str()?.get(digits + 1..)?),
+        _ if is_token_str(m) => Method::from_token(h.value_str()?.get(digits + 1..)?),
+        _ => return None,
     };
     Some(CSeq {
         number,
@@ -464,6 +472,14 @@ mod tests {
             ("INVITE", "1"),
             ("INVITE", "1 "),
             ("INVITE", "-1 INVITE"),
+            ("INVITE", "999999999 INVITE"),
+            ("INVITE", "1234567890 INVITE"),
+            ("INVITE", "1 INVITEX"),
+            ("INVITE", "1 invite"),
+            ("INVITE", "1 INVIT"),
+            ("INVITE", "1 INV;TE"),
+            ("BYE", "2 BYE"),
+            ("BYE", "2 "),
         ] {
             let raw = format!("{method} sip:a@b SIP/2.0\r\nCSeq: {cseq}\r\n\r\n");
             let m = msg(&raw);
