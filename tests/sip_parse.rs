@@ -478,3 +478,58 @@ fn framing_headers_are_checked_on_complete_values_after_every_line() {
         SipError::TooManyVias { limit: 2 }
     );
 }
+
+#[test]
+fn lookups_find_first_fields_anywhere_in_a_long_index() {
+    let many = Limits {
+        max_headers: 400,
+        ..Limits::default()
+    };
+    // BASE holds two fields: the Call-ID lands at index `at + 2`.
+    let cases = [
+        (10, 3),
+        (40, 33),
+        (300, 100),
+        (300, 252),
+        (300, 253),
+        (300, 254),
+        (300, 290),
+    ];
+    for (fillers, at) in cases {
+        let mut extra = Vec::new();
+        for i in 0..fillers {
+            if i == at {
+                extra.extend_from_slice(format!("i: id{i}\r\n").as_bytes());
+            }
+            extra.extend_from_slice(format!("X-F: {i}\r\n").as_bytes());
+        }
+        extra.extend_from_slice(b"Call-ID: later\r\n\r\n");
+        let raw = with(&extra);
+        let msg = Message::parse_with(&raw, &many).unwrap();
+        let scanned = msg
+            .headers()
+            .find(|h| h.kind() == HeaderName::CallId)
+            .map(|h| h.value());
+        assert_eq!(
+            msg.header(HeaderName::CallId).map(|h| h.value()),
+            scanned,
+            "{fillers} {at}"
+        );
+        assert_eq!(msg.call_id().unwrap(), format!("id{at}"), "{fillers} {at}");
+        assert!(msg.header(HeaderName::Expires).is_none());
+        assert_eq!(
+            msg.header(HeaderName::Via).map(|h| h.value()),
+            Some(&b"SIP/2.0/UDP h;branch=z9hG4bK1"[..])
+        );
+    }
+    // The first field of a kind that appears only past the 255th.
+    let mut extra = Vec::new();
+    for i in 0..300 {
+        extra.extend_from_slice(format!("X-F: {i}\r\n").as_bytes());
+    }
+    extra.extend_from_slice(b"Expires: 5\r\nExpires: 6\r\n\r\n");
+    let raw = with(&extra);
+    let msg = Message::parse_with(&raw, &many).unwrap();
+    assert_eq!(msg.expires().unwrap(), 5);
+    assert!(msg.header(HeaderName::Contact).is_none());
+}

@@ -633,14 +633,35 @@ pub(crate) const INLINE_HEADERS: usize = 32;
 #[derive(Debug, Clone)]
 pub(crate) struct HeaderIndex {
     len: usize,
+    /// Per kind, the position of its first entry, noted as the entries
+    /// are pushed, so that the lookups every packet makes (Via, From,
+    /// Call-ID, CSeq...) are one load instead of a scan.
+    /// [`NOT_NOTED`] when the kind has no entry among the first 255.
+    first_at: [u8; HEADER_KINDS],
     inline: [HeaderEntry; INLINE_HEADERS],
     spill: Vec<HeaderEntry>,
 }
+
+/// Slots for the [`HeaderName`] kinds (`Other` is the last): a power of
+/// two, so that a kind masked to a slot needs no bounds check.
+const HEADER_KINDS: usize = (HeaderName::Other as usize + 1).next_power_of_two();
+
+/// The slot of `kind` in `first_at` (its discriminant; the mask only
+/// tells the compiler so).
+#[inline(always)]
+fn kind_slot(kind: HeaderName) -> usize {
+    kind as usize & (HEADER_KINDS - 1)
+}
+
+/// A kind without a noted first entry; positions from this one on are
+/// not noted (the index then falls back to a scan).
+const NOT_NOTED: u8 = u8::MAX;
 
 impl HeaderIndex {
     pub(crate) fn new() -> Self {
         HeaderIndex {
             len: 0,
+            first_at: [NOT_NOTED; HEADER_KINDS],
             inline: [HeaderEntry::EMPTY; INLINE_HEADERS],
             spill: Vec::new(),
         }
@@ -652,6 +673,11 @@ impl HeaderIndex {
 
     #[inline]
     pub(crate) fn push(&mut self, entry: HeaderEntry) {
+        // Branch-free: positions only grow, and from 255 on the position
+        // saturates to `NOT_NOTED`, which notes nothing.
+        if let Some(first) = self.first_at.get_mut(kind_slot(entry.kind)) {
+            *first = (*first).min(self.len.min(usize::from(NOT_NOTED)) as u8);
+        }
         match self.inline.get_mut(self.len) {
             Some(slot) => slot.assign(entry),
             None => self.spill_push(entry),
@@ -690,10 +716,21 @@ impl HeaderIndex {
         self.inline.iter().take(self.len).chain(self.spill.iter())
     }
 
-    /// The first entry of `kind`: a plain slice search over the inline
-    /// part (the chained iterator costs more per step).
+    /// The first entry of `kind`: noted at push, else (past 255 entries)
+    /// a plain slice search.
     #[inline]
     pub(crate) fn first(&self, kind: HeaderName) -> Option<&HeaderEntry> {
+        match self.first_at.get(kind_slot(kind)) {
+            Some(&at) if at != NOT_NOTED => self.get(usize::from(at)),
+            _ if self.len <= usize::from(NOT_NOTED) => None,
+            _ => self.scan_first(kind),
+        }
+    }
+
+    /// The first entry of `kind`, searched: a plain slice search over the
+    /// inline part (the chained iterator costs more per step).
+    #[cold]
+    fn scan_first(&self, kind: HeaderName) -> Option<&HeaderEntry> {
         let inline = self
             .inline
             .get(..self.len.min(INLINE_HEADERS))
