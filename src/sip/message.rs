@@ -1070,6 +1070,14 @@ fn count_list_separators(value: &[u8]) -> usize {
     if !lexical::contains_byte(value, b',') {
         return 0;
     }
+    count_unquoted_commas(value)
+}
+
+/// The slow part of [`count_list_separators`], out of line so that the
+/// framing check stays small (fewer registers saved per call).
+#[cold]
+#[inline(never)]
+fn count_unquoted_commas(value: &[u8]) -> usize {
     let mut n = 0;
     let mut from = 0;
     while let Some(at) = lexical::find_unquoted(value, from, b',') {
