@@ -1024,11 +1024,11 @@ struct FramingCheck {
 impl FramingCheck {
     #[inline(always)]
     fn check(&mut self, buf: &[u8], entry: &HeaderEntry, limits: &Limits) {
-        if matches!(entry.kind, HeaderName::ContentLength | HeaderName::Via) && self.error.is_none()
+        if matches!(entry.kind, HeaderName::ContentLength | HeaderName::Via)
+            && self.error.is_none()
+            && let Err(e) = self.check_framing_header(buf, entry, limits)
         {
-            if let Err(e) = self.check_framing_header(buf, entry, limits) {
-                self.error = Some(e);
-            }
+            self.error = Some(e);
         }
     }
 
