@@ -25,8 +25,8 @@
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::lexical::{
-    self, CharClass, DIGIT, GEN_VALUE, HNV, HOSTNAME, PARAM, PASSWORD, TOKEN, URIC, USER, eq_ic,
-    is_lws, quoted_end, skip_lws,
+    self, CharClass, GEN_VALUE, HNV, HOSTNAME, PARAM, PASSWORD, TOKEN, URIC, USER, eq_ic, is_lws,
+    quoted_end, skip_lws,
 };
 
 /// The scheme of a recognised URI (`Other` when it is none of the three).
@@ -178,6 +178,14 @@ fn port(s: &[u8]) -> bool {
     lexical::parse_digits(s).is_some_and(|n| n <= u64::from(u16::MAX))
 }
 
+/// The length of the port (`parse_port` of the run of digits) at `i`: its
+/// digits scanned and valued in one pass, not a run then a parse.
+#[inline]
+fn port_at(b: &[u8], i: usize) -> Option<usize> {
+    let (n, value) = digits_at(b, i);
+    (n > 0 && value <= u64::from(u16::MAX)).then_some(n)
+}
+
 /// `Uri::parse` of the whole of `s`.
 pub(crate) fn uri(s: &[u8]) -> Option<SchemeKind> {
     // `sip:` / `sips:` in any case (nearly every URI): one word compare
@@ -250,10 +258,9 @@ fn sip_uri_rest(rest: &[u8]) -> bool {
     };
     let mut i = host_end;
     if at(hostpart, i) == Some(b':') {
-        let digits = run(hostpart, i + 1, &DIGIT);
-        if !port(hostpart.get(i + 1..i + 1 + digits).unwrap_or_default()) {
+        let Some(digits) = port_at(hostpart, i + 1) else {
             return false;
-        }
+        };
         i += 1 + digits;
     }
     uri_params_headers(hostpart, i)
@@ -313,14 +320,15 @@ fn uri_params_headers(text: &[u8], mut i: usize) -> bool {
 }
 
 /// Header parameters after a `;` at `i - 1`: `token [= gen-value]` with
-/// LWS around, separated by `;`. `visit` sees each name and raw value and
-/// may refuse it. Returns where the list ends (at the element's end or at
+/// LWS around, separated by `;`. `visit` sees each name, raw value and
+/// whether that value is a token (unquoted, without the `:`, `[` and `]` a
+/// gen-value adds), and may refuse it. Returns where the list ends (at the element's end or at
 /// the first byte that is neither a parameter nor `;`).
 #[inline]
 fn header_params(
     b: &[u8],
     mut i: usize,
-    mut visit: impl FnMut(&[u8], Option<&[u8]>) -> bool,
+    mut visit: impl FnMut(&[u8], Option<&[u8]>, bool) -> bool,
 ) -> Option<usize> {
     loop {
         i = skip_lws(b, i);
@@ -330,13 +338,24 @@ fn header_params(
         }
         let name = b.get(i..i + n)?;
         i = skip_lws(b, i + n);
-        let mut value = None;
+        let (mut value, mut token) = (None, false);
         if at(b, i) == Some(b'=') {
             let v = skip_lws(b, i + 1);
             let end = if at(b, v) == Some(b'"') {
                 quoted_end(b, v)?
             } else {
-                let m = run(b, v, &GEN_VALUE);
+                // The token run, continued as a gen-value only at a byte
+                // the gen-value adds: the same end as one gen-value run,
+                // and whether it is a token comes free (a branch check
+                // made a second pass over the value for it).
+                let t = run(b, v, &TOKEN);
+                let m = match at(b, v + t) {
+                    Some(b':' | b'[' | b']') => t + run(b, v + t, &GEN_VALUE),
+                    _ => {
+                        token = t > 0;
+                        t
+                    }
+                };
                 if m == 0 {
                     return None;
                 }
@@ -345,7 +364,7 @@ fn header_params(
             value = Some(b.get(v..end)?);
             i = skip_lws(b, end);
         }
-        if !visit(name, value) {
+        if !visit(name, value, token) {
             return None;
         }
         if at(b, i) == Some(b';') {
@@ -362,7 +381,7 @@ fn header_params(
 fn trailing_params(
     b: &[u8],
     i: usize,
-    visit: impl FnMut(&[u8], Option<&[u8]>) -> bool,
+    visit: impl FnMut(&[u8], Option<&[u8]>, bool) -> bool,
 ) -> Option<usize> {
     let i = skip_lws(b, i);
     let end = match at(b, i) {
@@ -419,7 +438,7 @@ pub(crate) struct AddressSeen {
 pub(crate) fn name_addr(
     b: &[u8],
     start: usize,
-    mut visit: impl FnMut(&[u8], Option<&[u8]>) -> bool,
+    mut visit: impl FnMut(&[u8], Option<&[u8]>, bool) -> bool,
 ) -> Option<AddressSeen> {
     let lt = match at(b, start)? {
         b'"' => {
@@ -454,9 +473,9 @@ pub(crate) fn name_addr(
     }
     uri(text)?;
     let mut tag = false;
-    let end = trailing_params(b, gt + 1, |name, value| {
+    let end = trailing_params(b, gt + 1, |name, value, token| {
         tag |= value.is_some() && is_name(name, b"tag");
-        visit(name, value)
+        visit(name, value, token)
     })?;
     Some(AddressSeen {
         end,
@@ -470,7 +489,7 @@ pub(crate) fn name_addr(
 fn addr_spec(
     b: &[u8],
     start: usize,
-    mut visit: impl FnMut(&[u8], Option<&[u8]>) -> bool,
+    mut visit: impl FnMut(&[u8], Option<&[u8]>, bool) -> bool,
 ) -> Option<AddressSeen> {
     let mut end = start;
     while let Some(c) = at(b, end) {
@@ -484,9 +503,9 @@ fn addr_spec(
     }
     uri(b.get(start..end)?)?;
     let mut tag = false;
-    let end = trailing_params(b, end, |name, value| {
+    let end = trailing_params(b, end, |name, value, token| {
         tag |= value.is_some() && is_name(name, b"tag");
-        visit(name, value)
+        visit(name, value, token)
     })?;
     Some(AddressSeen {
         end,
@@ -505,7 +524,7 @@ pub(crate) fn contact(b: &[u8], start: usize) -> Option<usize> {
         }
     }
     let mut expires_seen = false;
-    let seen = name_addr(b, start, |name, value| {
+    let seen = name_addr(b, start, |name, value, _| {
         if expires_seen || !is_name(name, b"expires") {
             return true;
         }
@@ -517,7 +536,7 @@ pub(crate) fn contact(b: &[u8], start: usize) -> Option<usize> {
 
 /// A route entry (`rec-route`, `route-param`): a name-addr with `<>`.
 pub(crate) fn route(b: &[u8], start: usize) -> Option<usize> {
-    name_addr(b, start, |_, _| true)
+    name_addr(b, start, |_, _, _| true)
         .filter(|a| a.bracketed)
         .map(|a| a.end)
 }
@@ -563,22 +582,13 @@ pub(crate) fn via(b: &[u8], start: usize, bad_address: &mut bool) -> Option<usiz
     let colon = skip_lws(b, i);
     if at(b, colon) == Some(b':') {
         let p = skip_lws(b, colon + 1);
-        let n = run(b, p, &DIGIT);
-        if !port(b.get(p..p + n)?) {
-            return None;
-        }
-        i = p + n;
+        i = p + port_at(b, p)?;
     }
     let mut received_seen = false;
-    trailing_params(b, i, |name, value| {
+    trailing_params(b, i, |name, value, token| {
         let v = value.unwrap_or_default();
         match name.len() {
-            // A gen-value is a token unless quoted or holding `:`, `[`
-            // or `]` (the bytes it adds): no second pass over the class.
-            6 if is_name(name, b"branch") => {
-                v.first().is_some_and(|&c| c != b'"')
-                    && lexical::find_any3(v, 0, b':', b'[', b']').is_none()
-            }
+            6 if is_name(name, b"branch") => token,
             8 if is_name(name, b"received") => match received(v) {
                 Some(kind) => {
                     if !received_seen {
@@ -683,7 +693,7 @@ pub(crate) fn content_type(b: &[u8]) -> bool {
     }
     let st = skip_lws(b, slash + 1);
     let sl = run(b, st, &TOKEN);
-    sl > 0 && trailing_params(b, st + sl, |_, _| true) == Some(b.len())
+    sl > 0 && trailing_params(b, st + sl, |_, _, _| true) == Some(b.len())
 }
 
 /// `parse_call_id`: `word ["@" word]` with LWS around.
