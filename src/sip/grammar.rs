@@ -635,9 +635,15 @@ fn is_bad(text: &[u8], kind: HostKind) -> bool {
     }
 }
 
-/// The run of digits at `i` and its value, in one pass (`u64::MAX` when
-/// the value does not fit, as `parse_digits` refuses it): a run and then
-/// a checked parse of it cost twice the loop.
+/// Above every bound the callers check (ports, Max-Forwards, CSeq,
+/// Expires: at most `u32::MAX`).
+const OUT_OF_RANGE: u64 = u32::MAX as u64 + 1;
+
+/// The run of digits at `i` and its value, in one pass (`OUT_OF_RANGE`
+/// when the value exceeds `u32::MAX`): a run and then a checked parse of
+/// it cost twice the loop. Saturating with a `min` (no overflow: the value
+/// stays at most `OUT_OF_RANGE`, ten times which fits) is branch-free,
+/// where a checked multiply and add tested two flags a digit.
 #[inline]
 fn digits_at(b: &[u8], i: usize) -> (usize, u64) {
     let mut value = 0u64;
@@ -646,10 +652,7 @@ fn digits_at(b: &[u8], i: usize) -> (usize, u64) {
         .map(|c| c.wrapping_sub(b'0'))
         .filter(|&d| d < 10)
     {
-        value = value
-            .checked_mul(10)
-            .and_then(|v| v.checked_add(u64::from(d)))
-            .unwrap_or(u64::MAX);
+        value = (value * 10 + u64::from(d)).min(OUT_OF_RANGE);
         n += 1;
     }
     (n, value)
@@ -659,9 +662,9 @@ fn digits_at(b: &[u8], i: usize) -> (usize, u64) {
 pub(crate) fn number(b: &[u8], max: u64) -> Option<u64> {
     let start = skip_lws(b, 0);
     let (n, value) = digits_at(b, start);
-    // An overflowed run reads as u64::MAX: out of range for every `max`
-    // the callers pass (at most u32::MAX).
-    debug_assert!(max < u64::MAX);
+    // A value beyond u32::MAX reads as OUT_OF_RANGE: out of range for
+    // every `max` the callers pass.
+    debug_assert!(max < OUT_OF_RANGE);
     if n == 0 || skip_lws(b, start + n) != b.len() || value > max {
         return None;
     }
@@ -681,6 +684,23 @@ pub(crate) fn cseq(b: &[u8]) -> Option<&[u8]> {
         return None;
     }
     b.get(m..m + k)
+}
+
+/// `a == b` for a CSeq method and the request's (a few bytes): two
+/// overlapping word compares instead of a `memcmp` call.
+#[inline]
+pub(crate) fn same_method(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    let w4 = |s: &[u8], lo: usize| {
+        s.get(lo..lo + 4)
+            .and_then(|x| <[u8; 4]>::try_from(x).ok())
+            .map(u32::from_le_bytes)
+    };
+    n == b.len()
+        && match n {
+            4..=8 => w4(a, 0) == w4(b, 0) && w4(a, n - 4) == w4(b, n - 4),
+            _ => a == b,
+        }
 }
 
 /// `ContentType::parse`: `type / subtype *(; param)`.
@@ -764,6 +784,34 @@ mod tests {
                     code /= alphabet.len();
                 }
                 assert_eq!(token_list(&text), walk(&text), "{text:?}");
+            }
+        }
+    }
+
+    /// The word-wise method compare is `==` on every length around its
+    /// word boundaries.
+    #[test]
+    fn same_method_is_equality() {
+        let methods = [
+            "",
+            "A",
+            "ACK",
+            "ACKS",
+            "BYE",
+            "INFO",
+            "INVITE",
+            "INVITF",
+            "JNVITE",
+            "OPTIONS",
+            "OPTIONZ",
+            "REGISTER",
+            "REGISTEX",
+            "SUBSCRIBE",
+            "SUBSCRIBF",
+        ];
+        for a in methods {
+            for b in methods {
+                assert_eq!(same_method(a.as_bytes(), b.as_bytes()), a == b, "{a} {b}");
             }
         }
     }

@@ -152,9 +152,9 @@ impl<'a> Message<'a> {
                     | HeaderName::Path
                     | HeaderName::ServiceRoute => grammar::list(v, grammar::route),
                     HeaderName::CallId => grammar::call_id(v),
-                    HeaderName::CSeq => {
-                        grammar::cseq(v).is_some_and(|m| method.is_none_or(|request| m == request))
-                    }
+                    HeaderName::CSeq => grammar::cseq(v).is_some_and(|m| {
+                        method.is_none_or(|request| grammar::same_method(m, request))
+                    }),
                     HeaderName::MaxForwards => match grammar::number(v, 255) {
                         Some(n) => {
                             if first_max_forwards {
