@@ -98,12 +98,34 @@ pub(crate) fn parse_ipv4(b: &[u8]) -> Option<Ipv4Addr> {
     // after a leading zero), then the dot (or, after the fourth, the end:
     // a fourth digit or a fifth part is neither). A digit-at-a-time loop
     // with a part counter cost 10 instructions a byte.
-    let digit = |i: usize| b.get(i).map(|c| c.wrapping_sub(b'0')).filter(|&d| d < 10);
+    // A dotted quad is 7 to 15 bytes: copied into a fixed buffer padded
+    // with a non-digit, every read below is an in-bounds masked index (no
+    // length test per byte) and the end reads as the padding.
+    if !(7..=15).contains(&b.len()) {
+        return None;
+    }
+    // Two overlapping fixed-size copies (8 bytes, or 4 for the shortest
+    // quad) instead of a `memcpy` call of variable length.
+    let mut padded = [b'x'; 16];
+    let n = b.len();
+    if n >= 8 {
+        copy_fixed::<8>(&mut padded, b, 0)?;
+        copy_fixed::<8>(&mut padded, b, n - 8)?;
+    } else {
+        copy_fixed::<4>(&mut padded, b, 0)?;
+        copy_fixed::<4>(&mut padded, b, n - 4)?;
+    }
+    let digit = |i: usize| {
+        padded
+            .get(i & 15)
+            .map(|c| c.wrapping_sub(b'0'))
+            .filter(|&d| d < 10)
+    };
     let mut octets = [0u8; 4];
     let mut i = 0;
     for (k, octet) in octets.iter_mut().enumerate() {
         if k > 0 {
-            if b.get(i) != Some(&b'.') {
+            if padded.get(i & 15) != Some(&b'.') {
                 return None;
             }
             i += 1;
@@ -125,6 +147,15 @@ pub(crate) fn parse_ipv4(b: &[u8]) -> Option<Ipv4Addr> {
         *octet = u8::try_from(value).ok()?;
     }
     (i == b.len()).then_some(Ipv4Addr::from(octets))
+}
+
+/// `to[at..at + N] = from[at..at + N]`, `N` known at compile time (a
+/// move, not a call).
+#[inline(always)]
+fn copy_fixed<const N: usize>(to: &mut [u8], from: &[u8], at: usize) -> Option<()> {
+    let chunk: [u8; N] = from.get(at..at + N)?.try_into().ok()?;
+    to.get_mut(at..at + N)?.copy_from_slice(&chunk);
+    Some(())
 }
 
 /// Loose IPv6 text check: hex digits, `:` and `.`, at least one `:`.

@@ -133,7 +133,7 @@ impl<'a> Message<'a> {
                         grammar::list(v, |b, i| grammar::via(b, i, &mut seen.bad_via_address))
                     }
                     HeaderName::To => grammar::single(v, |b, i| {
-                        let a = grammar::name_addr(b, i, |_, _| true)?;
+                        let a = grammar::name_addr(b, i, |_, _, _| true)?;
                         if first_to {
                             seen.to_tag = a.tag;
                             first_to = false;
@@ -144,7 +144,7 @@ impl<'a> Message<'a> {
                     | HeaderName::ReferTo
                     | HeaderName::ReferredBy
                     | HeaderName::ReplyTo => grammar::single(v, |b, i| {
-                        grammar::name_addr(b, i, |_, _| true).map(|a| a.end)
+                        grammar::name_addr(b, i, |_, _, _| true).map(|a| a.end)
                     }),
                     HeaderName::Contact => grammar::list(v, grammar::contact),
                     HeaderName::Route
@@ -152,9 +152,9 @@ impl<'a> Message<'a> {
                     | HeaderName::Path
                     | HeaderName::ServiceRoute => grammar::list(v, grammar::route),
                     HeaderName::CallId => grammar::call_id(v),
-                    HeaderName::CSeq => {
-                        grammar::cseq(v).is_some_and(|m| method.is_none_or(|request| m == request))
-                    }
+                    HeaderName::CSeq => grammar::cseq(v).is_some_and(|m| {
+                        method.is_none_or(|request| grammar::same_method(m, request))
+                    }),
                     HeaderName::MaxForwards => match grammar::number(v, 255) {
                         Some(n) => {
                             if first_max_forwards {
