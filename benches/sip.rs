@@ -104,35 +104,34 @@ fn rsip_work(raw: &[u8]) -> usize {
 fn line_index_floor(raw: &[u8], spans: &mut Vec<(u32, u32)>) -> Option<usize> {
     spans.clear();
     let mut content_length = None;
-    let first = memchr::memchr(b'\n', raw)? + 1;
-    let mut pos = first;
-    loop {
-        let end = pos + memchr::memchr(b'\n', raw.get(pos..)?)?;
+    // One memchr iterator over the message (one setup, not one per line),
+    // stopped at the blank line; the request line is not indexed.
+    let mut ends = memchr::memchr_iter(b'\n', raw);
+    let mut pos = ends.next()? + 1;
+    let body_start = loop {
+        let end = ends.next()?;
         let line = &raw[pos..end];
         let line = line.strip_suffix(b"\r").unwrap_or(line);
-        if line.is_empty() {
-            pos = end + 1;
-            break;
-        }
-        if matches!(line[0], b' ' | b'\t') {
+        let Some(&first) = line.first() else {
+            break end + 1;
+        };
+        if first == b' ' || first == b'\t' {
             // A continuation line extends the header before it.
             spans.last_mut()?.1 = (pos + line.len()) as u32;
         } else {
             spans.push((pos as u32, (pos + line.len()) as u32));
-            let name_len = if line.len() > 14 && line[..14].eq_ignore_ascii_case(b"content-length")
-            {
-                14
-            } else if matches!(line[0], b'l' | b'L') {
-                1
-            } else {
-                0
+            // Content-Length (or its compact form `l`) picked by its first
+            // byte, so other names cost one compare.
+            let name_len = match first | 0x20 {
+                b'c' if line.len() > 14 && line[..14].eq_ignore_ascii_case(b"content-length") => 14,
+                b'l' => 1,
+                _ => 0,
             };
             if name_len > 0 {
                 let value = line[name_len..].trim_ascii_start();
                 if let Some(value) = value.strip_prefix(b":") {
-                    let digits = value.trim_ascii();
                     let mut n = 0usize;
-                    for &d in digits {
+                    for &d in value.trim_ascii() {
                         if !d.is_ascii_digit() {
                             return None;
                         }
@@ -143,8 +142,8 @@ fn line_index_floor(raw: &[u8], spans: &mut Vec<(u32, u32)>) -> Option<usize> {
             }
         }
         pos = end + 1;
-    }
-    let body = raw.len() - pos;
+    };
+    let body = raw.len() - body_start;
     (content_length? == body).then_some(spans.len() + body)
 }
 
