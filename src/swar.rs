@@ -64,3 +64,55 @@ pub(crate) fn first_marked(
         .position(|&c| marks(c))
         .map(|k| at + k)
 }
+
+/// The `N` bytes of `b` from `at`, when there are that many: a fixed-size
+/// load, not a length-dependent copy.
+#[inline(always)]
+pub(crate) fn array_at<const N: usize>(b: &[u8], at: usize) -> Option<[u8; N]> {
+    b.get(at..at.checked_add(N)?)?.try_into().ok()
+}
+
+/// `a == b` for short byte strings (names, methods: a few to two dozen
+/// bytes): two overlapping word compares instead of a library call.
+#[inline(always)]
+pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let word = |s: &[u8], at: usize| array_at::<8>(s, at).map(u64::from_le_bytes);
+    let half = |s: &[u8], at: usize| array_at::<4>(s, at).map(u32::from_le_bytes);
+    match n {
+        0..4 => a.iter().zip(b).all(|(x, y)| x == y),
+        4..8 => half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4),
+        8..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
+        _ => a == b,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_bytes_is_equality() {
+        let a: Vec<u8> = (0..24u8).map(|i| b'A' + i).collect();
+        for n in 0..=a.len() {
+            let x = &a[..n];
+            assert!(same_bytes(x, x));
+            assert!(!same_bytes(x, &a[..n.saturating_sub(1)]) || n == 0);
+            for i in 0..n {
+                let mut y = x.to_vec();
+                y[i] ^= 0x20;
+                assert!(!same_bytes(x, &y), "{n} {i}");
+            }
+        }
+    }
+
+    #[test]
+    fn array_at_reads_only_whole_arrays() {
+        assert_eq!(array_at::<2>(b"abc", 1), Some(*b"bc"));
+        assert_eq!(array_at::<2>(b"abc", 2), None);
+        assert_eq!(array_at::<2>(b"abc", usize::MAX), None);
+    }
+}

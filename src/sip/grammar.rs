@@ -24,6 +24,8 @@
 
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+use crate::swar::array_at;
+
 use super::lexical::{
     self, CharClass, GEN_VALUE, HNV, HOSTNAME, PARAM, PASSWORD, TOKEN, URIC, USER, eq_ic, is_lws,
     quoted_end, skip_lws,
@@ -97,19 +99,11 @@ fn is_name<const N: usize>(name: &[u8], word: &[u8; N]) -> bool {
     // overlapping loads (the first and the last four bytes, or two when
     // shorter) cover every length from 2 to 8 in two compares.
     if N >= 4 {
-        let w4 = |s: &[u8], lo: usize| {
-            s.get(lo..lo + 4)
-                .and_then(|x| <[u8; 4]>::try_from(x).ok())
-                .map_or(0, u32::from_le_bytes)
-        };
+        let w4 = |s: &[u8], lo: usize| array_at::<4>(s, lo).map_or(0, u32::from_le_bytes);
         w4(name, 0) | 0x2020_2020 == w4(word, 0)
             && w4(name, N.saturating_sub(4)) | 0x2020_2020 == w4(word, N.saturating_sub(4))
     } else if N >= 2 {
-        let w2 = |s: &[u8], lo: usize| {
-            s.get(lo..lo + 2)
-                .and_then(|x| <[u8; 2]>::try_from(x).ok())
-                .map_or(0, u16::from_le_bytes)
-        };
+        let w2 = |s: &[u8], lo: usize| array_at::<2>(s, lo).map_or(0, u16::from_le_bytes);
         w2(name, 0) | 0x2020 == w2(word, 0)
             && w2(name, N.saturating_sub(2)) | 0x2020 == w2(word, N.saturating_sub(2))
     } else {
@@ -556,10 +550,7 @@ pub(crate) fn via(b: &[u8], start: usize, bad_address: &mut bool) -> Option<usiz
     // `SIP/2.0/` (letters in any case, no LWS) is how nearly every
     // sent-protocol starts: one word compare instead of two token runs
     // and two slash tests (the same positions either way).
-    let sent_protocol = b
-        .get(start..start + 8)
-        .and_then(|w| <[u8; 8]>::try_from(w).ok())
-        .map(u64::from_le_bytes);
+    let sent_protocol = array_at::<8>(b, start).map(u64::from_le_bytes);
     let i = if sent_protocol.is_some_and(|w| w | 0x20_2020 == u64::from_le_bytes(*b"sip/2.0/")) {
         token(start + 8)?
     } else {
@@ -686,23 +677,6 @@ pub(crate) fn cseq(b: &[u8]) -> Option<&[u8]> {
     b.get(m..m + k)
 }
 
-/// `a == b` for a CSeq method and the request's (a few bytes): two
-/// overlapping word compares instead of a `memcmp` call.
-#[inline]
-pub(crate) fn same_method(a: &[u8], b: &[u8]) -> bool {
-    let n = a.len();
-    let w4 = |s: &[u8], lo: usize| {
-        s.get(lo..lo + 4)
-            .and_then(|x| <[u8; 4]>::try_from(x).ok())
-            .map(u32::from_le_bytes)
-    };
-    n == b.len()
-        && match n {
-            4..=8 => w4(a, 0) == w4(b, 0) && w4(a, n - 4) == w4(b, n - 4),
-            _ => a == b,
-        }
-}
-
 /// `ContentType::parse`: `type / subtype *(; param)`.
 pub(crate) fn content_type(b: &[u8]) -> bool {
     let t = skip_lws(b, 0);
@@ -762,6 +736,7 @@ pub(crate) fn token_list(b: &[u8]) -> bool {
 mod tests {
     use super::*;
     use crate::sip::uri::{Scheme, Uri};
+    use crate::swar::same_bytes;
 
     /// The token-list automaton accepts exactly what the element-wise
     /// walk it replaced accepts, on every string of up to six bytes over
@@ -791,7 +766,7 @@ mod tests {
     /// The word-wise method compare is `==` on every length around its
     /// word boundaries.
     #[test]
-    fn same_method_is_equality() {
+    fn method_compare_is_equality() {
         let methods = [
             "",
             "A",
@@ -811,7 +786,7 @@ mod tests {
         ];
         for a in methods {
             for b in methods {
-                assert_eq!(same_method(a.as_bytes(), b.as_bytes()), a == b, "{a} {b}");
+                assert_eq!(same_bytes(a.as_bytes(), b.as_bytes()), a == b, "{a} {b}");
             }
         }
     }

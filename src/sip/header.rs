@@ -371,12 +371,8 @@ impl HeaderName {
         if let Some(dst) = padded.get_mut(..name.len()) {
             dst.copy_from_slice(name);
         }
-        let word = |at: usize| {
-            padded
-                .get(at..at + 8)
-                .and_then(|s| s.try_into().ok())
-                .map_or(0, u64::from_le_bytes)
-        };
+        let word =
+            |at: usize| crate::swar::array_at::<8>(&padded, at).map_or(0, u64::from_le_bytes);
         Self::from_name_words(name.len(), [word(0), word(8), word(16)])
     }
 

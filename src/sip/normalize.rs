@@ -25,6 +25,7 @@ use super::edit::{Digits, EditError, Editor};
 use super::header::{FOLDED, Header, HeaderName};
 use super::lexical;
 use super::message::{Message, StartLine};
+use crate::swar::same_bytes;
 
 /// What the normalizer may change beyond the fixed canonical rules.
 ///
@@ -161,32 +162,6 @@ pub(crate) fn canonical_name(name: &str) -> &str {
     }
 }
 
-/// `a == b` for names (a few to two dozen bytes): two overlapping word
-/// compares instead of a library call.
-#[inline(always)]
-fn same_bytes(a: &[u8], b: &[u8]) -> bool {
-    let n = a.len();
-    if n != b.len() {
-        return false;
-    }
-    let word = |s: &[u8], at: usize| {
-        s.get(at..at + 8)
-            .and_then(|w| w.try_into().ok())
-            .map(u64::from_le_bytes)
-    };
-    let half = |s: &[u8], at: usize| {
-        s.get(at..at + 4)
-            .and_then(|w| w.try_into().ok())
-            .map(u32::from_le_bytes)
-    };
-    match n {
-        0..4 => a.iter().zip(b).all(|(x, y)| x == y),
-        4..8 => half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4),
-        8..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
-        _ => a == b,
-    }
-}
-
 /// True for fields the canonical form drops: a Date that is not an RFC
 /// 1123 date in GMT (RFC 3261 §20.17; RFC 4475 §3.1.2.12).
 pub(crate) fn drops(h: &Header<'_>) -> bool {
@@ -285,21 +260,6 @@ mod tests {
         assert!(!is_sip_date(b"Fri, 01 Jan 2010 16:00:00 EST"));
         assert!(!is_sip_date(b"Sat, 13 Nov 2010 23:29:00 GMT "));
         assert!(!is_sip_date(b""));
-    }
-
-    #[test]
-    fn same_bytes_is_equality() {
-        let a: Vec<u8> = (0..24u8).map(|i| b'A' + i).collect();
-        for n in 0..=a.len() {
-            let x = &a[..n];
-            assert!(same_bytes(x, x));
-            assert!(!same_bytes(x, &a[..n.saturating_sub(1)]) || n == 0);
-            for i in 0..n {
-                let mut y = x.to_vec();
-                y[i] ^= 0x20;
-                assert!(!same_bytes(x, &y), "{n} {i}");
-            }
-        }
     }
 
     #[test]

@@ -153,7 +153,7 @@ pub(crate) fn parse_ipv4(b: &[u8]) -> Option<Ipv4Addr> {
 /// move, not a call).
 #[inline(always)]
 fn copy_fixed<const N: usize>(to: &mut [u8], from: &[u8], at: usize) -> Option<()> {
-    let chunk: [u8; N] = from.get(at..at + N)?.try_into().ok()?;
+    let chunk: [u8; N] = crate::swar::array_at(from, at)?;
     to.get_mut(at..at + N)?.copy_from_slice(&chunk);
     Some(())
 }

@@ -153,7 +153,7 @@ impl<'a> Message<'a> {
                     | HeaderName::ServiceRoute => grammar::list(v, grammar::route),
                     HeaderName::CallId => grammar::call_id(v),
                     HeaderName::CSeq => grammar::cseq(v).is_some_and(|m| {
-                        method.is_none_or(|request| grammar::same_method(m, request))
+                        method.is_none_or(|request| crate::swar::same_bytes(m, request))
                     }),
                     HeaderName::MaxForwards => match grammar::number(v, 255) {
                         Some(n) => {
