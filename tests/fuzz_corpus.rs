@@ -107,6 +107,13 @@ fn srtcp_unprotect_corpus() {
     replay("srtcp_unprotect", srtcp_unprotect::run);
 }
 
+#[path = "../fuzz/bodies/srtp_sdes.rs"]
+mod srtp_sdes;
+#[test]
+fn srtp_sdes_corpus() {
+    replay("srtp_sdes", srtp_sdes::run);
+}
+
 // Differential against the system libsrtp: needs it linked.
 #[cfg(feature = "interop")]
 #[path = "../fuzz/bodies/srtp_protect_libsrtp.rs"]

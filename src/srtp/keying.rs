@@ -69,6 +69,11 @@ fn bad(what: &'static str, offset: usize) -> Error {
     Error::BadKeying { what, offset }
 }
 
+/// Largest master key lifetime an attribute may state: the SRTP limit of
+/// 2^48 packets (RFC 3711 §9.2), in either notation, so that the value
+/// [`SdesCrypto`] prints (`2^n` for powers of two) always parses again.
+const MAX_LIFETIME: u64 = 1 << 48;
+
 fn parse_lifetime(s: &str, at: usize) -> Result<u64> {
     let value = match s.strip_prefix("2^") {
         Some(exp) => exp
@@ -78,7 +83,9 @@ fn parse_lifetime(s: &str, at: usize) -> Result<u64> {
             .map(|e| 1u64 << e),
         None => s.parse::<u64>().ok(),
     };
-    value.filter(|v| *v > 0).ok_or(bad("lifetime", at))
+    value
+        .filter(|v| (1..=MAX_LIFETIME).contains(v))
+        .ok_or(bad("lifetime", at))
 }
 
 impl SdesCrypto {
@@ -440,6 +447,29 @@ mod tests {
             }
         );
         assert!(SdesCrypto::parse("x AES_CM_128_HMAC_SHA1_80").is_err());
+    }
+
+    #[test]
+    fn lifetime_bounded_in_both_notations() {
+        let key = "inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz";
+        let with = |lifetime: &str| {
+            SdesCrypto::parse(&format!("1 AES_CM_128_HMAC_SHA1_80 {key}|{lifetime}"))
+                .map(|c| c.lifetime)
+        };
+        assert_eq!(with("2^48"), Ok(Some(1 << 48)));
+        assert_eq!(with("281474976710656"), Ok(Some(1 << 48)));
+        assert_eq!(with("1000"), Ok(Some(1000)));
+        let too_long = Err(Error::BadKeying {
+            what: "lifetime",
+            offset: 74,
+        });
+        assert_eq!(with("2^49"), too_long);
+        // 2^60 in decimal: it would print as `2^60`, which must not be an
+        // attribute that parses only in one of its two spellings (fuzz
+        // target srtp_sdes found this; its input is in the corpus).
+        assert_eq!(with("1152921504606846976"), too_long);
+        assert_eq!(with("281474976710657"), too_long);
+        assert_eq!(with("0"), too_long);
     }
 
     #[test]
