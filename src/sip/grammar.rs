@@ -594,6 +594,7 @@ pub(crate) fn via(b: &[u8], start: usize, bad_address: &mut bool) -> Option<usiz
         let p = skip_lws(b, colon + 1);
         i = p + port_at(b, p)?;
     }
+    let i = branch_first(b, i).unwrap_or(i);
     let mut received_seen = false;
     trailing_params(b, i, |name, value, token| {
         let v = value.unwrap_or_default();
@@ -615,6 +616,25 @@ pub(crate) fn via(b: &[u8], start: usize, bad_address: &mut bool) -> Option<usiz
             _ => true,
         }
     })
+}
+
+/// The Via parameter list's usual opening, `;branch=` and a token value
+/// (the name in any case, no LWS), at `i`: where the value ends, for the
+/// generic walk to go on from there. One word compare and the value's run
+/// instead of the name run, four LWS tests and the name match. `None`
+/// (the generic walk from `i`) for anything else; the generic walk
+/// refuses a branch value that is not a token, so no refusal here.
+#[inline]
+fn branch_first(b: &[u8], i: usize) -> Option<usize> {
+    // `| 0x20` on the six letters only: `;` and `=` compared as they are.
+    const FOLD: u64 = 0x0020_2020_2020_2000;
+    let w = u64::from_le_bytes(array_at::<8>(b, i)?);
+    if w | FOLD != u64::from_le_bytes(*b";branch=") {
+        return None;
+    }
+    let t = run(b, i + 8, &TOKEN);
+    let after = at(b, i + 8 + t);
+    (t > 0 && !matches!(after, Some(b':' | b'[' | b']'))).then_some(i + 8 + t)
 }
 
 /// `parse_received`: a host, or (RFC 5118 §4.5) a bare IPv6 address.
@@ -834,6 +854,51 @@ mod tests {
                         name_addr(b, i, |_, _, _| true).map(|a| a.end)
                     });
                     assert_eq!(ours, NameAddr::parse(&v).is_ok(), "{v:?}");
+                }
+            }
+        }
+    }
+
+    /// The `;branch=` opening agrees with the typed Via parse on case,
+    /// LWS, quoting, gen-value bytes and what follows the value.
+    #[test]
+    fn via_branch_opening_agrees_with_the_typed_parse() {
+        use crate::sip::via::Via;
+        let params = [
+            ";branch=z9hG4bK1",
+            ";BRANCH=z9hG4bK1",
+            ";Branch=a;rport",
+            ";branch= a",
+            ";branch =a",
+            ";branch=\"a\"",
+            ";branch=a:b",
+            ";branch=[::1]",
+            ";branch=a]",
+            ";branch=",
+            ";branch=;rport",
+            ";branch=a ;rport",
+            ";branch=a;branch=b:c",
+            ";branch=a;received=1.2.3.4",
+            ";branch=a;received=0.0.0.0",
+            ";branchx=a",
+            ";branc=a",
+            ";bRaNcH=z9hG4bK-1.2_3!%*+`'~",
+            ";branch=a b",
+            ";branch\x1d=a",
+        ];
+        for p in params {
+            for tail in ["", " ", ",", ";", "@"] {
+                let v = format!("SIP/2.0/UDP 192.0.2.1:5060{p}{tail}");
+                let mut bad = false;
+                let ours = single(v.as_bytes(), |b, i| via(b, i, &mut bad));
+                let typed = Via::parse(&v);
+                assert_eq!(ours, typed.is_ok(), "{v:?}");
+                if let Ok(typed) = typed {
+                    let typed_bad = crate::sip::validate::is_bad_address(typed.host())
+                        || typed
+                            .received()
+                            .is_some_and(crate::sip::validate::is_bad_address);
+                    assert_eq!(bad, typed_bad, "{v:?}");
                 }
             }
         }
