@@ -754,6 +754,14 @@ pub(crate) fn token_list(b: &[u8]) -> bool {
             return false;
         }
         i += n;
+        // `, ` and a token: the usual separator, one compare (the general
+        // walk below tested the byte, then LWS twice after the comma).
+        if let Some(&[b',', b' ', next]) = b.get(i..i + 3)
+            && TOKEN.contains(next)
+        {
+            i += 2;
+            continue;
+        }
         let comma = match at(b, i) {
             None => return true,
             Some(b',') => i,
