@@ -180,20 +180,27 @@ fn port_at(b: &[u8], i: usize) -> Option<usize> {
     (n > 0 && value <= u64::from(u16::MAX)).then_some(n)
 }
 
+/// `sip:` / `sips:` at `i`, in any case: the scheme and where the rest
+/// starts. One word compare instead of the colon search, scheme scan and
+/// case-insensitive compares (`| 0x20` folds only the letters' own upper
+/// case onto them; the colon is compared unfolded): 110 -> 20 instructions
+/// per URI. `None` for other schemes and when fewer than 8 bytes remain.
+#[inline]
+fn sip_scheme(b: &[u8], i: usize) -> Option<(SchemeKind, usize)> {
+    let w = u64::from_le_bytes(array_at::<8>(b, i)?);
+    if (w | 0x0020_2020) & 0xffff_ffff == u64::from(u32::from_le_bytes(*b"sip:")) {
+        Some((SchemeKind::Sip, i + 4))
+    } else if (w | 0x2020_2020) & 0xff_ffff_ffff == u64::from_le_bytes(*b"sips:\0\0\0") {
+        Some((SchemeKind::Sips, i + 5))
+    } else {
+        None
+    }
+}
+
 /// `Uri::parse` of the whole of `s`.
 pub(crate) fn uri(s: &[u8]) -> Option<SchemeKind> {
-    // `sip:` / `sips:` in any case (nearly every URI): one word compare
-    // instead of the colon search, scheme scan and case-insensitive
-    // compares (`| 0x20` folds only the letters' own upper case onto them;
-    // the colon is compared unfolded). 110 -> 20 instructions per URI.
-    if let Some(head) = s.get(..8).and_then(|h| <[u8; 8]>::try_from(h).ok()) {
-        let w = u64::from_le_bytes(head);
-        if (w | 0x0020_2020) & 0xffff_ffff == u64::from(u32::from_le_bytes(*b"sip:")) {
-            return sip_uri_rest(s.get(4..)?).then_some(SchemeKind::Sip);
-        }
-        if (w | 0x2020_2020) & 0xff_ffff_ffff == u64::from_le_bytes(*b"sips:\0\0\0") {
-            return sip_uri_rest(s.get(5..)?).then_some(SchemeKind::Sips);
-        }
+    if let Some((kind, rest)) = sip_scheme(s, 0) {
+        return (sip_uri_end(s, rest)? == s.len()).then_some(kind);
     }
     let colon = lexical::find_byte(s, 0, b':').filter(|&c| c > 0)?;
     let scheme = s.get(..colon)?;
@@ -206,9 +213,9 @@ pub(crate) fn uri(s: &[u8]) -> Option<SchemeKind> {
     }
     let rest = s.get(colon + 1..)?;
     if eq_ic(scheme, b"sip") {
-        sip_uri_rest(rest).then_some(SchemeKind::Sip)
+        (sip_uri_end(s, colon + 1)? == s.len()).then_some(SchemeKind::Sip)
     } else if eq_ic(scheme, b"sips") {
-        sip_uri_rest(rest).then_some(SchemeKind::Sips)
+        (sip_uri_end(s, colon + 1)? == s.len()).then_some(SchemeKind::Sips)
     } else if eq_ic(scheme, b"tel") {
         tel_uri_rest(rest).then_some(SchemeKind::Tel)
     } else {
@@ -216,48 +223,46 @@ pub(crate) fn uri(s: &[u8]) -> Option<SchemeKind> {
     }
 }
 
-/// After `sip:`/`sips:`: `[userinfo@]host[:port][;params][?headers]`.
-fn sip_uri_rest(rest: &[u8]) -> bool {
-    // userinfo runs to the first `@`, if any; user and password exclude
-    // it, so their runs reach it exactly when userinfo is well formed.
-    let at_sign = lexical::find_byte(rest, 0, b'@').unwrap_or(rest.len());
-    let hostpart = if at_sign < rest.len() {
-        let user = escaped_run(rest, 0, &USER);
-        let end = match at(rest, user) {
-            Some(b':') => user + 1 + escaped_run(rest, user + 1, &PASSWORD),
-            _ => user,
-        };
-        if user == 0 || end != at_sign {
-            return false;
+/// After `sip:`/`sips:` at `start`: `[userinfo@]host[:port][;params][?headers]`,
+/// recognised where it stands; returns where it ends, at the first byte
+/// none of its parts takes. No part takes a `>`, so a URI in `<...>` is
+/// recognised in place and must end at the first `>` (the name-addr then
+/// needs no search for it), and a whole URI text must end at its end.
+fn sip_uri_end(b: &[u8], start: usize) -> Option<usize> {
+    // userinfo runs to the first `@`, if any before a `>` (after one, an
+    // `@` is not in the URI; a URI text holding `>` is refused either
+    // way); user and password exclude `@`, so their runs reach it exactly
+    // when userinfo is well formed.
+    let host_start = match lexical::find_any3(b, start, b'@', b'>', b'>') {
+        Some(at_sign) if at(b, at_sign) == Some(b'@') => {
+            let user = escaped_run(b, start, &USER);
+            let end = match at(b, start + user) {
+                Some(b':') => user + 1 + escaped_run(b, start + user + 1, &PASSWORD),
+                _ => user,
+            };
+            if user == 0 || start + end != at_sign {
+                return None;
+            }
+            at_sign + 1
         }
-        rest.get(at_sign + 1..).unwrap_or_default()
-    } else {
-        rest
+        _ => start,
     };
-    let host_end = if hostpart.first() == Some(&b'[') {
-        match memchr::memchr(b']', hostpart) {
-            Some(e) if host(hostpart.get(..e + 1).unwrap_or_default()).is_some() => e + 1,
-            _ => return false,
-        }
+    let host_end = if at(b, host_start) == Some(b'[') {
+        let close = lexical::find_byte(b, host_start, b']')?;
+        host(b.get(host_start..=close)?)?;
+        close + 1
     } else {
-        // The host runs to the first `:`, `;` or `?`; every byte before it
-        // must be a host-name byte, none of which is one of the three.
-        let n = run(hostpart, 0, &HOSTNAME);
-        if !matches!(at(hostpart, n), None | Some(b':' | b';' | b'?'))
-            || host_name_run(hostpart.get(..n).unwrap_or_default()).is_none()
-        {
-            return false;
-        }
-        n
+        // Every byte of the host is a host-name byte; what stops the run
+        // (`:`, `;`, `?` or the end) is judged by what follows.
+        let n = run(b, host_start, &HOSTNAME);
+        host_name_run(b.get(host_start..host_start + n)?)?;
+        host_start + n
     };
     let mut i = host_end;
-    if at(hostpart, i) == Some(b':') {
-        let Some(digits) = port_at(hostpart, i + 1) else {
-            return false;
-        };
-        i += 1 + digits;
+    if at(b, i) == Some(b':') {
+        i += 1 + port_at(b, i + 1)?;
     }
-    uri_params_headers(hostpart, i)
+    uri_params_headers(b, i)
 }
 
 /// After `tel:`: the number (RFC 3966 §3), then parameters.
@@ -275,23 +280,24 @@ fn tel_uri_rest(rest: &[u8]) -> bool {
                     b'+' | b'-' | b'.' | b'(' | b')' | b'*' | b'#' | b'p' | b'w'
                 )
         });
-    number_ok && uri_params_headers(rest, end)
+    number_ok && uri_params_headers(rest, end) == Some(rest.len())
 }
 
-/// `Uri::finish_params_headers`: `;params` then `?headers`, then the end.
-fn uri_params_headers(text: &[u8], mut i: usize) -> bool {
+/// `Uri::finish_params_headers`: `;params` then `?headers` from `i`;
+/// returns where they end (`None`: a parameter or header is malformed).
+fn uri_params_headers(text: &[u8], mut i: usize) -> Option<usize> {
     // uri-parameters: `;` name [= value], each a non-empty run of
     // paramchars and escapes (`;`, `=` and `?` are none of them).
     while at(text, i) == Some(b';') {
         let name = escaped_run(text, i + 1, &PARAM);
         if name == 0 {
-            return false;
+            return None;
         }
         i += 1 + name;
         if at(text, i) == Some(b'=') {
             let value = escaped_run(text, i + 1, &PARAM);
             if value == 0 {
-                return false;
+                return None;
             }
             i += 1 + value;
         }
@@ -301,7 +307,7 @@ fn uri_params_headers(text: &[u8], mut i: usize) -> bool {
         loop {
             let name = escaped_run(text, i + 1, &HNV);
             if name == 0 || at(text, i + 1 + name) != Some(b'=') {
-                return false;
+                return None;
             }
             i += 2 + name;
             i += escaped_run(text, i, &HNV);
@@ -310,7 +316,7 @@ fn uri_params_headers(text: &[u8], mut i: usize) -> bool {
             }
         }
     }
-    i == text.len()
+    Some(i)
 }
 
 /// Header parameters after a `;` at `i - 1`: `token [= gen-value]` with
@@ -459,13 +465,26 @@ pub(crate) fn name_addr(
             }
         }
     };
-    let gt = lexical::find_byte(b, lt + 1, b'>')?;
-    let text = b.get(lt + 1..gt)?;
-    // RFC 4475 §3.1.2.14: `< sip:x@y >` is not a name-addr.
-    if text.first().is_some_and(|&c| is_lws(c)) || text.last().is_some_and(|&c| is_lws(c)) {
-        return None;
-    }
-    uri(text)?;
+    let gt = match sip_scheme(b, lt + 1) {
+        // Recognised in place: it must end at the `>`, the first one
+        // after `<` since no part of the URI holds one (one pass instead
+        // of a search for `>`, then the URI's own for `@`, then its runs).
+        Some((_, rest)) => {
+            let end = sip_uri_end(b, rest)?;
+            (at(b, end) == Some(b'>')).then_some(end)?
+        }
+        None => {
+            let gt = lexical::find_byte(b, lt + 1, b'>')?;
+            let text = b.get(lt + 1..gt)?;
+            // RFC 4475 §3.1.2.14: `< sip:x@y >` is not a name-addr (a
+            // URI recognised in place neither starts nor ends with LWS).
+            if text.first().is_some_and(|&c| is_lws(c)) || text.last().is_some_and(|&c| is_lws(c)) {
+                return None;
+            }
+            uri(text)?;
+            gt
+        }
+    };
     let mut tag = false;
     let end = trailing_params(b, gt + 1, |name, value, token| {
         tag |= value.is_some() && is_name(name, b"tag");
@@ -575,6 +594,7 @@ pub(crate) fn via(b: &[u8], start: usize, bad_address: &mut bool) -> Option<usiz
         let p = skip_lws(b, colon + 1);
         i = p + port_at(b, p)?;
     }
+    let i = branch_first(b, i).unwrap_or(i);
     let mut received_seen = false;
     trailing_params(b, i, |name, value, token| {
         let v = value.unwrap_or_default();
@@ -596,6 +616,25 @@ pub(crate) fn via(b: &[u8], start: usize, bad_address: &mut bool) -> Option<usiz
             _ => true,
         }
     })
+}
+
+/// The Via parameter list's usual opening, `;branch=` and a token value
+/// (the name in any case, no LWS), at `i`: where the value ends, for the
+/// generic walk to go on from there. One word compare and the value's run
+/// instead of the name run, four LWS tests and the name match. `None`
+/// (the generic walk from `i`) for anything else; the generic walk
+/// refuses a branch value that is not a token, so no refusal here.
+#[inline]
+fn branch_first(b: &[u8], i: usize) -> Option<usize> {
+    // `| 0x20` on the six letters only: `;` and `=` compared as they are.
+    const FOLD: u64 = 0x0020_2020_2020_2000;
+    let w = u64::from_le_bytes(array_at::<8>(b, i)?);
+    if w | FOLD != u64::from_le_bytes(*b";branch=") {
+        return None;
+    }
+    let t = run(b, i + 8, &TOKEN);
+    let after = at(b, i + 8 + t);
+    (t > 0 && !matches!(after, Some(b':' | b'[' | b']'))).then_some(i + 8 + t)
 }
 
 /// `parse_received`: a host, or (RFC 5118 §4.5) a bare IPv6 address.
@@ -715,6 +754,14 @@ pub(crate) fn token_list(b: &[u8]) -> bool {
             return false;
         }
         i += n;
+        // `, ` and a token: the usual separator, one compare (the general
+        // walk below tested the byte, then LWS twice after the comma).
+        if let Some(&[b',', b' ', next]) = b.get(i..i + 3)
+            && TOKEN.contains(next)
+        {
+            i += 2;
+            continue;
+        }
         let comma = match at(b, i) {
             None => return true,
             Some(b',') => i,
@@ -759,6 +806,108 @@ mod tests {
                     code /= alphabet.len();
                 }
                 assert_eq!(token_list(&text), walk(&text), "{text:?}");
+            }
+        }
+    }
+
+    /// A sip URI recognised in place inside `<...>` agrees with the typed
+    /// name-addr parse, with `@`, `>`, `]` and LWS before, inside and
+    /// after it, and with fewer than a word's bytes left after `<`.
+    #[test]
+    fn name_addr_in_place_uri_agrees_with_the_typed_parse() {
+        use crate::sip::address::NameAddr;
+        let uris = [
+            "sip:a@b",
+            "sip:b",
+            "sip:a",
+            "SIPS:a:pw@h:5060;lr?x=1",
+            "sip:a:@h",
+            "sip:[::1]",
+            "sip:[::1>]",
+            "sip:a@[::1]:5",
+            "sip:a@",
+            "sip:@b",
+            "sip:a@b@c",
+            "sip:1.2.3.4",
+            "sip:1.2.3.256",
+            "sip:1.2.3",
+            "sip:a>b",
+            "sip:",
+            "sips:",
+            "sip:a b",
+            " sip:a",
+            "sip:a ",
+            "tel:+1",
+            "sip:a;p=[1]",
+            "sip:h:99999",
+            "sip:h:",
+            "sip:h?",
+            "sip:h/x",
+        ];
+        let tails = [
+            "",
+            ";tag=x",
+            ";tag=\"a@b\"",
+            ";p=[::1]",
+            "@",
+            ">",
+            " ;a=b",
+            ";x=a@b",
+        ];
+        for uri in uris {
+            for tail in tails {
+                for head in ["", "\"A\" ", "A "] {
+                    let v = format!("{head}<{uri}>{tail}");
+                    let ours = single(v.as_bytes(), |b, i| {
+                        name_addr(b, i, |_, _, _| true).map(|a| a.end)
+                    });
+                    assert_eq!(ours, NameAddr::parse(&v).is_ok(), "{v:?}");
+                }
+            }
+        }
+    }
+
+    /// The `;branch=` opening agrees with the typed Via parse on case,
+    /// LWS, quoting, gen-value bytes and what follows the value.
+    #[test]
+    fn via_branch_opening_agrees_with_the_typed_parse() {
+        use crate::sip::via::Via;
+        let params = [
+            ";branch=z9hG4bK1",
+            ";BRANCH=z9hG4bK1",
+            ";Branch=a;rport",
+            ";branch= a",
+            ";branch =a",
+            ";branch=\"a\"",
+            ";branch=a:b",
+            ";branch=[::1]",
+            ";branch=a]",
+            ";branch=",
+            ";branch=;rport",
+            ";branch=a ;rport",
+            ";branch=a;branch=b:c",
+            ";branch=a;received=1.2.3.4",
+            ";branch=a;received=0.0.0.0",
+            ";branchx=a",
+            ";branc=a",
+            ";bRaNcH=z9hG4bK-1.2_3!%*+`'~",
+            ";branch=a b",
+            ";branch\x1d=a",
+        ];
+        for p in params {
+            for tail in ["", " ", ",", ";", "@"] {
+                let v = format!("SIP/2.0/UDP 192.0.2.1:5060{p}{tail}");
+                let mut bad = false;
+                let ours = single(v.as_bytes(), |b, i| via(b, i, &mut bad));
+                let typed = Via::parse(&v);
+                assert_eq!(ours, typed.is_ok(), "{v:?}");
+                if let Ok(typed) = typed {
+                    let typed_bad = crate::sip::validate::is_bad_address(typed.host())
+                        || typed
+                            .received()
+                            .is_some_and(crate::sip::validate::is_bad_address);
+                    assert_eq!(bad, typed_bad, "{v:?}");
+                }
             }
         }
     }
