@@ -19,6 +19,8 @@ use core::ops::Range;
 use super::error::SipError;
 use super::fields::CSeq;
 use super::header::{Header, HeaderName};
+use crate::swar::{array_at, same_bytes};
+
 use super::lexical::{self, TOKEN, USER, check_escaped, is_token_str, quoted_end, skip_lws};
 use super::message::Message;
 use super::method::Method;
@@ -48,31 +50,41 @@ fn next_separator(b: &[u8], mut i: usize) -> Option<usize> {
 /// letters) in `b[i..]`, where `b[i]` is the `;` opening the parameters;
 /// the scan stops at the `,` that ends a list element. The value must be
 /// a token (the grammar of `branch` and `tag`); its range in `b` is
-/// returned. Offsets in errors are relative to `b`.
-fn token_param(
+/// returned. `b` is the value of a `header` field at message offset
+/// `at`: errors carry message offsets.
+#[inline]
+fn token_param<const N: usize>(
     b: &[u8],
     mut i: usize,
-    name: &[u8],
-    header: &'static str,
+    name: &[u8; N],
+    header: HeaderName,
+    at: usize,
 ) -> Result<Option<Range<usize>>, SipError> {
     while b.get(i) == Some(&b';') {
         let n = skip_lws(b, i + 1);
         // `| 0x20` folds exactly onto a lowercase letter its two cases
         // only; the name must end there (the next byte is no token byte).
-        let is_name = b.get(n..n + name.len()).is_some_and(|p| {
-            p.iter().zip(name).all(|(&x, &y)| x | 0x20 == y)
-                && !b.get(n + name.len()).is_some_and(|&c| lexical::is_token(c))
-        });
+        // A fixed-size load: one or two compares, not a loop per byte.
+        let is_name = array_at::<N>(b, n).is_some_and(|p| {
+            p.iter()
+                .zip(name)
+                .fold(0, |d, (&x, &y)| d | ((x | 0x20) ^ y))
+                == 0
+        }) && !b.get(n + N).is_some_and(|&c| lexical::is_token(c));
         if is_name {
-            let eq = skip_lws(b, n + name.len());
+            let eq = skip_lws(b, n + N);
             if b.get(eq) != Some(&b'=') {
-                return Err(err(header, eq, "parameter without a value"));
+                return Err(err(header.as_str(), at + eq, "parameter without a value"));
             }
             let v = skip_lws(b, eq + 1);
             let vlen = lexical::run_long(b, v, &TOKEN);
             let after = skip_lws(b, v + vlen);
             if vlen == 0 || !matches!(b.get(after), None | Some(b';' | b',')) {
-                return Err(err(header, v, "parameter value is not a token"));
+                return Err(err(
+                    header.as_str(),
+                    at + v,
+                    "parameter value is not a token",
+                ));
             }
             return Ok(Some(v..v + vlen));
         }
@@ -130,7 +142,7 @@ pub(super) fn plain_cseq<'a>(h: &Header<'a>, request: Option<Method<'a>>) -> Opt
     let m = v.get(digits + 1..)?;
     let method = match request {
         // A known method's name is a token: no need to check it again.
-        Some(r) if !matches!(r, Method::Extension(_)) && r.as_str().as_bytes() == m => r,
+        Some(r) if !matches!(r, Method::Extension(_)) && same_bytes(r.as_str().as_bytes(), m) => r,
         _ if is_token_str(m) => Method::from_token(h.value_str()?.get(digits + 1..)?),
         _ => return None,
     };
@@ -145,7 +157,8 @@ pub(super) fn plain_cseq<'a>(h: &Header<'a>, request: Option<Method<'a>>) -> Opt
 /// around it, checked eight bytes at a time; `None` for anything else,
 /// which the full parse decides.
 pub(super) fn plain_call_id<'a>(h: &Header<'a>) -> Option<&'a str> {
-    let ok = lexical::call_id_end(h.value(), 0) == Some(h.value().len());
+    let v = h.value();
+    let ok = lexical::call_id_end(v, 0) == Some(v.len());
     // Word characters are ASCII: the conversion cannot fail.
     ok.then(|| h.value_str()).flatten()
 }
@@ -154,28 +167,33 @@ impl<'a> Message<'a> {
     /// The raw value of the first field of `kind`, with its offset (only
     /// the bytes returned in the end are checked as text).
     fn hot_value(&self, kind: HeaderName) -> Result<(usize, &'a [u8]), SipError> {
-        let h = self.header(kind).ok_or(SipError::MissingHeader {
+        let h = self.header(kind).ok_or_else(|| SipError::MissingHeader {
             name: kind.as_str(),
         })?;
         Ok((h.value_range().start, h.value()))
     }
 
     /// The text of a token found at `range` of the value at `at`.
+    #[inline(always)]
     fn param_text(
         &self,
         at: usize,
         range: Option<Range<usize>>,
-        name: &'static str,
+        header: HeaderName,
     ) -> Result<Option<&'a str>, SipError> {
         let Some(r) = range else {
             return Ok(None);
         };
         // A token is ASCII: this cannot fail.
-        self.text(at + r.start..at + r.end).map(Some).ok_or(err(
-            name,
-            at + r.start,
-            "parameter value is not a token",
-        ))
+        self.text(at + r.start..at + r.end)
+            .map(Some)
+            .ok_or_else(|| {
+                err(
+                    header.as_str(),
+                    at + r.start,
+                    "parameter value is not a token",
+                )
+            })
     }
 
     /// The `branch` parameter of the topmost Via entry (the transaction
@@ -201,8 +219,8 @@ impl<'a> Message<'a> {
         match next_separator(b, 0) {
             Some(i) if b.get(i) == Some(&b';') => self.param_text(
                 at,
-                token_param(b, i, b"branch", "Via").map_err(|e| e.shifted(at))?,
-                "Via",
+                token_param(b, i, b"branch", HeaderName::Via, at)?,
+                HeaderName::Via,
             ),
             _ => Ok(None),
         }
@@ -238,11 +256,7 @@ impl<'a> Message<'a> {
         };
         match b.get(i) {
             None => Ok(None),
-            Some(b';') => self.param_text(
-                at,
-                token_param(b, i, b"tag", kind.as_str()).map_err(|e| e.shifted(at))?,
-                kind.as_str(),
-            ),
+            Some(b';') => self.param_text(at, token_param(b, i, b"tag", kind, at)?, kind),
             Some(_) => Err(err(kind.as_str(), at + i, "unexpected text after address")),
         }
     }
