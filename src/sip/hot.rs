@@ -122,6 +122,7 @@ fn address_params(b: &[u8]) -> Option<usize> {
 /// `None` for anything else (LWS runs, folding, ten digits or more,
 /// errors), which the full parse decides. The method of a request is
 /// taken from its Request-Line when the bytes are the same.
+#[inline(always)]
 pub(super) fn plain_cseq<'a>(h: &Header<'a>, request: Option<Method<'a>>) -> Option<CSeq<'a>> {
     let v = h.value();
     // The digits are read and summed in one loop; nine digits cannot
@@ -156,6 +157,7 @@ pub(super) fn plain_cseq<'a>(h: &Header<'a>, request: Option<Method<'a>>) -> Opt
 /// A Call-ID value `word ["@" word]` (RFC 3261 §20.8) with nothing
 /// around it, checked eight bytes at a time; `None` for anything else,
 /// which the full parse decides.
+#[inline(always)]
 pub(super) fn plain_call_id<'a>(h: &Header<'a>) -> Option<&'a str> {
     let v = h.value();
     let ok = lexical::call_id_end(v, 0) == Some(v.len());
@@ -356,7 +358,7 @@ fn uri_user(uri: &str, offset: usize) -> Result<Option<&str>, SipError> {
         reason,
     };
     let b = uri.as_bytes();
-    let colon = lexical::find_byte(b, 0, b':').ok_or(invalid(0, "missing scheme"))?;
+    let colon = lexical::find_byte(b, 0, b':').ok_or_else(|| invalid(0, "missing scheme"))?;
     let scheme = b.get(..colon).unwrap_or_default();
     let rest = uri.get(colon + 1..).unwrap_or("");
     if scheme.eq_ignore_ascii_case(b"sip") || scheme.eq_ignore_ascii_case(b"sips") {
