@@ -19,7 +19,7 @@ use core::ops::Range;
 use super::error::SipError;
 use super::fields::CSeq;
 use super::header::{Header, HeaderName};
-use crate::swar::{array_at, same_bytes};
+use crate::swar::same_bytes;
 
 use super::lexical::{self, TOKEN, USER, check_escaped, is_token_str, quoted_end, skip_lws};
 use super::message::Message;
@@ -62,15 +62,9 @@ fn token_param<const N: usize>(
 ) -> Result<Option<Range<usize>>, SipError> {
     while b.get(i) == Some(&b';') {
         let n = skip_lws(b, i + 1);
-        // `| 0x20` folds exactly onto a lowercase letter its two cases
-        // only; the name must end there (the next byte is no token byte).
-        // A fixed-size load: one or two compares, not a loop per byte.
-        let is_name = array_at::<N>(b, n).is_some_and(|p| {
-            p.iter()
-                .zip(name)
-                .fold(0, |d, (&x, &y)| d | ((x | 0x20) ^ y))
-                == 0
-        }) && !b.get(n + N).is_some_and(|&c| lexical::is_token(c));
+        // The name must end there (the next byte is no token byte).
+        let is_name = lexical::is_word_ic_at(b, n, name)
+            && !b.get(n + N).is_some_and(|&c| lexical::is_token(c));
         if is_name {
             let eq = skip_lws(b, n + N);
             if b.get(eq) != Some(&b'=') {
@@ -108,7 +102,13 @@ fn address_params(b: &[u8]) -> Option<usize> {
         b'"' => quoted_end(b, start)?,
         _ => start,
     };
-    let at = lexical::find_any3(b, from, b'<', b';', b';')?;
+    // After a quoted display name (or none) the `<` comes next but for
+    // LWS: tested in place before any scan.
+    let lt = skip_lws(b, from);
+    let at = match b.get(lt) {
+        Some(b'<') => lt,
+        _ => lexical::find_any3(b, from, b'<', b';', b';')?,
+    };
     if b.get(at) == Some(&b';') {
         return Some(at);
     }
@@ -358,6 +358,18 @@ fn uri_user(uri: &str, offset: usize) -> Result<Option<&str>, SipError> {
         reason,
     };
     let b = uri.as_bytes();
+    // `sip:` (any case), the scheme of nearly every Request-URI, is read
+    // as one word; a `user` run that stops at `@` is the whole user part
+    // (`user` holds neither `@`, `:` nor `%`), so it needs no other check.
+    if lexical::is_word_ic_at(b, 0, b"sip:") {
+        let rest = uri.get(4..).unwrap_or("");
+        let n = lexical::run(rest.as_bytes(), 0, &USER);
+        if n > 0 && rest.as_bytes().get(n) == Some(&b'@') {
+            if let Some(user) = rest.get(..n) {
+                return Ok(Some(user));
+            }
+        }
+    }
     let colon = lexical::find_byte(b, 0, b':').ok_or_else(|| invalid(0, "missing scheme"))?;
     let scheme = b.get(..colon).unwrap_or_default();
     let rest = uri.get(colon + 1..).unwrap_or("");
@@ -563,6 +575,11 @@ mod tests {
     fn request_uri_user_agrees_with_the_full_uri_parse() {
         for uri in [
             "sip:bob@example.com",
+            "SIP:Bob@example.com",
+            "sIp:a;b=c?d&e@example.com",
+            "sip:alice:secret@example.com",
+            "sip:a@b",
+            "sips:bob@example.com",
             "SIPS:bob:pw@example.com;transport=tls",
             "sip:example.com",
             "sip:%61lice;x=y?z@example.com",
@@ -577,7 +594,14 @@ mod tests {
                 "{uri}"
             );
         }
-        for bad in ["sip:@h", "sip:a%zz@h", "sip:a\"b@h", "tel:xyz"] {
+        for bad in [
+            "sip:@h",
+            "sip:a%zz@h",
+            "sip:a\"b@h",
+            "SIP:a%4@h",
+            "sip::pw@h",
+            "tel:xyz",
+        ] {
             let raw = format!("OPTIONS {bad} SIP/2.0\r\n\r\n");
             assert!(msg(&raw).request_uri_user().is_err(), "{bad}");
         }

@@ -2,7 +2,7 @@
 //! classes, linear white space, quoted strings, digits, and splitting a
 //! value on a separator outside quotes and angle brackets.
 
-use crate::swar::{bytes_below, bytes_equal, first_marked, splat};
+use crate::swar::{array_at, bytes_below, bytes_equal, first_marked, splat};
 
 /// A set of bytes: a 256-entry membership table, so a lookup is one load.
 #[derive(Debug)]
@@ -372,6 +372,22 @@ impl<'a> Iterator for Split<'a> {
     }
 }
 
+/// True when the `N` bytes of `s` at `at` spell `word` (lowercase
+/// letters and other bytes) with its letters in either case: one
+/// fixed-size load and a branch-free compare, for the names a hot
+/// accessor expects at a known place (`branch`, `tag`, `sip:`).
+#[inline(always)]
+pub(crate) fn is_word_ic_at<const N: usize>(s: &[u8], at: usize, word: &[u8; N]) -> bool {
+    // `| 0x20` folds exactly the two cases of a lowercase letter onto it;
+    // any other byte of `word` must match as is.
+    array_at::<N>(s, at).is_some_and(|p| {
+        p.iter().zip(word).fold(0, |d, (&x, &y)| {
+            let fold = if y.is_ascii_lowercase() { 0x20 } else { 0 };
+            d | ((x | fold) ^ y)
+        }) == 0
+    })
+}
+
 /// ASCII-case-insensitive comparison.
 #[inline]
 pub(crate) fn eq_ic(a: &[u8], b: &[u8]) -> bool {
@@ -426,6 +442,20 @@ pub(crate) fn run_long(s: &[u8], i: usize, class: &CharClass) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn word_compare_folds_the_case_of_letters_only() {
+        for s in ["sip:", "SIP:", "sIp:x"] {
+            assert!(is_word_ic_at(s.as_bytes(), 0, b"sip:"), "{s}");
+        }
+        // `:` | 0x20 is `:`, and so is 0x1a | 0x20: only letters fold.
+        for s in ["sip\x1a", "sipx", "sip", "sop:", "si"] {
+            assert!(!is_word_ic_at(s.as_bytes(), 0, b"sip:"), "{s}");
+        }
+        assert!(is_word_ic_at(b";BrAnCh=", 1, b"branch"));
+        assert!(!is_word_ic_at(b";BrAnCh", 2, b"branch"));
+        assert!(!is_word_ic_at(b"x", usize::MAX, b"x"));
+    }
 
     #[test]
     fn word_wise_scans_agree_with_byte_loops() {
