@@ -218,7 +218,11 @@ impl<'a> Message<'a> {
         let (at, b) = self.hot_value(HeaderName::Via)?;
         // sent-protocol and sent-by hold no `;`, `,` or `"`: the first
         // separator ends them.
-        match next_separator(b, 0) {
+        let sep = match memchr::memchr3(b';', b',', b'"', b) {
+            Some(i) if b.get(i) == Some(&b'"') => next_separator(b, i),
+            found => found,
+        };
+        match sep {
             Some(i) if b.get(i) == Some(&b';') => self.param_text(
                 at,
                 token_param(b, i, b"branch", HeaderName::Via, at)?,
@@ -364,10 +368,11 @@ fn uri_user(uri: &str, offset: usize) -> Result<Option<&str>, SipError> {
     if lexical::is_word_ic_at(b, 0, b"sip:") {
         let rest = uri.get(4..).unwrap_or("");
         let n = lexical::run(rest.as_bytes(), 0, &USER);
-        if n > 0 && rest.as_bytes().get(n) == Some(&b'@') {
-            if let Some(user) = rest.get(..n) {
-                return Ok(Some(user));
-            }
+        if n > 0
+            && rest.as_bytes().get(n) == Some(&b'@')
+            && let Some(user) = rest.get(..n)
+        {
+            return Ok(Some(user));
         }
     }
     let colon = lexical::find_byte(b, 0, b':').ok_or_else(|| invalid(0, "missing scheme"))?;
