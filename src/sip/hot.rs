@@ -55,32 +55,52 @@ fn next_separator(b: &[u8], mut i: usize) -> Option<usize> {
 #[inline]
 fn token_param<const N: usize>(
     b: &[u8],
-    mut i: usize,
+    i: usize,
     name: &[u8; N],
     header: HeaderName,
     at: usize,
 ) -> Result<Option<Range<usize>>, SipError> {
+    let Some(eq) = param_equals(b, i, name, header, at)? else {
+        return Ok(None);
+    };
+    let v = skip_lws(b, eq + 1);
+    let vlen = lexical::run_long(b, v, &TOKEN);
+    let after = skip_lws(b, v + vlen);
+    if vlen == 0 || !matches!(b.get(after), None | Some(b';' | b',')) {
+        return Err(err(
+            header.as_str(),
+            at + v,
+            "parameter value is not a token",
+        ));
+    }
+    Ok(Some(v..v + vlen))
+}
+
+/// The offset of the `=` of the first header parameter called `name` in
+/// `b[i..]` (see [`token_param`]), `None` when there is none.
+#[inline(always)]
+fn param_equals<const N: usize>(
+    b: &[u8],
+    mut i: usize,
+    name: &[u8; N],
+    header: HeaderName,
+    at: usize,
+) -> Result<Option<usize>, SipError> {
     while b.get(i) == Some(&b';') {
+        // `;name=` without LWS, the form senders use, is one word compare.
+        if lexical::is_word_ic_at(b, i + 1, name) && b.get(i + 1 + N) == Some(&b'=') {
+            return Ok(Some(i + 1 + N));
+        }
         let n = skip_lws(b, i + 1);
         // The name must end there (the next byte is no token byte).
-        let is_name = lexical::is_word_ic_at(b, n, name)
-            && !b.get(n + N).is_some_and(|&c| lexical::is_token(c));
-        if is_name {
+        if lexical::is_word_ic_at(b, n, name)
+            && !b.get(n + N).is_some_and(|&c| lexical::is_token(c))
+        {
             let eq = skip_lws(b, n + N);
             if b.get(eq) != Some(&b'=') {
                 return Err(err(header.as_str(), at + eq, "parameter without a value"));
             }
-            let v = skip_lws(b, eq + 1);
-            let vlen = lexical::run_long(b, v, &TOKEN);
-            let after = skip_lws(b, v + vlen);
-            if vlen == 0 || !matches!(b.get(after), None | Some(b';' | b',')) {
-                return Err(err(
-                    header.as_str(),
-                    at + v,
-                    "parameter value is not a token",
-                ));
-            }
-            return Ok(Some(v..v + vlen));
+            return Ok(Some(eq));
         }
         // A parameter name holds no separator: the scan may start at it.
         match next_separator(b, n) {
@@ -429,6 +449,8 @@ mod tests {
             "SIP/2.0/UDP h",
             "SIP/2.0/UDP h;branchx=1;BrAnCh=z9hG4bK2",
             "SIP/2.0/UDP h;branc=1;xbranch=2",
+            "SIP/2.0/UDP h;branch-x=1;BRANCH=z9hG4bK-x;branch=2",
+            "SIP/2.0/UDP h;branch =z9hG4bK3",
             "SIP/2.0/UDP h;bRANCH = z9hG4bK-long-enough-for-two-words ;x",
             "SIP  /    2.0   / UDP  192.168.255.111   ; branch=\r\n z9hG4bK30239",
         ] {
@@ -447,6 +469,8 @@ mod tests {
         for via in [
             "SIP/2.0/UDP h;branch",
             "SIP/2.0/UDP h;branch=",
+            "SIP/2.0/UDP h;branch==x",
+            "SIP/2.0/UDP h;branch= ;x",
             "SIP/2.0/UDP h;branch=\"quoted\"",
             "SIP/2.0/UDP h;branch=a b",
             "SIP/2.0/UDP h;branch=a\u{e9}",
@@ -474,6 +498,7 @@ mod tests {
             "sip:a@b",
             "<sip:a@b;tag=no>",
             "<sip:a@b>;x;tag=6;tag=7",
+            "<sip:a@b>;tagx=1;Tag=8",
         ] {
             let raw = format!("OPTIONS sip:a@b SIP/2.0\r\nFrom: {from}\r\nTo: {from}\r\n\r\n");
             let m = msg(&raw);
