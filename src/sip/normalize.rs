@@ -130,9 +130,9 @@ fn is_canonical(msg: &Message<'_>) -> bool {
             let value_start = usize::from(e.value_start);
             let value_end = usize::from(e.value_end);
             // `Name: value` CRLF on one line: no white space before the
-            // colon (nor a fold) puts the colon at
-            // the name's end; the value two bytes on leaves one byte
-            // between, which the parse took as SP or HT: it must be SP.
+            // colon (nor a fold) puts the colon at the name's end; the
+            // value two bytes on leaves one byte between, which the parse
+            // took as SP or HT: it must be SP.
             let laid_out =
                 (value_start ^ (name_end + 2)) | (usize::from(e.line_end) ^ (value_end + 2)) == 0
                     && value_end > value_start
