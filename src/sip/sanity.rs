@@ -239,6 +239,30 @@ const MANDATORY: [HeaderName; 5] = [
     HeaderName::Via,
 ];
 
+/// The bit of `kind` in the per-kind words of [`Sanity::check`]
+/// (`Other` included: 62 kinds fit in 64 bits).
+#[inline(always)]
+const fn kind_bit(kind: HeaderName) -> u64 {
+    1 << (kind as u32 % 64)
+}
+
+/// The bits of `kinds`.
+// Only ever evaluated at compile time (the constants below).
+#[allow(clippy::indexing_slicing)]
+const fn kinds_mask(kinds: &[HeaderName]) -> u64 {
+    let mut mask = 0;
+    let mut i = 0;
+    while i < kinds.len() {
+        mask |= kind_bit(kinds[i]);
+        i += 1;
+    }
+    mask
+}
+
+const _: () = assert!((HeaderName::Other as u32) < 64, "a bit per kind");
+const SINGLE_VALUED_KINDS: u64 = kinds_mask(&SINGLE_VALUED);
+const MANDATORY_KINDS: u64 = kinds_mask(&MANDATORY);
+
 impl<'c> Sanity<'c> {
     /// Every check off (turn on what you need).
     pub fn none() -> Self {
@@ -275,16 +299,18 @@ impl<'c> Sanity<'c> {
         } else {
             None
         };
-        // One pass over the index counts every kind (saturating at 2,
-        // all the checks below need) and notes whether any value may hold
-        // a control byte or white space sits before a colon.
-        let mut counts = [0u8; HeaderName::Other as usize + 1];
+        // One pass over the index notes which kinds appear and which
+        // appear twice (all the checks below need: a bit per kind in two
+        // words, kept in registers, where a count per kind in memory cost
+        // a load and a store a field) and whether any value may hold a
+        // control byte or white space sits before a colon.
+        let (mut seen_kinds, mut repeated) = (0u64, 0u64);
         let mut flags = 0;
         for part in msg.header_entries() {
             for e in part {
-                if let Some(n) = counts.get_mut(e.kind as usize) {
-                    *n = (*n + 1).min(2);
-                }
+                let bit = kind_bit(e.kind);
+                repeated |= seen_kinds & bit;
+                seen_kinds |= bit;
                 flags |= e.flags;
             }
         }
@@ -302,13 +328,20 @@ impl<'c> Sanity<'c> {
             }
             .into());
         }
-        let count = |kind: HeaderName| counts.get(kind as usize).copied().unwrap_or(0);
+        // How many fields of a kind, saturating at 2.
+        let count = |kind: HeaderName| {
+            u8::from(seen_kinds & kind_bit(kind) != 0) + u8::from(repeated & kind_bit(kind) != 0)
+        };
+        // One mask test each; the search for which kind to name runs only
+        // on a refusal.
         if self.single_valued
+            && repeated & SINGLE_VALUED_KINDS != 0
             && let Some(kind) = SINGLE_VALUED.iter().find(|k| count(**k) > 1)
         {
             return Err(Reason::DuplicateHeader(kind.as_str()).into());
         }
         if self.mandatory_headers
+            && seen_kinds & MANDATORY_KINDS != MANDATORY_KINDS
             && let Some(kind) = MANDATORY.iter().find(|k| count(**k) == 0)
         {
             return Err(Reason::MissingHeader(kind.as_str()).into());
