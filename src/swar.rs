@@ -147,7 +147,7 @@ mod tests {
             for (i, b) in bytes.iter_mut().enumerate() {
                 // Digits mostly, so that long runs occur.
                 let k = (seed >> (i * 8)) as usize;
-                *b = if k % 4 != 0 {
+                *b = if !k.is_multiple_of(4) {
                     b'0' + (k % 10) as u8
                 } else {
                     alphabet[k / 4 % alphabet.len()]
