@@ -65,6 +65,32 @@ pub(crate) fn first_marked(
         .map(|k| at + k)
 }
 
+/// The decimal digits that start `w` (a little-endian load: its first
+/// bytes in memory order): their value and how many there are (0..=8).
+/// Every test is exact per byte (no sum crosses a byte), and the digits
+/// are combined pairwise in three multiplications instead of one
+/// multiply-add per digit.
+#[inline(always)]
+pub(crate) fn leading_digits(w: u64) -> (u32, usize) {
+    let low = w & splat(0x7f);
+    // High bit set: above '9' (or not ASCII), or below '0'.
+    let above_nine = low.wrapping_add(splat(0x7f - b'9')) | w;
+    let below_zero = !low.wrapping_add(splat(0x80 - b'0'));
+    let count = (((above_nine | below_zero) & HIGH_BITS).trailing_zeros() / 8) as usize;
+    if count == 0 {
+        return (0, 0);
+    }
+    // The digits moved to the top bytes, most significant first; the
+    // zero bytes shifted in below them are leading zeros (count 1..=8:
+    // the shift is 0..=56 bits).
+    let d = (w & splat(0x0f)) << (8 * (8 - count));
+    // Pairs, then quads, then all eight: no lane overflows (99, 9999).
+    let d = (d.wrapping_mul(10) + (d >> 8)) & 0x00ff_00ff_00ff_00ff;
+    let d = (d.wrapping_mul(100) + (d >> 16)) & 0x0000_ffff_0000_ffff;
+    let d = (d.wrapping_mul(10_000) + (d >> 32)) & 0xffff_ffff;
+    (d as u32, count)
+}
+
 /// The `N` bytes of `b` from `at`, when there are that many: a fixed-size
 /// load, not a length-dependent copy.
 #[inline(always)]
@@ -107,6 +133,42 @@ mod tests {
                 assert!(!same_bytes(x, &y), "{n} {i}");
             }
         }
+    }
+
+    #[test]
+    fn leading_digits_agree_with_a_digit_loop() {
+        let alphabet = b"0123456789/:+- \x00\x7f\x80\xb0\xb9\xffa";
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..200_000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let mut bytes = [0u8; 8];
+            for (i, b) in bytes.iter_mut().enumerate() {
+                // Digits mostly, so that long runs occur.
+                let k = (seed >> (i * 8)) as usize;
+                *b = if !k.is_multiple_of(4) {
+                    b'0' + (k % 10) as u8
+                } else {
+                    alphabet[k / 4 % alphabet.len()]
+                };
+            }
+            let count = bytes.iter().take_while(|b| b.is_ascii_digit()).count();
+            let value = bytes[..count]
+                .iter()
+                .fold(0u32, |n, &b| n * 10 + u32::from(b - b'0'));
+            assert_eq!(
+                leading_digits(u64::from_le_bytes(bytes)),
+                (value, count),
+                "{bytes:?}"
+            );
+        }
+        assert_eq!(
+            leading_digits(u64::from_le_bytes(*b"99999999")),
+            (99_999_999, 8)
+        );
+        assert_eq!(leading_digits(u64::from_le_bytes(*b"00000001")), (1, 8));
+        assert_eq!(leading_digits(u64::from_le_bytes(*b"31862 IN")), (31862, 5));
     }
 
     #[test]

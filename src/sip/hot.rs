@@ -22,7 +22,7 @@ use super::header::{Header, HeaderName};
 use super::lexical::{self, TOKEN, USER, check_escaped, is_token_str, quoted_end, skip_lws};
 use super::message::Message;
 use super::method::Method;
-use crate::swar::same_bytes;
+use crate::swar::{self, array_at, same_bytes};
 
 fn err(name: &'static str, offset: usize, reason: &'static str) -> SipError {
     SipError::InvalidHeader {
@@ -144,18 +144,31 @@ fn address_params(b: &[u8]) -> Option<usize> {
 #[inline(always)]
 pub(super) fn plain_cseq<'a>(h: &Header<'a>, request: Option<Method<'a>>) -> Option<CSeq<'a>> {
     let v = h.value();
-    // The digits are read and summed in one loop; nine digits cannot
-    // overflow a u32, and a tenth is not the SP looked for after them.
-    let mut number = 0u32;
-    let mut digits = 0;
-    for &b in v.iter().take(9) {
-        let d = b.wrapping_sub(b'0');
-        if d > 9 {
-            break;
+    // Nine digits cannot overflow a u32, and a tenth is not the SP looked
+    // for after them. A value of eight bytes or more (`1 INVITE` and up)
+    // has its first eight read at once; a ninth digit is added alone.
+    let (number, digits) = match array_at::<8>(v, 0) {
+        Some(w) => match swar::leading_digits(u64::from_le_bytes(w)) {
+            (n, 8) => match v.get(8).map(|b| b.wrapping_sub(b'0')) {
+                Some(d) if d <= 9 => (n * 10 + u32::from(d), 9),
+                _ => (n, 8),
+            },
+            short => short,
+        },
+        None => {
+            let mut number = 0u32;
+            let mut digits = 0;
+            for &b in v {
+                let d = b.wrapping_sub(b'0');
+                if d > 9 {
+                    break;
+                }
+                number = number * 10 + u32::from(d);
+                digits += 1;
+            }
+            (number, digits)
         }
-        number = number * 10 + u32::from(d);
-        digits += 1;
-    }
+    };
     if digits == 0 || v.get(digits) != Some(&b' ') {
         return None;
     }

@@ -959,12 +959,20 @@ impl<'a> Message<'a> {
     pub fn call_id(&self) -> Result<&'a str, SipError> {
         // The plain form is checked in place; anything else (LWS, folding,
         // errors) takes the full parse, which decides.
-        if let Some(id) = self
+        match self
             .header(HeaderName::CallId)
             .and_then(|h| super::hot::plain_call_id(&h))
         {
-            return Ok(id);
+            Some(id) => Ok(id),
+            None => self.full_call_id(),
         }
+    }
+
+    /// The Call-ID through the full parse: out of line, so that the plain
+    /// path does not save the registers the parse needs on every call.
+    #[cold]
+    #[inline(never)]
+    fn full_call_id(&self) -> Result<&'a str, SipError> {
         self.typed(HeaderName::CallId, fields::parse_call_id)
     }
 
@@ -972,12 +980,19 @@ impl<'a> Message<'a> {
     pub fn cseq(&self) -> Result<CSeq<'a>, SipError> {
         // `number SP method` is decoded in place; anything else takes the
         // full parse, which decides.
-        if let Some(cseq) = self
+        match self
             .header(HeaderName::CSeq)
             .and_then(|h| super::hot::plain_cseq(&h, self.method()))
         {
-            return Ok(cseq);
+            Some(cseq) => Ok(cseq),
+            None => self.full_cseq(),
         }
+    }
+
+    /// The CSeq through the full parse (out of line, as [`Self::full_call_id`]).
+    #[cold]
+    #[inline(never)]
+    fn full_cseq(&self) -> Result<CSeq<'a>, SipError> {
         self.typed(HeaderName::CSeq, CSeq::parse)
     }
 
