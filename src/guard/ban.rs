@@ -20,6 +20,20 @@ use super::error::GuardError;
 use super::tracker::{BoundedTracker, source_key};
 
 /// Settings of the [`BanList`].
+///
+/// # Example
+///
+/// ```
+/// use std::time::Duration;
+/// use voipsec::guard::{BanConfig, BanList};
+///
+/// let config = BanConfig { base: Duration::from_secs(10), max: Duration::from_secs(30), ..BanConfig::default() };
+/// let mut bans = BanList::new(config)?;
+/// let src = "192.0.2.7".parse()?;
+/// let lengths: Vec<u64> = (0..4).map(|_| bans.ban(src, 0).as_secs()).collect();
+/// assert_eq!(lengths, [10, 20, 30, 30]); // doubled, capped at `max`
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BanConfig {
     /// The first ban's length.
@@ -49,6 +63,18 @@ impl Default for BanConfig {
 impl BanConfig {
     /// Checks the ranges (`base` ≥ 1 ms, `max` ≥ `base`, at least one source,
     /// IPv6 prefix ≤ 128).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use voipsec::guard::BanConfig;
+    ///
+    /// assert!(BanConfig::default().validate().is_ok());
+    /// let shorter_max = BanConfig { max: Duration::from_secs(1), ..BanConfig::default() };
+    /// assert!(shorter_max.validate().is_err());
+    /// assert!(BanConfig { ipv6_prefix_len: 129, ..BanConfig::default() }.validate().is_err());
+    /// ```
     pub fn validate(&self) -> Result<(), GuardError> {
         let setting = |name, reason| Err(GuardError::Setting { name, reason });
         if self.base.as_millis() == 0 {
@@ -99,6 +125,17 @@ fn millis(d: Duration) -> u64 {
 
 impl BanList {
     /// A ban list with validated settings. All memory is reserved here.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use voipsec::guard::{BanConfig, BanList};
+    ///
+    /// let bans = BanList::new(BanConfig::default())?;
+    /// assert!(bans.is_empty());
+    /// assert!(BanList::new(BanConfig { max_sources: 0, ..BanConfig::default() }).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(config: BanConfig) -> Result<Self, GuardError> {
         config.validate()?;
         Ok(BanList {
@@ -108,22 +145,77 @@ impl BanList {
     }
 
     /// The settings.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use voipsec::guard::{BanConfig, BanList};
+    ///
+    /// let config = BanConfig { base: Duration::from_secs(5), ..BanConfig::default() };
+    /// let bans = BanList::new(config)?;
+    /// assert_eq!(bans.config(), &config);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn config(&self) -> &BanConfig {
         &self.config
     }
 
     /// How many sources are remembered.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use voipsec::guard::{BanConfig, BanList};
+    ///
+    /// let mut bans = BanList::new(BanConfig::default())?;
+    /// bans.ban("192.0.2.1".parse()?, 0);
+    /// bans.ban("192.0.2.2".parse()?, 0);
+    /// bans.ban("192.0.2.1".parse()?, 0); // same source: one entry
+    /// assert_eq!(bans.len(), 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn len(&self) -> usize {
         self.sources.len()
     }
 
     /// Whether no source is remembered.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use voipsec::guard::{BanConfig, BanList};
+    ///
+    /// let mut bans = BanList::new(BanConfig::default())?;
+    /// assert!(bans.is_empty());
+    /// bans.ban("192.0.2.1".parse()?, 0);
+    /// assert!(!bans.is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.sources.len() == 0
     }
 
     /// Bans `source` for its next escalation step and returns the length.
     /// Banning a source that is still banned extends from now.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use std::net::IpAddr;
+    /// use std::time::Duration;
+    /// use voipsec::guard::{BanConfig, BanList};
+    ///
+    /// let mut bans = BanList::new(BanConfig::default())?; // base 60 s
+    /// let src: IpAddr = "2001:db8::1".parse()?;
+    /// assert_eq!(bans.ban(src, 0), Duration::from_secs(60));
+    /// // Still banned: the next step (120 s) runs from now.
+    /// assert_eq!(bans.ban(src, 10_000), Duration::from_secs(120));
+    /// assert_eq!(bans.remaining(src, 10_000), Some(Duration::from_secs(120)));
+    /// // IPv6 sources are banned per /64 by default.
+    /// assert!(bans.remaining("2001:db8::99".parse()?, 10_000).is_some());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn ban(&mut self, source: IpAddr, now_ms: u64) -> Duration {
         let key = source_key(source, self.config.ipv6_prefix_len);
         let forget_ms = millis(self.config.forget_after);
@@ -145,6 +237,24 @@ impl BanList {
 
     /// Bans `source` for exactly `length` (no escalation; an existing longer
     /// ban is kept).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use std::net::IpAddr;
+    /// use std::time::Duration;
+    /// use voipsec::guard::{BanConfig, BanList};
+    ///
+    /// let mut bans = BanList::new(BanConfig::default())?;
+    /// let src: IpAddr = "198.51.100.4".parse()?;
+    /// bans.ban_for(src, Duration::from_secs(600), 0);
+    /// // A shorter ban does not cut the longer one.
+    /// bans.ban_for(src, Duration::from_secs(5), 0);
+    /// assert_eq!(bans.remaining(src, 0), Some(Duration::from_secs(600)));
+    /// // No escalation: the first escalating ban is still `base`.
+    /// assert_eq!(bans.ban(src, 0), Duration::from_secs(60));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn ban_for(&mut self, source: IpAddr, length: Duration, now_ms: u64) {
         let key = source_key(source, self.config.ipv6_prefix_len);
         let (state, _) = self.sources.entry(key, || BanState {
@@ -156,6 +266,22 @@ impl BanList {
 
     /// The time left on `source`'s ban, or `None` when it may pass.
     /// Allocation-free.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use std::net::IpAddr;
+    /// use std::time::Duration;
+    /// use voipsec::guard::{BanConfig, BanList};
+    ///
+    /// let mut bans = BanList::new(BanConfig::default())?;
+    /// let src: IpAddr = "192.0.2.9".parse()?;
+    /// assert_eq!(bans.remaining(src, 0), None); // never banned
+    /// bans.ban(src, 1_000);
+    /// assert_eq!(bans.remaining(src, 31_000), Some(Duration::from_secs(30)));
+    /// assert_eq!(bans.remaining(src, 61_000), None); // expired
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn remaining(&self, source: IpAddr, now_ms: u64) -> Option<Duration> {
         let key = source_key(source, self.config.ipv6_prefix_len);
         let state = self.sources.get(&key)?;
