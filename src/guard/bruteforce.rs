@@ -26,6 +26,22 @@ use super::event::{Reason, Rule};
 use super::tracker::{BoundedTracker, DISTINCT_CAPACITY, DistinctSet, Fingerprinter, source_key};
 
 /// Thresholds of the [`BruteForceDetector`].
+///
+/// # Example
+///
+/// ```
+/// use std::net::IpAddr;
+/// use voipsec::guard::{BruteForceConfig, BruteForceDetector, Rule};
+///
+/// let config = BruteForceConfig { source_failures: 3, ..BruteForceConfig::default() };
+/// let mut detector = BruteForceDetector::new(config)?;
+/// let src: IpAddr = "203.0.113.8".parse()?;
+/// assert!(detector.record_failure(src, "1001", 0).is_none());
+/// assert!(detector.record_failure(src, "1001", 1).is_none());
+/// let reason = detector.record_failure(src, "1001", 2).ok_or("no verdict")?;
+/// assert_eq!((reason.rule, reason.observed, reason.limit), (Rule::BruteForceSource, 3, 3));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BruteForceConfig {
     /// Counting window (tumbling, per source and per user).
@@ -60,6 +76,18 @@ impl Default for BruteForceConfig {
 
 impl BruteForceConfig {
     /// Checks the ranges.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use voipsec::guard::BruteForceConfig;
+    ///
+    /// assert!(BruteForceConfig::default().validate().is_ok());
+    /// // Spraying is counted in a 64-user set.
+    /// assert!(BruteForceConfig { spray_users: 65, ..BruteForceConfig::default() }.validate().is_err());
+    /// assert!(BruteForceConfig { window: Duration::ZERO, ..BruteForceConfig::default() }.validate().is_err());
+    /// ```
     pub fn validate(&self) -> Result<(), GuardError> {
         let setting = |name, reason| Err(GuardError::Setting { name, reason });
         if self.source_failures == 0 {
@@ -126,6 +154,18 @@ pub struct BruteForceDetector {
 
 impl BruteForceDetector {
     /// A detector with validated thresholds. All memory is reserved here.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use voipsec::guard::{BruteForceConfig, BruteForceDetector};
+    ///
+    /// let detector = BruteForceDetector::new(BruteForceConfig::default())?;
+    /// assert_eq!(detector.tracked_sources(), 0);
+    /// let invalid = BruteForceConfig { source_failures: 0, ..BruteForceConfig::default() };
+    /// assert!(BruteForceDetector::new(invalid).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(config: BruteForceConfig) -> Result<Self, GuardError> {
         config.validate()?;
         Ok(BruteForceDetector {
@@ -138,16 +178,57 @@ impl BruteForceDetector {
     }
 
     /// The thresholds.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use voipsec::guard::{BruteForceConfig, BruteForceDetector};
+    ///
+    /// let config = BruteForceConfig { user_failures: 7, ..BruteForceConfig::default() };
+    /// let detector = BruteForceDetector::new(config)?;
+    /// assert_eq!(detector.config().user_failures, 7);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn config(&self) -> &BruteForceConfig {
         &self.config
     }
 
     /// How many sources are tracked (never more than `max_sources`).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use voipsec::guard::{BruteForceConfig, BruteForceDetector};
+    ///
+    /// let config = BruteForceConfig { max_sources: 2, ..BruteForceConfig::default() };
+    /// let mut detector = BruteForceDetector::new(config)?;
+    /// for last in 1..=5u8 {
+    ///     let source = std::net::IpAddr::from([192, 0, 2, last]);
+    ///     detector.record_failure(source, "1001", 0);
+    /// }
+    /// assert_eq!(detector.tracked_sources(), 2); // oldest evicted
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn tracked_sources(&self) -> usize {
         self.sources.len()
     }
 
     /// How many users are tracked (never more than `max_users`).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use std::net::IpAddr;
+    /// use voipsec::guard::{BruteForceConfig, BruteForceDetector};
+    ///
+    /// let mut detector = BruteForceDetector::new(BruteForceConfig::default())?;
+    /// let src: IpAddr = "192.0.2.1".parse()?;
+    /// for user in ["1001", "1002", "1001"] {
+    ///     detector.record_failure(src, user, 0);
+    /// }
+    /// assert_eq!(detector.tracked_users(), 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn tracked_users(&self) -> usize {
         self.users.len()
     }
@@ -187,6 +268,28 @@ impl BruteForceDetector {
     /// same window, so a source that comes back from a short ban and fails
     /// again at once earns its next (longer) ban without a fresh allowance.
     /// Callers check the [`super::BanList`] before authenticating.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use std::net::IpAddr;
+    /// use voipsec::guard::{BruteForceConfig, BruteForceDetector, Rule};
+    ///
+    /// let mut detector = BruteForceDetector::new(BruteForceConfig::default())?; // spray_users 5
+    /// let sprayer: IpAddr = "198.51.100.3".parse()?;
+    /// let mut verdicts = Vec::new();
+    /// for user in ["100", "101", "102", "103", "104", "105"] {
+    ///     verdicts.push(detector.record_failure(sprayer, user, 0));
+    /// }
+    /// assert!(verdicts[..4].iter().all(Option::is_none));
+    /// // Five distinct users, then every later failure in the window.
+    /// let fifth = verdicts[4].ok_or("no verdict")?;
+    /// assert_eq!((fifth.rule, fifth.observed), (Rule::BruteForceSource, 5));
+    /// assert!(verdicts[5].is_some());
+    /// // The window restarts after 600 s.
+    /// assert!(detector.record_failure(sprayer, "100", 600_000).is_none());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn record_failure(&mut self, source: IpAddr, user: &str, now_ms: u64) -> Option<Reason> {
         let user_key = self.fingerprinter.of(user);
         let config = self.config;
@@ -225,6 +328,25 @@ impl BruteForceDetector {
     }
 
     /// Records a successful authentication from `source` as `user`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use std::net::IpAddr;
+    /// use voipsec::guard::{BruteForceConfig, BruteForceDetector};
+    ///
+    /// let config = BruteForceConfig { source_failures: 3, ..BruteForceConfig::default() };
+    /// let mut detector = BruteForceDetector::new(config)?;
+    /// let phone: IpAddr = "192.0.2.10".parse()?;
+    /// detector.record_failure(phone, "1001", 0);
+    /// detector.record_failure(phone, "1001", 1);
+    /// // A mistyped password, then the right one: the count is forgiven.
+    /// detector.record_success(phone, "1001", 2);
+    /// assert!(detector.record_failure(phone, "1001", 3).is_none());
+    /// assert!(detector.record_failure(phone, "1001", 4).is_none());
+    /// assert!(detector.record_failure(phone, "1001", 5).is_some());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn record_success(&mut self, source: IpAddr, user: &str, now_ms: u64) {
         let user_key = self.fingerprinter.of(user);
         self.user(user_key, now_ms).failures = 0;
