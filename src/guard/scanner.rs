@@ -24,6 +24,24 @@ use super::event::{Reason, Rule};
 use super::tracker::{BoundedTracker, DISTINCT_CAPACITY, DistinctSet, Fingerprinter, source_key};
 
 /// How a fingerprint pattern is compared with the header value.
+///
+/// # Example
+///
+/// ```
+/// use voipsec::guard::{Fingerprint, MatchKind, ScannerFingerprints};
+///
+/// let list = ScannerFingerprints::new(vec![
+///     Fingerprint::new(MatchKind::Contains, "scan")?,
+///     Fingerprint::new(MatchKind::Prefix, "probe")?,
+///     Fingerprint::new(MatchKind::Exact, "Bot")?,
+/// ])?;
+/// assert!(list.find("my-SCANNER/1.0").is_some());
+/// assert!(list.find("  Probe 2.1").is_some());
+/// assert!(list.find("a probe").is_none()); // not at the start
+/// assert!(list.find(" bot ").is_some());
+/// assert!(list.find("Bot 2").is_none()); // not the whole value
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum MatchKind {
     /// The pattern occurs anywhere in the value.
@@ -36,6 +54,16 @@ pub enum MatchKind {
 
 impl MatchKind {
     /// The keyword used in configuration files.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use voipsec::guard::MatchKind;
+    ///
+    /// assert_eq!(MatchKind::Contains.keyword(), "contains");
+    /// assert_eq!(MatchKind::Prefix.keyword(), "prefix");
+    /// assert_eq!(MatchKind::Exact.keyword(), "exact");
+    /// ```
     pub const fn keyword(self) -> &'static str {
         match self {
             MatchKind::Contains => "contains",
@@ -46,11 +74,46 @@ impl MatchKind {
 }
 
 /// The longest fingerprint pattern accepted, in bytes.
+///
+/// # Example
+///
+/// ```
+/// use voipsec::guard::scanner::MAX_FINGERPRINT_LEN;
+/// use voipsec::guard::{Fingerprint, MatchKind};
+///
+/// let longest = "x".repeat(MAX_FINGERPRINT_LEN);
+/// assert!(Fingerprint::new(MatchKind::Contains, &longest).is_ok());
+/// assert!(Fingerprint::new(MatchKind::Contains, &format!("{longest}x")).is_err());
+/// ```
 pub const MAX_FINGERPRINT_LEN: usize = 128;
 /// The most fingerprints one list accepts.
+///
+/// # Example
+///
+/// ```
+/// use voipsec::guard::scanner::MAX_FINGERPRINTS;
+/// use voipsec::guard::{Fingerprint, MatchKind, ScannerFingerprints};
+///
+/// let one = Fingerprint::new(MatchKind::Contains, "scanner")?;
+/// assert!(ScannerFingerprints::new(vec![one.clone(); MAX_FINGERPRINTS]).is_ok());
+/// assert!(ScannerFingerprints::new(vec![one; MAX_FINGERPRINTS + 1]).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub const MAX_FINGERPRINTS: usize = 1024;
 
 /// One scanner pattern.
+///
+/// # Example
+///
+/// ```
+/// use voipsec::guard::{Fingerprint, MatchKind, ScannerFingerprints};
+///
+/// let fp = Fingerprint::new(MatchKind::Prefix, "MyScanner")?;
+/// let list = ScannerFingerprints::new(vec![fp])?;
+/// let hit = list.find("myscanner/0.9").ok_or("no match")?;
+/// assert_eq!((hit.pattern(), hit.kind()), ("MyScanner", MatchKind::Prefix));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Fingerprint {
     pattern: Box<str>,
@@ -61,6 +124,19 @@ pub struct Fingerprint {
 impl Fingerprint {
     /// A fingerprint; `pattern` must be 1 to [`MAX_FINGERPRINT_LEN`] bytes,
     /// without leading or trailing whitespace.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use voipsec::guard::{Fingerprint, GuardError, MatchKind};
+    ///
+    /// assert!(Fingerprint::new(MatchKind::Contains, "sipvicious").is_ok());
+    /// assert!(matches!(
+    ///     Fingerprint::new(MatchKind::Contains, ""),
+    ///     Err(GuardError::Fingerprint { .. })
+    /// ));
+    /// assert!(Fingerprint::new(MatchKind::Exact, " Cisco").is_err());
+    /// ```
     pub fn new(kind: MatchKind, pattern: &str) -> Result<Self, GuardError> {
         if pattern.is_empty() {
             return Err(GuardError::Fingerprint {
@@ -85,11 +161,30 @@ impl Fingerprint {
     }
 
     /// The pattern as written (names the tool in events).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use voipsec::guard::{Fingerprint, MatchKind};
+    ///
+    /// let fp = Fingerprint::new(MatchKind::Contains, "SIPVicious")?;
+    /// assert_eq!(fp.pattern(), "SIPVicious"); // case kept for events
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn pattern(&self) -> &str {
         &self.pattern
     }
 
     /// How it is matched.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use voipsec::guard::{Fingerprint, MatchKind};
+    ///
+    /// assert_eq!(Fingerprint::new(MatchKind::Exact, "Cisco")?.kind(), MatchKind::Exact);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn kind(&self) -> MatchKind {
         self.kind
     }
@@ -104,6 +199,21 @@ impl Fingerprint {
 /// `Cisco` and `Cisco-SIPGateway/IOS-12.x` are spoofs: genuine Cisco gear
 /// sends a concrete version. `sipsak` is a diagnostic tool, listed because
 /// it is routinely used for sweeps; remove it where operators rely on it.
+///
+/// # Example
+///
+/// ```
+/// use voipsec::guard::ScannerFingerprints;
+/// use voipsec::guard::scanner::DEFAULT_FINGERPRINTS;
+///
+/// let list = ScannerFingerprints::default();
+/// assert_eq!(list.fingerprints().len(), DEFAULT_FINGERPRINTS.len());
+/// for &(kind, pattern) in DEFAULT_FINGERPRINTS {
+///     let hit = list.find(pattern).ok_or(pattern)?;
+///     assert_eq!(hit.kind(), kind);
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub const DEFAULT_FINGERPRINTS: &[(MatchKind, &str)] = &[
     (MatchKind::Contains, "friendly-scanner"),
     (MatchKind::Contains, "friendly-request"),
@@ -246,6 +356,20 @@ impl ScannerFingerprints {
     }
 
     /// Compiles a list (at most [`MAX_FINGERPRINTS`]).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use voipsec::guard::{Fingerprint, MatchKind, ScannerFingerprints};
+    ///
+    /// let list = ScannerFingerprints::new(vec![
+    ///     Fingerprint::new(MatchKind::Contains, "evil-dialer")?,
+    /// ])?;
+    /// assert!(list.find("Evil-Dialer v2").is_some());
+    /// // Only the given patterns: the defaults are not included.
+    /// assert!(list.find("friendly-scanner").is_none());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(fingerprints: Vec<Fingerprint>) -> Result<Self, GuardError> {
         if fingerprints.len() > MAX_FINGERPRINTS {
             return Err(GuardError::TooMany {
@@ -291,6 +415,20 @@ impl ScannerFingerprints {
     }
 
     /// The fingerprints, in the order given.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use voipsec::guard::{Fingerprint, MatchKind, ScannerFingerprints};
+    ///
+    /// let list = ScannerFingerprints::new(vec![
+    ///     Fingerprint::new(MatchKind::Exact, "b")?,
+    ///     Fingerprint::new(MatchKind::Contains, "a")?,
+    /// ])?;
+    /// let patterns: Vec<&str> = list.fingerprints().iter().map(|fp| fp.pattern()).collect();
+    /// assert_eq!(patterns, ["b", "a"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn fingerprints(&self) -> &[Fingerprint] {
         &self.fingerprints
     }
@@ -299,6 +437,19 @@ impl ScannerFingerprints {
     /// display name), ASCII case-insensitively. Allocation-free; cost is
     /// linear in the value's length times the few patterns sharing a first
     /// byte.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use voipsec::guard::{MatchKind, ScannerFingerprints};
+    ///
+    /// let scanners = ScannerFingerprints::default();
+    /// let hit = scanners.find("sipcli/v1.8").ok_or("no match")?;
+    /// assert_eq!((hit.pattern(), hit.kind()), ("sipcli", MatchKind::Contains));
+    /// assert!(scanners.find(b"SVWAR").is_some()); // bytes, any case
+    /// assert!(scanners.find("Asterisk PBX 20.5.0").is_none());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn find(&self, value: impl AsRef<[u8]>) -> Option<&Fingerprint> {
         let value = value.as_ref();
         let trimmed = value.trim_ascii();
@@ -344,6 +495,22 @@ impl ScannerFingerprints {
 }
 
 /// Thresholds of the [`EnumerationDetector`].
+///
+/// # Example
+///
+/// ```
+/// use std::net::IpAddr;
+/// use voipsec::guard::{EnumerationConfig, EnumerationDetector, Rule};
+///
+/// let config = EnumerationConfig { options_requests: 3, ..EnumerationConfig::default() };
+/// let mut detector = EnumerationDetector::new(config)?;
+/// let sweeper: IpAddr = "203.0.113.77".parse()?;
+/// assert!(detector.observe_request(sweeper, "OPTIONS", "", 0).is_none());
+/// assert!(detector.observe_request(sweeper, "OPTIONS", "", 1).is_none());
+/// let reason = detector.observe_request(sweeper, "OPTIONS", "", 2).ok_or("no verdict")?;
+/// assert_eq!(reason.rule, Rule::OptionsSweep);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct EnumerationConfig {
     /// Counting window per source (tumbling, starts at the first message).
@@ -381,6 +548,16 @@ impl Default for EnumerationConfig {
 impl EnumerationConfig {
     /// Checks the ranges (thresholds ≥ 1, distinct users ≤ 64, IPv6 prefix
     /// ≤ 128, at least one source, window ≥ 1 ms).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use voipsec::guard::EnumerationConfig;
+    ///
+    /// assert!(EnumerationConfig::default().validate().is_ok());
+    /// assert!(EnumerationConfig { distinct_users: 65, ..EnumerationConfig::default() }.validate().is_err());
+    /// assert!(EnumerationConfig { max_sources: 0, ..EnumerationConfig::default() }.validate().is_err());
+    /// ```
     pub fn validate(&self) -> Result<(), GuardError> {
         let setting = |name, reason| Err(GuardError::Setting { name, reason });
         if self.distinct_users == 0 || self.distinct_users as usize > DISTINCT_CAPACITY {
@@ -466,6 +643,18 @@ pub struct EnumerationDetector {
 
 impl EnumerationDetector {
     /// A detector with validated thresholds. All memory is reserved here.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use voipsec::guard::{EnumerationConfig, EnumerationDetector};
+    ///
+    /// let detector = EnumerationDetector::new(EnumerationConfig::default())?;
+    /// assert_eq!(detector.tracked_sources(), 0);
+    /// let invalid = EnumerationConfig { failure_responses: 0, ..EnumerationConfig::default() };
+    /// assert!(EnumerationDetector::new(invalid).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(config: EnumerationConfig) -> Result<Self, GuardError> {
         config.validate()?;
         Ok(EnumerationDetector {
@@ -477,11 +666,38 @@ impl EnumerationDetector {
     }
 
     /// The thresholds.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use voipsec::guard::{EnumerationConfig, EnumerationDetector};
+    ///
+    /// let config = EnumerationConfig { distinct_users: 10, ..EnumerationConfig::default() };
+    /// let detector = EnumerationDetector::new(config)?;
+    /// assert_eq!(detector.config(), &config);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn config(&self) -> &EnumerationConfig {
         &self.config
     }
 
     /// How many sources are tracked (never more than `max_sources`).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use std::net::IpAddr;
+    /// use voipsec::guard::{EnumerationConfig, EnumerationDetector};
+    ///
+    /// let mut detector = EnumerationDetector::new(EnumerationConfig::default())?;
+    /// // Two addresses of one IPv6 /64 count as one source.
+    /// for source in ["2001:db8::1", "2001:db8::2", "192.0.2.1"] {
+    ///     let source: IpAddr = source.parse()?;
+    ///     detector.observe_request(source, "REGISTER", "100", 0);
+    /// }
+    /// assert_eq!(detector.tracked_sources(), 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn tracked_sources(&self) -> usize {
         self.sources.len()
     }
@@ -496,6 +712,27 @@ impl EnumerationDetector {
     /// Records a request from `source` addressed to `target_user` (the
     /// Request-URI or To user; empty when absent). Returns a reason once a
     /// threshold is reached (and for every later request in the window).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use std::net::IpAddr;
+    /// use voipsec::guard::{EnumerationConfig, EnumerationDetector, Rule};
+    ///
+    /// let config = EnumerationConfig { distinct_users: 3, ..EnumerationConfig::default() };
+    /// let mut detector = EnumerationDetector::new(config)?;
+    /// let src: IpAddr = "198.51.100.5".parse()?;
+    /// // The same user again and again is not enumeration.
+    /// for t in 0..10 {
+    ///     assert!(detector.observe_request(src, "INVITE", "100", t).is_none());
+    /// }
+    /// assert!(detector.observe_request(src, "INVITE", "101", 10).is_none());
+    /// let reason = detector.observe_request(src, "INVITE", "102", 11).ok_or("no verdict")?;
+    /// assert_eq!((reason.rule, reason.observed), (Rule::ExtensionEnumeration, 3));
+    /// // A new window (60 s by default) starts from zero.
+    /// assert!(detector.observe_request(src, "INVITE", "103", 60_011).is_none());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn observe_request(
         &mut self,
         source: IpAddr,
@@ -540,6 +777,23 @@ impl EnumerationDetector {
     /// Records a response with `status` sent to `source`; counts the
     /// statuses that reveal (non-)existence or failed credentials: 404, 401,
     /// 403, 407, 484 (RFC 3261 §21.4).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use std::net::IpAddr;
+    /// use voipsec::guard::{EnumerationConfig, EnumerationDetector, Rule};
+    ///
+    /// let config = EnumerationConfig { failure_responses: 2, ..EnumerationConfig::default() };
+    /// let mut detector = EnumerationDetector::new(config)?;
+    /// let src: IpAddr = "198.51.100.5".parse()?;
+    /// assert!(detector.observe_response(src, 200, 0).is_none()); // not counted
+    /// assert!(detector.observe_response(src, 180, 1).is_none());
+    /// assert!(detector.observe_response(src, 404, 2).is_none());
+    /// let reason = detector.observe_response(src, 403, 3).ok_or("no verdict")?;
+    /// assert_eq!((reason.rule, reason.observed, reason.limit), (Rule::FailureResponses, 2, 2));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn observe_response(&mut self, source: IpAddr, status: u16, now_ms: u64) -> Option<Reason> {
         if !matches!(status, 401 | 403 | 404 | 407 | 484) {
             return None;
