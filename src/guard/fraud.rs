@@ -43,6 +43,21 @@ use super::event::{Action, Decision, Reason, Rule};
 use super::tracker::{BoundedTracker, DISTINCT_CAPACITY, DistinctSet, Fingerprinter};
 
 /// What kind of destination a dialed number reaches.
+///
+/// # Example
+///
+/// ```
+/// use voipsec::guard::{DestinationClass, DialPlan};
+///
+/// let plan = DialPlan::default(); // NANP
+/// let class = plan.classify("+1 876 555 0100"); // Jamaica: looks domestic
+/// assert_eq!(class, DestinationClass::HighRisk);
+/// assert_eq!(class.to_string(), "high-risk");
+/// // A prefix table may assign the classes that come from a number.
+/// assert_eq!("premium".parse::<DestinationClass>()?, DestinationClass::PremiumRate);
+/// assert!("emergency".parse::<DestinationClass>().is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum DestinationClass {
     /// An extension on this system (a short number).
@@ -63,6 +78,19 @@ pub enum DestinationClass {
 
 impl DestinationClass {
     /// The keyword used in configuration files and events.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use voipsec::guard::DestinationClass;
+    ///
+    /// assert_eq!(DestinationClass::PremiumRate.name(), "premium");
+    /// assert_eq!(DestinationClass::International.name(), "international");
+    /// // Names of assignable classes parse back.
+    /// let class = DestinationClass::HighRisk;
+    /// assert_eq!(class.name().parse::<DestinationClass>()?, class);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub const fn name(self) -> &'static str {
         match self {
             DestinationClass::Internal => "internal",
@@ -103,15 +131,70 @@ impl FromStr for DestinationClass {
 
 /// The longest number (in digits) that is classified; longer ones are
 /// [`DestinationClass::Unknown`] (E.164 numbers have at most 15 digits).
+///
+/// # Example
+///
+/// ```
+/// use voipsec::guard::{DestinationClass, DialPlan};
+/// use voipsec::guard::fraud::MAX_NUMBER_DIGITS;
+///
+/// let plan = DialPlan::default();
+/// let longest = format!("+{}", "4".repeat(MAX_NUMBER_DIGITS));
+/// assert_eq!(plan.classify(&longest), DestinationClass::International);
+/// assert_eq!(plan.classify(&format!("{longest}4")), DestinationClass::Unknown);
+/// ```
 pub const MAX_NUMBER_DIGITS: usize = 32;
 /// The longest prefix (in digits) of a table entry or dial-plan prefix.
+///
+/// # Example
+///
+/// ```
+/// use voipsec::guard::{DestinationClass, DialPlan, GuardError};
+/// use voipsec::guard::fraud::MAX_PREFIX_DIGITS;
+///
+/// let mut plan = DialPlan::default();
+/// let longest = "7".repeat(MAX_PREFIX_DIGITS);
+/// assert!(plan.add_prefix(&longest, DestinationClass::HighRisk).is_ok());
+/// assert!(matches!(
+///     plan.add_prefix(&format!("{longest}7"), DestinationClass::HighRisk),
+///     Err(GuardError::DialPrefix { offset }) if offset == MAX_PREFIX_DIGITS
+/// ));
+/// ```
 pub const MAX_PREFIX_DIGITS: usize = 16;
 /// The most entries a prefix table accepts.
+///
+/// # Example
+///
+/// ```
+/// use voipsec::guard::{DestinationClass, DialPlan};
+/// use voipsec::guard::fraud::MAX_PREFIXES;
+///
+/// let mut plan = DialPlan::default();
+/// plan.clear_prefixes();
+/// for n in 0..MAX_PREFIXES {
+///     plan.add_prefix(&n.to_string(), DestinationClass::Domestic)?;
+/// }
+/// assert!(plan.add_prefix("999999", DestinationClass::Domestic).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub const MAX_PREFIXES: usize = 100_000;
 
 /// Destination prefixes commonly reported as premium-rate (E.164, without
 /// `+`): NANP 900/976, UK 09, France 089, Germany 0900, Italy 899, Spain
 /// 803/806/807.
+///
+/// # Example
+///
+/// ```
+/// use voipsec::guard::{DestinationClass, DialPlan};
+/// use voipsec::guard::fraud::DEFAULT_PREMIUM_PREFIXES;
+///
+/// let plan = DialPlan::default();
+/// for prefix in DEFAULT_PREMIUM_PREFIXES {
+///     let number = format!("+{prefix}1234567");
+///     assert_eq!(plan.classify(&number), DestinationClass::PremiumRate, "{number}");
+/// }
+/// ```
 pub const DEFAULT_PREMIUM_PREFIXES: &[&str] = &[
     "1900", "1976", "449", "3389", "49900", "39899", "34803", "34806", "34807",
 ];
@@ -121,6 +204,19 @@ pub const DEFAULT_PREMIUM_PREFIXES: &[&str] = &[
 /// island and West African networks with high termination rates, and the
 /// NANP Caribbean area codes that look domestic to NANP callers. Review it
 /// against your carrier's fraud list: it is a starting point, not an oracle.
+///
+/// # Example
+///
+/// ```
+/// use voipsec::guard::{DestinationClass, DialPlan};
+/// use voipsec::guard::fraud::DEFAULT_HIGH_RISK_PREFIXES;
+///
+/// let plan = DialPlan::default();
+/// for prefix in DEFAULT_HIGH_RISK_PREFIXES {
+///     let number = format!("+{prefix}1234567");
+///     assert_eq!(plan.classify(&number), DestinationClass::HighRisk, "{number}");
+/// }
+/// ```
 pub const DEFAULT_HIGH_RISK_PREFIXES: &[&str] = &[
     // Inmarsat, international networks, IPRS, UIFN/UPT.
     "870", "881", "882", "883", "979", "808", "878", // Americas and Caribbean.
@@ -134,6 +230,19 @@ pub const DEFAULT_HIGH_RISK_PREFIXES: &[&str] = &[
 ];
 
 /// Exact emergency numbers recognised by default.
+///
+/// # Example
+///
+/// ```
+/// use voipsec::guard::{DestinationClass, DestinationPolicy, DialPlan};
+/// use voipsec::guard::fraud::DEFAULT_EMERGENCY_NUMBERS;
+///
+/// let plan = DialPlan::default();
+/// for number in DEFAULT_EMERGENCY_NUMBERS {
+///     assert_eq!(plan.classify(number), DestinationClass::Emergency);
+/// }
+/// assert!(DestinationPolicy::default().decide(DestinationClass::Emergency).action.passes());
+/// ```
 pub const DEFAULT_EMERGENCY_NUMBERS: &[&str] = &["112", "911", "999"];
 
 /// How numbers are dialed here, and the destination prefix table.
@@ -225,6 +334,25 @@ impl DialPlan {
     /// international access prefixes and national trunk prefix, the default
     /// emergency numbers, extensions of up to 6 digits, and the default
     /// premium-rate and high-risk tables.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use voipsec::guard::{DestinationClass, DialPlan, GuardError};
+    ///
+    /// // Germany: 00 abroad, 0 for national calls.
+    /// let plan = DialPlan::new("49", &["00"], Some("0"))?;
+    /// assert_eq!(plan.classify("030 1234567"), DestinationClass::Domestic);
+    /// assert_eq!(plan.classify("0900 1234567"), DestinationClass::PremiumRate);
+    /// assert_eq!(plan.classify("0033 1 23 45 67 89"), DestinationClass::International);
+    /// assert_eq!(plan.classify("112"), DestinationClass::Emergency);
+    /// // Prefixes are digits only.
+    /// assert!(matches!(
+    ///     DialPlan::new("+49", &["00"], Some("0")),
+    ///     Err(GuardError::DialPrefix { offset: 0 })
+    /// ));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(
         home_country_code: &str,
         international_prefixes: &[&str],
@@ -245,12 +373,40 @@ impl DialPlan {
     }
 
     /// Replaces the home country code.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use voipsec::guard::{DestinationClass, DialPlan};
+    ///
+    /// let mut plan = DialPlan::default(); // country code 1
+    /// assert_eq!(plan.classify("+1 212 555 0100"), DestinationClass::Domestic);
+    /// plan.set_home_country_code("33")?;
+    /// assert_eq!(plan.classify("+1 212 555 0100"), DestinationClass::International);
+    /// assert_eq!(plan.classify("+33 1 23 45 67 89"), DestinationClass::Domestic);
+    /// assert!(plan.set_home_country_code("").is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn set_home_country_code(&mut self, code: &str) -> Result<(), GuardError> {
         self.home_country_code = Digits::parse(code)?;
         Ok(())
     }
 
     /// Replaces the international access prefixes (longest tried first).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use voipsec::guard::{DestinationClass, DialPlan};
+    ///
+    /// let mut plan = DialPlan::default(); // 011 and 00 abroad
+    /// assert_eq!(plan.classify("011 44 20 7946 0018"), DestinationClass::International);
+    /// plan.set_international_prefixes(&["810"])?;
+    /// assert_eq!(plan.classify("810 44 20 7946 0018"), DestinationClass::International);
+    /// // 011 is now an ordinary national number.
+    /// assert_eq!(plan.classify("011 44 20 7946 0018"), DestinationClass::Domestic);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn set_international_prefixes(&mut self, prefixes: &[&str]) -> Result<(), GuardError> {
         let mut parsed = prefixes
             .iter()
@@ -262,12 +418,38 @@ impl DialPlan {
     }
 
     /// Replaces the national trunk prefix (`None`: there is none).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use voipsec::guard::{DestinationClass, DialPlan};
+    ///
+    /// let mut plan = DialPlan::new("44", &["00"], Some("0"))?;
+    /// // 0909… is +44 909…: premium-rate.
+    /// assert_eq!(plan.classify("0909 879 0000"), DestinationClass::PremiumRate);
+    /// plan.set_trunk_prefix(None)?;
+    /// // Without a trunk prefix the 0 stays: +44 0909… matches no table entry.
+    /// assert_eq!(plan.classify("0909 879 0000"), DestinationClass::Domestic);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn set_trunk_prefix(&mut self, prefix: Option<&str>) -> Result<(), GuardError> {
         self.trunk_prefix = prefix.map(Digits::parse).transpose()?;
         Ok(())
     }
 
     /// Replaces the emergency numbers.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use voipsec::guard::{DestinationClass, DialPlan};
+    ///
+    /// let mut plan = DialPlan::new("61", &["0011"], Some("0"))?; // Australia
+    /// plan.set_emergency_numbers(&["000", "112"])?;
+    /// assert_eq!(plan.classify("000"), DestinationClass::Emergency);
+    /// assert_eq!(plan.classify("911"), DestinationClass::Internal); // no longer special
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn set_emergency_numbers(&mut self, numbers: &[&str]) -> Result<(), GuardError> {
         self.emergency = numbers
             .iter()
@@ -277,11 +459,35 @@ impl DialPlan {
     }
 
     /// Numbers of at most `len` digits (without prefix) are extensions.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use voipsec::guard::{DestinationClass, DialPlan};
+    ///
+    /// let mut plan = DialPlan::default(); // extensions of up to 6 digits
+    /// assert_eq!(plan.classify("234567"), DestinationClass::Internal);
+    /// assert_eq!(plan.classify("2345678"), DestinationClass::Domestic);
+    /// plan.set_max_extension_len(7);
+    /// assert_eq!(plan.classify("2345678"), DestinationClass::Internal);
+    /// ```
     pub fn set_max_extension_len(&mut self, len: usize) {
         self.max_extension_len = len.min(MAX_NUMBER_DIGITS);
     }
 
     /// Removes every prefix table entry (the defaults included).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use voipsec::guard::{DestinationClass, DialPlan};
+    ///
+    /// let mut plan = DialPlan::default();
+    /// assert_eq!(plan.classify("+1 900 555 0100"), DestinationClass::PremiumRate);
+    /// plan.clear_prefixes();
+    /// assert_eq!(plan.classify("+1 900 555 0100"), DestinationClass::Domestic);
+    /// assert_eq!(plan.classify("+882 1234 5678"), DestinationClass::International);
+    /// ```
     pub fn clear_prefixes(&mut self) {
         self.table = DigitTrie::default();
         self.table_len = 0;
@@ -290,6 +496,27 @@ impl DialPlan {
     /// Maps E.164 numbers starting with `prefix` (digits, no `+`) to `class`.
     /// A later entry for the same prefix replaces the earlier one, so a
     /// configuration can override a default.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use voipsec::guard::{DestinationClass, DialPlan, GuardError};
+    ///
+    /// let mut plan = DialPlan::default();
+    /// assert_eq!(plan.classify("+1 876 555 0100"), DestinationClass::HighRisk);
+    /// // Override a default entry…
+    /// plan.add_prefix("1876", DestinationClass::Domestic)?;
+    /// assert_eq!(plan.classify("+1 876 555 0100"), DestinationClass::Domestic);
+    /// // …and the longest prefix wins.
+    /// plan.add_prefix("1876555", DestinationClass::PremiumRate)?;
+    /// assert_eq!(plan.classify("+1 876 555 0100"), DestinationClass::PremiumRate);
+    /// assert_eq!(plan.classify("+1 876 444 0100"), DestinationClass::Domestic);
+    /// assert!(matches!(
+    ///     plan.add_prefix("12a", DestinationClass::HighRisk),
+    ///     Err(GuardError::DialPrefix { offset: 2 })
+    /// ));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn add_prefix(&mut self, prefix: &str, class: DestinationClass) -> Result<(), GuardError> {
         if self.table_len >= MAX_PREFIXES {
             return Err(GuardError::TooMany {
@@ -304,6 +531,21 @@ impl DialPlan {
     }
 
     /// Classifies a dialed number (see the module docs). Allocation-free.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use voipsec::guard::{DestinationClass, DialPlan};
+    ///
+    /// let plan = DialPlan::default(); // NANP
+    /// assert_eq!(plan.classify("1 (212) 555-0100"), DestinationClass::Domestic);
+    /// assert_eq!(plan.classify("011 882 1234 5678"), DestinationClass::HighRisk);
+    /// assert_eq!(plan.classify("+44 20 7946 0018"), DestinationClass::International);
+    /// assert_eq!(plan.classify(" 911 "), DestinationClass::Emergency);
+    /// assert_eq!(plan.classify("1001"), DestinationClass::Internal);
+    /// assert_eq!(plan.classify("*98"), DestinationClass::Unknown); // not a number
+    /// assert_eq!(plan.classify(""), DestinationClass::Unknown);
+    /// ```
     pub fn classify(&self, dialed: &str) -> DestinationClass {
         let mut number = NumberBuf::new();
         let Some(plus) = number.normalize(dialed.as_bytes()) else {
@@ -474,6 +716,20 @@ impl DigitTrie {
 }
 
 /// What to do with a call to a destination class.
+///
+/// # Example
+///
+/// ```
+/// use voipsec::guard::{Action, ClassAction, DestinationClass, DestinationPolicy};
+///
+/// let policy = DestinationPolicy {
+///     international: "reject".parse::<ClassAction>()?,
+///     ..DestinationPolicy::default()
+/// };
+/// assert_eq!(policy.decide(DestinationClass::International).action, Action::Reject);
+/// assert!("deny".parse::<ClassAction>().is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ClassAction {
     /// Let the call through.
@@ -543,6 +799,24 @@ impl Default for DestinationPolicy {
 
 impl DestinationPolicy {
     /// The action for `class`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use voipsec::guard::{ClassAction, DestinationClass, DestinationPolicy};
+    ///
+    /// let lockdown = DestinationPolicy {
+    ///     internal: ClassAction::Reject,
+    ///     domestic: ClassAction::Reject,
+    ///     international: ClassAction::Reject,
+    ///     premium: ClassAction::Reject,
+    ///     high_risk: ClassAction::Reject,
+    ///     unknown: ClassAction::Reject,
+    /// };
+    /// assert_eq!(lockdown.action_for(DestinationClass::Domestic), ClassAction::Reject);
+    /// // Emergency calls pass whatever is configured.
+    /// assert_eq!(lockdown.action_for(DestinationClass::Emergency), ClassAction::Allow);
+    /// ```
     pub fn action_for(&self, class: DestinationClass) -> ClassAction {
         match class {
             DestinationClass::Emergency => ClassAction::Allow,
@@ -556,6 +830,19 @@ impl DestinationPolicy {
     }
 
     /// The decision for a call to `class` (rule [`Rule::FraudDestination`]).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use voipsec::guard::{Action, Decision, DestinationClass, DestinationPolicy, DialPlan, Rule};
+    ///
+    /// let plan = DialPlan::default();
+    /// let policy = DestinationPolicy::default();
+    /// assert_eq!(policy.decide(plan.classify("2125550100")), Decision::ALLOW);
+    /// let call = policy.decide(plan.classify("011 882 1234 5678"));
+    /// assert_eq!((call.action, call.reason.rule), (Action::Reject, Rule::FraudDestination));
+    /// assert_eq!(call.reason.text, "high-risk (IRSF) destination");
+    /// ```
     pub fn decide(&self, class: DestinationClass) -> Decision {
         let text = match class {
             DestinationClass::Internal => "call to an extension",
@@ -576,6 +863,25 @@ impl DestinationPolicy {
 }
 
 /// Thresholds of the [`ProbingDetector`].
+///
+/// # Example
+///
+/// ```
+/// use std::time::Duration;
+/// use voipsec::guard::{ProbingConfig, ProbingDetector};
+///
+/// let config = ProbingConfig {
+///     short_call: Duration::from_secs(5),
+///     distinct_destinations: 2,
+///     ..ProbingConfig::default()
+/// };
+/// let mut detector = ProbingDetector::new(config)?;
+/// // A 30 s call is a real conversation, not a probe.
+/// assert!(detector.call_ended("bob", "+2431", Duration::from_secs(30), 0).is_none());
+/// assert!(detector.call_ended("bob", "+2432", Duration::from_secs(1), 1).is_none());
+/// assert!(detector.call_ended("bob", "+2433", Duration::ZERO, 2).is_some());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ProbingConfig {
     /// Counting window per account (tumbling).
@@ -612,6 +918,19 @@ impl Default for ProbingConfig {
 
 impl ProbingConfig {
     /// Checks the ranges.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use voipsec::guard::ProbingConfig;
+    ///
+    /// assert!(ProbingConfig::default().validate().is_ok());
+    /// let too_many = ProbingConfig { distinct_destinations: 65, ..ProbingConfig::default() };
+    /// assert!(too_many.validate().is_err());
+    /// let no_burst_window = ProbingConfig { burst_window: Duration::ZERO, ..ProbingConfig::default() };
+    /// assert!(no_burst_window.validate().is_err());
+    /// ```
     pub fn validate(&self) -> Result<(), GuardError> {
         let setting = |name, reason| Err(GuardError::Setting { name, reason });
         if self.distinct_destinations == 0
@@ -684,6 +1003,17 @@ fn millis(d: Duration) -> u64 {
 
 impl ProbingDetector {
     /// A detector with validated thresholds. All memory is reserved here.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use voipsec::guard::{ProbingConfig, ProbingDetector};
+    ///
+    /// let detector = ProbingDetector::new(ProbingConfig::default())?;
+    /// assert_eq!(detector.tracked_accounts(), 0);
+    /// assert!(ProbingDetector::new(ProbingConfig { burst_calls: 0, ..ProbingConfig::default() }).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(config: ProbingConfig) -> Result<Self, GuardError> {
         config.validate()?;
         Ok(ProbingDetector {
@@ -698,11 +1028,36 @@ impl ProbingDetector {
     }
 
     /// The thresholds.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use voipsec::guard::{ProbingConfig, ProbingDetector};
+    ///
+    /// let config = ProbingConfig { burst_calls: 3, ..ProbingConfig::default() };
+    /// let detector = ProbingDetector::new(config)?;
+    /// assert_eq!(detector.config(), &config);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn config(&self) -> &ProbingConfig {
         &self.config
     }
 
     /// How many accounts are tracked (never more than `max_accounts`).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use voipsec::guard::{ProbingConfig, ProbingDetector};
+    ///
+    /// let config = ProbingConfig { max_accounts: 2, ..ProbingConfig::default() };
+    /// let mut detector = ProbingDetector::new(config)?;
+    /// for account in ["alice", "bob", "carol", "alice"] {
+    ///     detector.call_started(account, 0);
+    /// }
+    /// assert_eq!(detector.tracked_accounts(), 2); // bounded
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn tracked_accounts(&self) -> usize {
         self.accounts.len()
     }
@@ -731,6 +1086,23 @@ impl ProbingDetector {
     }
 
     /// Whether `account` is currently flagged for probing.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use voipsec::guard::{ProbingConfig, ProbingDetector};
+    ///
+    /// let config = ProbingConfig { distinct_destinations: 2, ..ProbingConfig::default() };
+    /// let mut detector = ProbingDetector::new(config)?; // flagged for 3600 s
+    /// assert!(!detector.is_flagged("alice", 0));
+    /// detector.call_ended("alice", "+8821", Duration::ZERO, 0);
+    /// detector.call_ended("alice", "+8822", Duration::ZERO, 1_000);
+    /// assert!(detector.is_flagged("alice", 1_000));
+    /// assert!(!detector.is_flagged("bob", 1_000));
+    /// assert!(!detector.is_flagged("alice", 3_601_000)); // the flag expired
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn is_flagged(&self, account: &str, now_ms: u64) -> bool {
         let key = self.fingerprinter.of(account);
         self.accounts
@@ -742,6 +1114,19 @@ impl ProbingDetector {
     /// Records a new call attempt by `account`. Returns
     /// [`Rule::FraudBurst`] when a flagged account starts `burst_calls`
     /// calls within the burst window.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use voipsec::guard::{ProbingConfig, ProbingDetector};
+    ///
+    /// let mut detector = ProbingDetector::new(ProbingConfig::default())?;
+    /// // An account that never probed may call as often as it likes.
+    /// for t in 0..20 {
+    ///     assert!(detector.call_started("callcenter", t * 100).is_none());
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn call_started(&mut self, account: &str, now_ms: u64) -> Option<Reason> {
         let burst_window_ms = self.burst_window_ms;
         let limit = self.config.burst_calls;
@@ -765,6 +1150,24 @@ impl ProbingDetector {
     /// `duration` (zero for unanswered). Returns [`Rule::FraudProbing`] once
     /// short calls reached `distinct_destinations` distinct numbers in the
     /// window (and flags the account).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use voipsec::guard::{ProbingConfig, ProbingDetector, Rule};
+    ///
+    /// let config = ProbingConfig { distinct_destinations: 2, ..ProbingConfig::default() };
+    /// let mut detector = ProbingDetector::new(config)?;
+    /// let short = Duration::from_secs(3);
+    /// // The same number twice is one destination.
+    /// assert!(detector.call_ended("alice", "+2431", short, 0).is_none());
+    /// assert!(detector.call_ended("alice", "+2431", short, 1).is_none());
+    /// let reason = detector.call_ended("alice", "+2432", short, 2).ok_or("no verdict")?;
+    /// assert_eq!((reason.rule, reason.observed, reason.limit), (Rule::FraudProbing, 2, 2));
+    /// assert!(detector.is_flagged("alice", 2));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn call_ended(
         &mut self,
         account: &str,
