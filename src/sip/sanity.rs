@@ -22,6 +22,22 @@ use super::uri::Scheme;
 use super::validate::{Observed, is_bad_address};
 
 /// Why a message was refused. [`Rejection::status`] carries the status code.
+///
+/// # Example
+///
+/// ```
+/// use voipsec::sip::{Message, sanity::{Reason, Sanity}};
+///
+/// let raw = b"BYE sip:bob@example.com SIP/2.0\r\n\
+/// Via: SIP/2.0/UDP pc.example.com;branch=z9hG4bK776\r\n\
+/// From: <sip:alice@example.com>;tag=1928\r\nTo: <sip:bob@example.com>\r\n\
+/// Call-ID: a84b4c76e66710\r\nCSeq: 2 BYE\r\nMax-Forwards: 70\r\n\r\n";
+/// let msg = Message::parse(raw)?;
+/// let rejection = Sanity::default().check(&msg).unwrap_err();
+/// assert_eq!(rejection.reason, Reason::MissingToTag); // BYE is in-dialog only
+/// assert_eq!(rejection.reason.to_string(), "in-dialog request without To tag");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Reason {
@@ -96,6 +112,18 @@ impl fmt::Display for Reason {
 
 impl Reason {
     /// The status code an SBC answers with (RFC 3261 §21).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use voipsec::sip::sanity::Reason;
+    ///
+    /// assert_eq!(Reason::UnsupportedUriScheme.status(), 416);
+    /// assert_eq!(Reason::TooManyHops.status(), 483);
+    /// assert_eq!(Reason::BadExtension.status(), 420);
+    /// assert_eq!(Reason::UnsupportedMediaType.status(), 415);
+    /// assert_eq!(Reason::MissingHeader("Call-ID").status(), 400);
+    /// ```
     pub fn status(&self) -> u16 {
         match self {
             Reason::Grammar(e) => e.status_code(),
@@ -110,6 +138,25 @@ impl Reason {
 
 /// A refused message: status code, reason, and (for 420) the option tag
 /// to list in the Unsupported header of the answer.
+///
+/// # Example
+///
+/// ```
+/// use voipsec::sip::{Message, sanity::{Reason, Sanity}};
+///
+/// let raw = b"INVITE sip:bob@example.com SIP/2.0\r\n\
+/// Via: SIP/2.0/UDP pc.example.com;branch=z9hG4bK776\r\n\
+/// From: <sip:alice@example.com>;tag=1928\r\nTo: <sip:bob@example.com>\r\n\
+/// Call-ID: a84b4c76e66710\r\nCSeq: 1 INVITE\r\nMax-Forwards: 70\r\n\
+/// Proxy-Require: x-secret-sauce\r\n\r\n";
+/// let msg = Message::parse(raw)?;
+/// let rejection = Sanity::default().check(&msg).unwrap_err();
+/// assert_eq!(rejection.status, 420);
+/// assert_eq!(rejection.reason, Reason::BadExtension);
+/// assert_eq!(rejection.detail, Some("x-secret-sauce")); // for the Unsupported header
+/// assert_eq!(rejection.to_string(), "420 unsupported option tag required (x-secret-sauce)");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rejection<'a> {
     /// Status code to answer with.
@@ -141,6 +188,23 @@ impl From<Reason> for Rejection<'_> {
 }
 
 /// Option tags a typical SBC supports (RFC 3262, 4028, 3891, 3327, 5626, 5627, 4488).
+///
+/// # Example
+///
+/// ```
+/// use voipsec::sip::{Message, sanity::{DEFAULT_SUPPORTED, Sanity}};
+///
+/// let raw = b"INVITE sip:bob@example.com SIP/2.0\r\n\
+/// Via: SIP/2.0/UDP pc.example.com;branch=z9hG4bK776\r\n\
+/// From: <sip:alice@example.com>;tag=1928\r\nTo: <sip:bob@example.com>\r\n\
+/// Call-ID: a84b4c76e66710\r\nCSeq: 1 INVITE\r\nProxy-Require: timer\r\n\r\n";
+/// let msg = Message::parse(raw)?;
+/// assert!(DEFAULT_SUPPORTED.contains(&"timer"));
+/// assert!(Sanity::default().check(&msg).is_ok());
+/// let strict = Sanity { supported: &["100rel"], ..Sanity::default() };
+/// assert_eq!(strict.check(&msg).unwrap_err().detail, Some("timer"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub const DEFAULT_SUPPORTED: &[&str] = &[
     "100rel",
     "timer",
@@ -158,6 +222,25 @@ pub const DEFAULT_SUPPORTED: &[&str] = &[
 /// Content-Length (set it for streams; the framer already enforces it),
 /// required Max-Forwards (a proxy adds one, RFC 3261 §16.6 step 3) and the
 /// Content-Type allow-list.
+///
+/// # Example
+///
+/// ```
+/// use voipsec::sip::{Message, sanity::{Reason, Sanity}};
+///
+/// let raw = b"MESSAGE sip:bob@example.com SIP/2.0\r\n\
+/// Via: SIP/2.0/UDP pc.example.com;branch=z9hG4bK776\r\n\
+/// From: <sip:alice@example.com>;tag=1928\r\nTo: <sip:bob@example.com>\r\n\
+/// Call-ID: a84b4c76e66710\r\nCSeq: 1 MESSAGE\r\nContent-Type: text/html\r\n\
+/// Content-Length: 5\r\n\r\nhello";
+/// let msg = Message::parse(raw)?;
+/// assert!(Sanity::default().check(&msg).is_ok()); // any Content-Type by default
+/// let accepted: &[&str] = &["text/plain", "application/sdp"];
+/// let strict = Sanity { content_types: Some(accepted), ..Sanity::default() };
+/// let rejection = strict.check(&msg).unwrap_err();
+/// assert_eq!((rejection.status, rejection.reason), (415, Reason::UnsupportedMediaType));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct Sanity<'c> {
     /// Run [`Message::validate`] (grammar, CSeq method and range, scalars).
@@ -265,6 +348,22 @@ const MANDATORY_KINDS: u64 = kinds_mask(&MANDATORY);
 
 impl<'c> Sanity<'c> {
     /// Every check off (turn on what you need).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use voipsec::sip::{Message, sanity::{Reason, Sanity}};
+    ///
+    /// let raw = b"OPTIONS sip:bob@example.com SIP/2.0\r\n\
+    /// Via: SIP/2.0/UDP pc.example.com;branch=1\r\n\
+    /// From: <sip:alice@example.com>;tag=1928\r\nTo: <sip:bob@example.com>\r\n\
+    /// Call-ID: a84b4c76e66710\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 0\r\n\r\n";
+    /// let msg = Message::parse(raw)?;
+    /// assert!(Sanity::none().check(&msg).is_ok());
+    /// let cookie_only = Sanity { branch_cookie: true, ..Sanity::none() };
+    /// assert_eq!(cookie_only.check(&msg).unwrap_err().reason, Reason::MissingBranchCookie);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn none() -> Self {
         Sanity {
             grammar: false,
@@ -288,6 +387,28 @@ impl<'c> Sanity<'c> {
     }
 
     /// Runs the enabled checks; the first failure is returned.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use voipsec::sip::{Message, sanity::{Reason, Sanity}};
+    ///
+    /// let good = b"REGISTER sip:example.com SIP/2.0\r\n\
+    /// Via: SIP/2.0/UDP pc.example.com;branch=z9hG4bK776\r\n\
+    /// From: <sip:alice@example.com>;tag=1928\r\nTo: <sip:alice@example.com>\r\n\
+    /// Call-ID: a84b4c76e66710\r\nCSeq: 1 REGISTER\r\nMax-Forwards: 70\r\n\r\n";
+    /// assert!(Sanity::default().check(&Message::parse(good)?).is_ok());
+    ///
+    /// // Two Call-IDs: two parsers could pick different ones.
+    /// let smuggled = b"REGISTER sip:example.com SIP/2.0\r\n\
+    /// Via: SIP/2.0/UDP pc.example.com;branch=z9hG4bK776\r\n\
+    /// From: <sip:alice@example.com>;tag=1928\r\nTo: <sip:alice@example.com>\r\n\
+    /// Call-ID: a84b4c76e66710\r\nCall-ID: other\r\nCSeq: 1 REGISTER\r\n\r\n";
+    /// let rejection = Sanity::default().check(&Message::parse(smuggled)?).unwrap_err();
+    /// assert!(matches!(rejection.reason, Reason::DuplicateHeader(_)));
+    /// assert_eq!(rejection.status, 400);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn check<'a>(&self, msg: &Message<'a>) -> Result<(), Rejection<'a>> {
         // With the grammar checked, what validate decoded answers the
         // policy questions below (no header is parsed twice).
@@ -470,6 +591,29 @@ impl<'c> Sanity<'c> {
 
     /// The Max-Forwards value to forward with (RFC 3261 §16.6 step 3):
     /// the received value minus one, 70 when absent, 483 at 0.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use voipsec::sip::{Message, sanity::Sanity};
+    ///
+    /// let request = |max_forwards: &str| {
+    ///     format!(
+    ///         "OPTIONS sip:bob@example.com SIP/2.0\r\n\
+    ///          Via: SIP/2.0/UDP pc.example.com;branch=z9hG4bK776\r\n\
+    ///          From: <sip:alice@example.com>;tag=1928\r\nTo: <sip:bob@example.com>\r\n\
+    ///          Call-ID: a84b4c76e66710\r\nCSeq: 1 OPTIONS\r\n{max_forwards}\r\n"
+    ///     )
+    /// };
+    /// let raw = request("Max-Forwards: 70\r\n");
+    /// assert_eq!(Sanity::next_max_forwards(&Message::parse(raw.as_bytes())?), Ok(69));
+    /// let raw = request("");
+    /// assert_eq!(Sanity::next_max_forwards(&Message::parse(raw.as_bytes())?), Ok(70));
+    /// let raw = request("Max-Forwards: 0\r\n");
+    /// let msg = Message::parse(raw.as_bytes())?;
+    /// assert_eq!(Sanity::next_max_forwards(&msg).unwrap_err().status, 483);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn next_max_forwards<'a>(msg: &Message<'a>) -> Result<u8, Rejection<'a>> {
         match msg.max_forwards() {
             Ok(0) => Err(Reason::TooManyHops.into()),
@@ -481,6 +625,23 @@ impl<'c> Sanity<'c> {
 
     /// Every Proxy-Require / Require option tag not in `supported`, for the
     /// Unsupported header of a 420 answer.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use voipsec::sip::{Message, sanity::Sanity};
+    ///
+    /// let raw = b"INVITE sip:bob@example.com SIP/2.0\r\n\
+    /// Via: SIP/2.0/UDP pc.example.com;branch=z9hG4bK776\r\n\
+    /// From: <sip:alice@example.com>;tag=1928\r\nTo: <sip:bob@example.com>\r\n\
+    /// Call-ID: a84b4c76e66710\r\nCSeq: 1 INVITE\r\n\
+    /// Proxy-Require: x-a\r\nRequire: 100rel, x-b\r\n\r\n";
+    /// let msg = Message::parse(raw)?;
+    /// let sanity = Sanity::default();
+    /// let unsupported: Vec<&str> = sanity.unsupported(&msg).collect();
+    /// assert_eq!(unsupported, ["x-a", "x-b"]); // 100rel is supported
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn unsupported<'a, 'm>(
         &'m self,
         msg: &'m Message<'a>,
