@@ -531,6 +531,17 @@ impl Draft {
 
 impl GuardConfig {
     /// Checks every threshold's range.
+    ///
+    /// ```
+    /// use voipsec::guard::GuardConfig;
+    ///
+    /// let mut config = GuardConfig::default();
+    /// assert!(config.validate().is_ok());
+    /// // A config built in code is checked the same way as a parsed one.
+    /// config.flood.malformed = 0;
+    /// let err = config.validate().unwrap_err();
+    /// assert!(err.to_string().contains("flood.malformed"), "{err}");
+    /// ```
     pub fn validate(&self) -> Result<(), GuardError> {
         self.enumeration.validate()?;
         self.probing.validate()?;

@@ -418,6 +418,16 @@ impl<S: EventSink> Engine<S> {
     }
 
     /// The event sink.
+    ///
+    /// ```
+    /// use voipsec::guard::{Engine, EngineConfig, JsonLinesSink};
+    ///
+    /// let mut engine = Engine::new(EngineConfig::default(), JsonLinesSink::new(Vec::new()))?;
+    /// // A plain allow writes no event.
+    /// let _call = engine.on_call_start("192.0.2.10".parse()?, "alice", "212 555 0100", 0, 0);
+    /// assert!(engine.sink().get_ref().is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn sink(&self) -> &S {
         &self.sink
     }
@@ -440,6 +450,16 @@ impl<S: EventSink> Engine<S> {
     }
 
     /// Gives the sink back.
+    ///
+    /// ```
+    /// use voipsec::guard::{Engine, EngineConfig, JsonLinesSink};
+    ///
+    /// let mut engine = Engine::new(EngineConfig::default(), JsonLinesSink::new(Vec::new()))?;
+    /// engine.on_call_start("192.0.2.10".parse()?, "alice", "1 900 555 0100", 0, 0);
+    /// let log = String::from_utf8(engine.into_sink().into_inner())?;
+    /// assert!(log.contains("\"action\":\"reject\""), "{log}");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn into_sink(self) -> S {
         self.sink
     }
