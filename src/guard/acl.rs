@@ -60,6 +60,20 @@ pub struct Cidr {
 impl Cidr {
     /// A prefix from an address and a length. IPv4-mapped IPv6 prefixes of
     /// length ≥ 96 become IPv4 prefixes.
+    ///
+    /// ```
+    /// use std::net::IpAddr;
+    /// use voipsec::guard::{Cidr, GuardError};
+    ///
+    /// let mapped: IpAddr = "::ffff:192.0.2.0".parse()?;
+    /// let cidr = Cidr::new(mapped, 120)?;
+    /// assert_eq!(cidr.to_string(), "192.0.2.0/24");
+    /// // Host bits below the prefix are refused rather than masked.
+    /// let host: IpAddr = "192.0.2.1".parse()?;
+    /// assert!(matches!(Cidr::new(host, 24), Err(GuardError::CidrHostBits { prefix_len: 24 })));
+    /// assert!(Cidr::new(host, 33).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(addr: IpAddr, len: u8) -> Result<Self, GuardError> {
         let (addr, len) = match addr {
             IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
@@ -83,21 +97,58 @@ impl Cidr {
     }
 
     /// The network address.
+    ///
+    /// ```
+    /// use std::net::IpAddr;
+    /// use voipsec::guard::Cidr;
+    ///
+    /// let cidr: Cidr = "2001:db8::/32".parse()?;
+    /// assert_eq!(cidr.addr(), "2001:db8::".parse::<IpAddr>()?);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn addr(&self) -> IpAddr {
         self.addr
     }
 
     /// The prefix length.
+    ///
+    /// ```
+    /// use voipsec::guard::Cidr;
+    ///
+    /// assert_eq!("10.0.0.0/8".parse::<Cidr>()?.len(), 8);
+    /// // A bare address is a host prefix.
+    /// assert_eq!("2001:db8::1".parse::<Cidr>()?.len(), 128);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn len(&self) -> u8 {
         self.len
     }
 
     /// Whether this is a zero-length prefix (covers its whole family).
+    ///
+    /// ```
+    /// use voipsec::guard::Cidr;
+    ///
+    /// let all_v4: Cidr = "0.0.0.0/0".parse()?;
+    /// assert!(all_v4.is_empty());
+    /// assert!(all_v4.contains("203.0.113.1".parse()?));
+    /// assert!(!all_v4.contains("2001:db8::1".parse()?), "IPv4 only");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
 
     /// Whether `ip` lies inside the prefix (IPv4-mapped IPv6 counts as IPv4).
+    ///
+    /// ```
+    /// use voipsec::guard::Cidr;
+    ///
+    /// let provider: Cidr = "2001:db8:100::/48".parse()?;
+    /// assert!(provider.contains("2001:db8:100:7::1".parse()?));
+    /// assert!(!provider.contains("2001:db8:101::1".parse()?));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn contains(&self, ip: IpAddr) -> bool {
         let ip = canonical(ip);
         if ip.is_ipv4() != self.addr.is_ipv4() {
@@ -161,6 +212,15 @@ impl fmt::Display for Cidr {
 }
 
 /// What a rule does to a matching source.
+///
+/// ```
+/// use voipsec::guard::{Acl, AclAction};
+///
+/// let closed = Acl::empty(AclAction::Deny);
+/// assert_eq!(closed.check("192.0.2.1".parse()?, "REGISTER", None).action, AclAction::Deny);
+/// assert_eq!(AclAction::Deny.to_string(), "deny");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum AclAction {
     /// Let it through (other policies still apply).
@@ -270,6 +330,19 @@ impl fmt::Display for AclRule {
 }
 
 /// The answer of [`Acl::check`].
+///
+/// ```
+/// use voipsec::guard::{Acl, AclAction};
+///
+/// let acl = Acl::parse_rules(["deny 198.51.100.0/24"], AclAction::Allow)?;
+/// let verdict = acl.check("198.51.100.7".parse()?, "INVITE", None);
+/// assert_eq!(verdict.action, AclAction::Deny);
+/// // The rule that decided, for the event log.
+/// assert_eq!(verdict.rule.map(|r| r.to_string()).as_deref(), Some("deny 198.51.100.0/24"));
+/// // No rule matched: the default, and no rule to show.
+/// assert!(acl.check("192.0.2.1".parse()?, "INVITE", None).rule.is_none());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AclVerdict<'r> {
     /// Allow or deny.
@@ -353,10 +426,36 @@ impl MethodScopes {
 }
 
 /// The most rules one list accepts (config input, but still bounded).
+///
+/// ```
+/// use voipsec::guard::acl::MAX_ACL_RULES;
+/// use voipsec::guard::{Acl, AclAction, AclRule, GuardError};
+///
+/// let rule: AclRule = "deny 198.51.100.0/24".parse()?;
+/// let too_many = vec![rule; MAX_ACL_RULES + 1];
+/// assert!(matches!(Acl::new(too_many, AclAction::Allow), Err(GuardError::TooMany { .. })));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub const MAX_ACL_RULES: usize = 100_000;
 
 impl Acl {
     /// Compiles `rules`; `default` applies when no rule matches.
+    ///
+    /// ```
+    /// use voipsec::guard::{Acl, AclAction, AclRule, Cidr};
+    ///
+    /// let office = AclRule {
+    ///     action: AclAction::Allow,
+    ///     cidr: "192.0.2.0/24".parse::<Cidr>()?,
+    ///     method: Some("REGISTER".to_owned()),
+    ///     account: None,
+    /// };
+    /// let acl = Acl::new(vec![office], AclAction::Deny)?;
+    /// assert_eq!(acl.check("192.0.2.9".parse()?, "REGISTER", None).action, AclAction::Allow);
+    /// // The rule is scoped to REGISTER; other methods get the default.
+    /// assert_eq!(acl.check("192.0.2.9".parse()?, "INVITE", None).action, AclAction::Deny);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(rules: Vec<AclRule>, default: AclAction) -> Result<Self, GuardError> {
         if rules.len() > MAX_ACL_RULES {
             return Err(GuardError::TooMany {
@@ -394,6 +493,15 @@ impl Acl {
     }
 
     /// A list without rules: every source gets `default`.
+    ///
+    /// ```
+    /// use voipsec::guard::{Acl, AclAction};
+    ///
+    /// let open = Acl::empty(AclAction::Allow);
+    /// assert!(open.rules().is_empty());
+    /// assert_eq!(open.check("2001:db8::1".parse()?, "INVITE", Some("alice")).action, AclAction::Allow);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn empty(default: AclAction) -> Self {
         Acl {
             rules: Vec::new(),
@@ -406,6 +514,18 @@ impl Acl {
     }
 
     /// Parses and compiles rule lines (`allow|deny CIDR [method M] [account A]`).
+    ///
+    /// ```
+    /// use voipsec::guard::{Acl, AclAction};
+    ///
+    /// let acl = Acl::parse_rules(["deny 10.0.0.0/8", "allow 10.1.0.0/16"], AclAction::Allow)?;
+    /// // The longest matching prefix decides within a scope.
+    /// assert_eq!(acl.check("10.1.2.3".parse()?, "INVITE", None).action, AclAction::Allow);
+    /// assert_eq!(acl.check("10.2.0.1".parse()?, "INVITE", None).action, AclAction::Deny);
+    /// // A malformed line is an error, not a skipped rule.
+    /// assert!(Acl::parse_rules(["deny 10.0.0.1/8"], AclAction::Allow).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn parse_rules<'s>(
         lines: impl IntoIterator<Item = &'s str>,
         default: AclAction,
@@ -418,11 +538,28 @@ impl Acl {
     }
 
     /// The rules, in the order given.
+    ///
+    /// ```
+    /// use voipsec::guard::{Acl, AclAction};
+    ///
+    /// let acl = Acl::parse_rules(["deny 10.0.0.0/8", "allow 10.1.0.0/16"], AclAction::Allow)?;
+    /// let listed: Vec<String> = acl.rules().iter().map(|r| r.to_string()).collect();
+    /// assert_eq!(listed, ["deny 10.0.0.0/8", "allow 10.1.0.0/16"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn rules(&self) -> &[AclRule] {
         &self.rules
     }
 
     /// The action when no rule matches.
+    ///
+    /// ```
+    /// use voipsec::guard::{AclAction, GuardConfig};
+    ///
+    /// let config = GuardConfig::parse("acl.default = deny")?;
+    /// assert_eq!(config.acl.default_action(), AclAction::Deny);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn default_action(&self) -> AclAction {
         self.default
     }
@@ -451,6 +588,20 @@ impl Acl {
     /// Decides for a message from `source` with `method`, for `account` (the
     /// authenticated or addressed account, when the caller knows it).
     /// Allocation-free.
+    ///
+    /// ```
+    /// use voipsec::guard::{Acl, AclAction};
+    ///
+    /// let acl = Acl::parse_rules(
+    ///     ["allow 0.0.0.0/0 account alice", "deny 198.51.100.0/24"],
+    ///     AclAction::Allow,
+    /// )?;
+    /// // A deny in any applicable scope wins over an allow.
+    /// let verdict = acl.check("198.51.100.7".parse()?, "REGISTER", Some("alice"));
+    /// assert_eq!(verdict.action, AclAction::Deny);
+    /// assert_eq!(acl.check("192.0.2.7".parse()?, "REGISTER", Some("alice")).action, AclAction::Allow);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn check(&self, source: IpAddr, method: &str, account: Option<&str>) -> AclVerdict<'_> {
         let source = canonical(source);
         let account_scopes = account.and_then(|a| {

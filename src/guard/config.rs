@@ -101,10 +101,31 @@ use super::scanner::{
 };
 
 /// The largest configuration file [`GuardConfig::from_file`] reads.
+///
+/// ```
+/// use voipsec::guard::{GuardConfig, GuardError};
+/// use voipsec::guard::config::MAX_CONFIG_BYTES;
+///
+/// // A wrong path to an endless file stops at the bound.
+/// let err = GuardConfig::from_file("/dev/zero").unwrap_err();
+/// assert!(matches!(err, GuardError::TooMany { max, .. } if max as u64 == MAX_CONFIG_BYTES));
+/// ```
 pub const MAX_CONFIG_BYTES: u64 = 16 * 1024 * 1024;
 
 /// Per-source request-rate and malformed-message thresholds, applied by the
 /// engine with the `ratelimit` module.
+///
+/// ```
+/// use std::time::Duration;
+/// use voipsec::guard::{FloodConfig, GuardConfig};
+///
+/// let config = GuardConfig::parse("flood.requests_per_second = 20\nflood.retry_after = 30s")?;
+/// assert_eq!(config.flood.requests_per_second, 20);
+/// assert_eq!(config.flood.retry_after, Duration::from_secs(30));
+/// // Keys not given keep their defaults.
+/// assert_eq!(config.flood.malformed, FloodConfig::default().malformed);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FloodConfig {
     /// Sustained requests per second per source.
@@ -132,6 +153,18 @@ impl Default for FloodConfig {
 }
 
 /// The whole guard configuration, compiled and validated.
+///
+/// ```
+/// use voipsec::guard::{Action, AclAction, DestinationClass, GuardConfig};
+///
+/// let config = GuardConfig::parse("acl deny 198.51.100.0/24\ndestination.international = reject")?;
+/// let ip = "198.51.100.1".parse()?;
+/// assert_eq!(config.acl.check(ip, "INVITE", None).action, AclAction::Deny);
+/// let class = config.dial_plan.classify("011 44 20 7946 0000");
+/// assert_eq!(class, DestinationClass::International);
+/// assert_eq!(config.destinations.decide(class).action, Action::Reject);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct GuardConfig {
     /// Source access lists.
@@ -194,12 +227,35 @@ impl GuardConfig {
     /// Reads and parses a configuration file (at most
     /// [`MAX_CONFIG_BYTES`]: a wrong path such as `/dev/zero` must not
     /// exhaust memory).
+    ///
+    /// ```
+    /// use voipsec::guard::{GuardConfig, GuardError};
+    ///
+    /// let path = std::env::temp_dir().join(format!("voipsec-guard-doc-{}.conf", std::process::id()));
+    /// std::fs::write(&path, "# thresholds\nbruteforce.source_failures = 4\n")?;
+    /// assert_eq!(GuardConfig::from_file(&path)?.brute_force.source_failures, 4);
+    /// std::fs::remove_file(&path)?;
+    /// assert!(matches!(GuardConfig::from_file(&path), Err(GuardError::ConfigFile(_))));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn from_file(path: impl AsRef<Path>) -> Result<Self, GuardError> {
         GuardConfig::parse(&read_config_file(path.as_ref())?)
     }
 
     /// Parses the text format (see the module docs); missing settings keep
     /// their defaults. Every rule and threshold is validated.
+    ///
+    /// ```
+    /// use voipsec::guard::GuardConfig;
+    ///
+    /// let config = GuardConfig::parse("scanner contains evil-dialer\nscanner.block_for = 0s")?;
+    /// assert!(config.scanners.find("Evil-Dialer/2.1").is_some());
+    /// assert!(config.scanner_block_for.is_zero());
+    /// // A misspelt key is an error that names its line, never ignored.
+    /// let err = GuardConfig::parse("\nbruteforce.source_failure = 4").unwrap_err();
+    /// assert!(err.to_string().contains("line 2"), "{err}");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn parse(text: &str) -> Result<Self, GuardError> {
         let mut draft = Draft {
             acl_default: AclAction::Allow,
@@ -475,6 +531,17 @@ impl Draft {
 
 impl GuardConfig {
     /// Checks every threshold's range.
+    ///
+    /// ```
+    /// use voipsec::guard::GuardConfig;
+    ///
+    /// let mut config = GuardConfig::default();
+    /// assert!(config.validate().is_ok());
+    /// // A config built in code is checked the same way as a parsed one.
+    /// config.flood.malformed = 0;
+    /// let err = config.validate().unwrap_err();
+    /// assert!(err.to_string().contains("flood.malformed"), "{err}");
+    /// ```
     pub fn validate(&self) -> Result<(), GuardError> {
         self.enumeration.validate()?;
         self.probing.validate()?;

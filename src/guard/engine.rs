@@ -97,6 +97,16 @@ use crate::sip::sanity::Rejection;
 use crate::sip::{HeaderName, Message, Method, SipError};
 
 /// Why [`Engine::on_datagram`] has no message to give back.
+///
+/// ```
+/// use voipsec::guard::{Action, Engine, EngineConfig, JsonLinesSink, Unread};
+///
+/// let mut engine = Engine::new(EngineConfig::default(), JsonLinesSink::new(Vec::new()))?;
+/// let seen = engine.on_datagram("192.0.2.10".parse()?, b"not SIP at all", 0, 0);
+/// assert!(matches!(seen.message, Err(Unread::Parse(_))));
+/// assert_eq!(seen.decision.action, Action::DropSilently);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Unread<'a> {
     /// The source is blocked or flooding: the bytes were not parsed.
@@ -109,6 +119,22 @@ pub enum Unread<'a> {
 }
 
 /// A parsed datagram and the decision about it ([`Engine::on_datagram`]).
+///
+/// ```
+/// use voipsec::guard::{Action, Engine, EngineConfig, JsonLinesSink, Rule};
+///
+/// let mut engine = Engine::new(EngineConfig::default(), JsonLinesSink::new(Vec::new()))?;
+/// let register = b"REGISTER sip:example.test SIP/2.0\r\n\
+/// Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-1\r\n\
+/// From: <sip:alice@example.test>;tag=1\r\nTo: <sip:alice@example.test>\r\n\
+/// Call-ID: 1@x\r\nCSeq: 1 REGISTER\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n";
+/// let seen = engine.on_datagram("192.0.2.10".parse()?, register, 0, 0);
+/// // Parsed and sane, but a REGISTER without credentials is challenged.
+/// assert_eq!(seen.message.as_ref().map(|m| m.method().is_some()), Ok(true));
+/// assert_eq!(seen.decision.action, Action::Challenge);
+/// assert_eq!(seen.decision.reason.rule, Rule::AuthRequired);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct Inspection<'a> {
     /// What to do with the datagram.
@@ -119,6 +145,32 @@ pub struct Inspection<'a> {
 }
 
 /// The outcome of [`Engine::authenticate`].
+///
+/// ```
+/// use voipsec::digest::{DigestConfig, InMemoryCredentials, InMemoryNonceCounts, NonceSecret, Verdict, Verifier};
+/// use voipsec::guard::{Action, Engine, EngineConfig, JsonLinesSink};
+/// use voipsec::sip::Message;
+///
+/// let mut users = InMemoryCredentials::new();
+/// users.insert_password(b"alice", b"example.test", b"s3cret");
+/// let verifier = Verifier::new(DigestConfig::new("example.test"),
+///     NonceSecret::generate(), users, InMemoryNonceCounts::default());
+/// let mut engine = Engine::new(EngineConfig::default(), JsonLinesSink::new(Vec::new()))?;
+/// let bytes = b"REGISTER sip:example.test SIP/2.0\r\n\
+/// Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-1\r\n\
+/// From: <sip:alice@example.test>;tag=1\r\nTo: <sip:alice@example.test>\r\n\
+/// Call-ID: 1@x\r\nCSeq: 1 REGISTER\r\nMax-Forwards: 70\r\n\
+/// Authorization: Digest username=\"alice\", realm=\"elsewhere\", nonce=\"n\", \
+/// uri=\"sip:example.test\", response=\"00000000000000000000000000000000\"\r\n\
+/// Content-Length: 0\r\n\r\n";
+/// let message = Message::parse(bytes)?;
+/// let auth = engine.authenticate("192.0.2.10".parse()?, &message, &verifier, 0, 0);
+/// assert_eq!(auth.verdict, Some(Verdict::RealmMismatch));
+/// assert_eq!(auth.user.as_deref(), Some("alice"));
+/// assert_eq!(auth.account(), None, "claimed, not authenticated");
+/// assert_eq!(auth.decision.action, Action::Challenge);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Authentication<'a> {
     /// The verifier's verdict; `None` when the request carried no
@@ -136,6 +188,19 @@ pub struct Authentication<'a> {
 
 impl Authentication<'_> {
     /// The authenticated account, if the credentials were valid.
+    ///
+    /// ```
+    /// use voipsec::guard::Authentication;
+    /// use voipsec::guard::Decision;
+    /// use voipsec::digest::Verdict;
+    ///
+    /// let claimed = Authentication {
+    ///     verdict: Some(Verdict::WrongResponse),
+    ///     user: Some("alice".into()),
+    ///     decision: Decision::ALLOW,
+    /// };
+    /// assert_eq!(claimed.account(), None);
+    /// ```
     pub fn account(&self) -> Option<&str> {
         match self.verdict {
             Some(v) if v.is_authenticated() => self.user.as_deref(),
@@ -147,12 +212,39 @@ impl Authentication<'_> {
 /// One open call of an account. Dropping it frees the account's
 /// concurrent-call slot: keep it with the call state and drop it when the
 /// call ends (BYE, CANCEL, a final error response, or a timeout).
+///
+/// ```
+/// use voipsec::guard::{Engine, EngineConfig, JsonLinesSink};
+///
+/// let config = EngineConfig::parse("calls.max_concurrent = 1")?;
+/// let mut engine = Engine::new(config, JsonLinesSink::new(Vec::new()))?;
+/// let phone = "192.0.2.10".parse()?;
+/// let permit = engine.on_call_start(phone, "alice", "212 555 0100", 0, 0).permit;
+/// assert!(permit.is_some());
+/// assert!(engine.on_call_start(phone, "alice", "212 555 0101", 1, 0).permit.is_none());
+/// drop(permit); // the first call ended
+/// assert!(engine.on_call_start(phone, "alice", "212 555 0101", 2, 0).permit.is_some());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub struct CallPermit {
     _permit: Permit<u64>,
 }
 
 /// The answer of [`Engine::on_call_start`].
+///
+/// ```
+/// use voipsec::guard::{Action, Engine, EngineConfig, JsonLinesSink, Rule};
+///
+/// let mut engine = Engine::new(EngineConfig::default(), JsonLinesSink::new(Vec::new()))?;
+/// let phone = "192.0.2.10".parse()?;
+/// // International calls are allowed with an alert (the default policy).
+/// let abroad = engine.on_call_start(phone, "alice", "011 44 20 7946 0000", 0, 0);
+/// assert_eq!(abroad.decision.action, Action::Alert);
+/// assert_eq!(abroad.decision.reason.rule, Rule::FraudDestination);
+/// assert!(abroad.permit.is_some());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub struct CallAdmission {
     /// Allow or alert (the call may proceed, and `permit` is set), or the
@@ -231,6 +323,19 @@ fn limiter_error(name: &'static str) -> impl FnOnce(crate::ratelimit::Error) -> 
 impl<S: EventSink> Engine<S> {
     /// Builds the engine: validates every threshold and reserves every
     /// table.
+    ///
+    /// ```
+    /// use voipsec::guard::{Engine, EngineConfig, JsonLinesSink};
+    ///
+    /// let config = EngineConfig::parse("ban.max_sources = 1000")?;
+    /// let engine = Engine::new(config, JsonLinesSink::new(Vec::new()))?;
+    /// assert_eq!(engine.stats().banned_sources.capacity, 1000);
+    /// // A threshold out of range is refused here, not on traffic.
+    /// let mut bad = EngineConfig::default();
+    /// bad.calls.max_concurrent = 0;
+    /// assert!(Engine::new(bad, JsonLinesSink::new(Vec::new())).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(config: EngineConfig, sink: S) -> Result<Self, GuardError> {
         let guard = &config.guard;
         guard.validate()?;
@@ -299,36 +404,125 @@ impl<S: EventSink> Engine<S> {
     }
 
     /// The configuration.
+    ///
+    /// ```
+    /// use voipsec::guard::{Engine, EngineConfig, JsonLinesSink};
+    ///
+    /// let config = EngineConfig::parse("calls.rate = 7")?;
+    /// let engine = Engine::new(config, JsonLinesSink::new(Vec::new()))?;
+    /// assert_eq!(engine.config().calls.rate, 7);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn config(&self) -> &EngineConfig {
         &self.config
     }
 
     /// The event sink.
+    ///
+    /// ```
+    /// use voipsec::guard::{Engine, EngineConfig, JsonLinesSink};
+    ///
+    /// let mut engine = Engine::new(EngineConfig::default(), JsonLinesSink::new(Vec::new()))?;
+    /// // A plain allow writes no event.
+    /// let _call = engine.on_call_start("192.0.2.10".parse()?, "alice", "212 555 0100", 0, 0);
+    /// assert!(engine.sink().get_ref().is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn sink(&self) -> &S {
         &self.sink
     }
 
     /// The event sink, mutably (to flush or rotate it).
+    ///
+    /// ```
+    /// use voipsec::guard::{Engine, EngineConfig, JsonLinesSink};
+    ///
+    /// let mut engine = Engine::new(EngineConfig::default(), JsonLinesSink::new(Vec::new()))?;
+    /// engine.on_call_start("192.0.2.10".parse()?, "alice", "1 900 555 0100", 0, 0);
+    /// // Rotate: take the lines written so far, keep the sink.
+    /// let old = std::mem::replace(engine.sink_mut(), JsonLinesSink::new(Vec::new()));
+    /// assert!(!old.into_inner().is_empty());
+    /// assert!(engine.sink().get_ref().is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn sink_mut(&mut self) -> &mut S {
         &mut self.sink
     }
 
     /// Gives the sink back.
+    ///
+    /// ```
+    /// use voipsec::guard::{Engine, EngineConfig, JsonLinesSink};
+    ///
+    /// let mut engine = Engine::new(EngineConfig::default(), JsonLinesSink::new(Vec::new()))?;
+    /// engine.on_call_start("192.0.2.10".parse()?, "alice", "1 900 555 0100", 0, 0);
+    /// let log = String::from_utf8(engine.into_sink().into_inner())?;
+    /// assert!(log.contains("\"action\":\"reject\""), "{log}");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn into_sink(self) -> S {
         self.sink
     }
 
     /// Events not written because the noisy-event budget was spent.
+    ///
+    /// ```
+    /// use voipsec::guard::{Engine, EngineConfig, JsonLinesSink};
+    ///
+    /// let config = EngineConfig::parse("events.noisy_per_second = 1")?;
+    /// let mut engine = Engine::new(config, JsonLinesSink::new(Vec::new()))?;
+    /// let source = "198.51.100.9".parse()?;
+    /// // Three malformed messages within one second: one event, two counted.
+    /// for now_ms in 0..3 {
+    ///     engine.on_malformed(source, now_ms, 0);
+    /// }
+    /// assert_eq!(engine.suppressed_events(), 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn suppressed_events(&self) -> u64 {
         self.suppressed
     }
 
     /// Events the sink failed to record.
+    ///
+    /// ```
+    /// use voipsec::guard::{Action, Engine, EngineConfig, Event, EventSink, GuardError};
+    ///
+    /// struct Broken;
+    /// impl EventSink for Broken {
+    ///     fn record(&mut self, _: &Event<'_>) -> Result<(), GuardError> {
+    ///         Err(std::io::Error::other("disk full").into())
+    ///     }
+    /// }
+    ///
+    /// let mut engine = Engine::new(EngineConfig::default(), Broken)?;
+    /// // The decision is still returned; the failure is counted.
+    /// let call = engine.on_call_start("192.0.2.10".parse()?, "alice", "1 900 555 0100", 0, 0);
+    /// assert_eq!(call.decision.action, Action::Reject);
+    /// assert_eq!(engine.sink_errors(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn sink_errors(&self) -> u64 {
         self.sink_errors
     }
 
     /// How long `source` stays blocked, if it is.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use voipsec::guard::{Engine, EngineConfig, JsonLinesSink};
+    ///
+    /// let config = EngineConfig::parse("flood.malformed = 1\nban.base = 30s")?;
+    /// let mut engine = Engine::new(config, JsonLinesSink::new(Vec::new()))?;
+    /// let source = "198.51.100.9".parse()?;
+    /// engine.on_malformed(source, 0, 0);
+    /// assert_eq!(engine.blocked_for(source, 0), None);
+    /// // One more than `flood.malformed` within the window blocks.
+    /// engine.on_malformed(source, 0, 0);
+    /// assert_eq!(engine.blocked_for(source, 10_000), Some(Duration::from_secs(20)));
+    /// assert_eq!(engine.blocked_for(source, 30_000), None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn blocked_for(&self, source: IpAddr, now_ms: u64) -> Option<Duration> {
         self.bans.remaining(source, now_ms)
     }
@@ -336,6 +530,29 @@ impl<S: EventSink> Engine<S> {
     /// Parses, sanity-checks and screens one UDP datagram from `source`:
     /// the whole per-message path (see the module docs). A banned or flooding
     /// source is refused before its bytes are parsed.
+    ///
+    /// ```
+    /// use voipsec::guard::{Action, Engine, EngineConfig, JsonLinesSink, Unread};
+    ///
+    /// let config = EngineConfig::parse("auth.challenge = false")?;
+    /// let mut engine = Engine::new(config, JsonLinesSink::new(Vec::new()))?;
+    /// let register = b"REGISTER sip:example.test SIP/2.0\r\n\
+    /// Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-1\r\n\
+    /// From: <sip:alice@example.test>;tag=1\r\nTo: <sip:alice@example.test>\r\n\
+    /// Call-ID: 1@x\r\nCSeq: 1 REGISTER\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n";
+    /// let seen = engine.on_datagram("192.0.2.10".parse()?, register, 0, 0);
+    /// assert_eq!(seen.decision.action, Action::Allow);
+    /// let message = seen.message.ok().ok_or("unread")?;
+    /// assert_eq!(message.call_id()?, "1@x");
+    /// // A message that parses but fails the sanity checks is dropped.
+    /// let no_call_id = b"OPTIONS sip:example.test SIP/2.0\r\n\
+    /// Via: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bK-2\r\nFrom: <sip:a@example.test>;tag=1\r\n\
+    /// To: <sip:a@example.test>\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
+    /// let seen = engine.on_datagram("192.0.2.10".parse()?, no_call_id, 1, 0);
+    /// assert!(matches!(seen.message, Err(Unread::Sanity(_))));
+    /// assert!(!seen.decision.action.passes());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn on_datagram<'a>(
         &mut self,
         source: IpAddr,
@@ -382,6 +599,23 @@ impl<S: EventSink> Engine<S> {
     /// Screens a message the caller parsed and sanity-checked (steps 1–2 and
     /// 4–7 of the module docs). Responses from a source pass the source
     /// checks only.
+    ///
+    /// ```
+    /// use voipsec::guard::{Action, Engine, EngineConfig, JsonLinesSink, Rule};
+    /// use voipsec::sip::Message;
+    ///
+    /// let config = EngineConfig::parse("acl deny 198.51.100.0/24")?;
+    /// let mut engine = Engine::new(config, JsonLinesSink::new(Vec::new()))?;
+    /// let register = b"REGISTER sip:example.test SIP/2.0\r\n\
+    /// Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-1\r\n\
+    /// From: <sip:alice@example.test>;tag=1\r\nTo: <sip:alice@example.test>\r\n\
+    /// Call-ID: 1@x\r\nCSeq: 1 REGISTER\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n";
+    /// let message = Message::parse(register)?;
+    /// let decision = engine.on_message("198.51.100.7".parse()?, &message, 0, 0);
+    /// assert_eq!(decision.reason.rule, Rule::Acl);
+    /// assert_eq!(decision.action, Action::DropSilently);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn on_message(
         &mut self,
         source: IpAddr,
@@ -399,6 +633,23 @@ impl<S: EventSink> Engine<S> {
     /// Counts a message from `source` that failed parsing or the sanity
     /// checks: dropped, and once `flood.malformed` arrive within
     /// `flood.malformed_window`, the source is blocked (escalating).
+    ///
+    /// ```
+    /// use voipsec::guard::{Action, Engine, EngineConfig, JsonLinesSink, Rule};
+    ///
+    /// let config = EngineConfig::parse("flood.malformed = 3")?;
+    /// let mut engine = Engine::new(config, JsonLinesSink::new(Vec::new()))?;
+    /// let source = "198.51.100.9".parse()?;
+    /// // `flood.malformed` messages within the window are dropped…
+    /// for now_ms in 0..3 {
+    ///     assert_eq!(engine.on_malformed(source, now_ms, 0).action, Action::DropSilently);
+    /// }
+    /// // …and the next one blocks the source.
+    /// let fourth = engine.on_malformed(source, 3, 0);
+    /// assert!(matches!(fourth.action, Action::Block { .. }));
+    /// assert_eq!(fourth.reason.rule, Rule::MalformedFlood);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn on_malformed(&mut self, source: IpAddr, now_ms: u64, wall_ms: u64) -> Decision {
         self.tick(now_ms);
         if let Some(decision) = self.active_block(source, now_ms, wall_ms) {
@@ -413,6 +664,22 @@ impl<S: EventSink> Engine<S> {
     /// account attacked from many sources is throttled, never blocked, so
     /// attackers cannot lock a victim out); other failures are challenged
     /// again.
+    ///
+    /// ```
+    /// use voipsec::digest::Verdict;
+    /// use voipsec::guard::{Action, Engine, EngineConfig, JsonLinesSink, Rule};
+    ///
+    /// let config = EngineConfig::parse("bruteforce.source_failures = 3")?;
+    /// let mut engine = Engine::new(config, JsonLinesSink::new(Vec::new()))?;
+    /// let guesser = "198.51.100.99".parse()?;
+    /// let first = engine.on_auth(guesser, "alice", &Verdict::WrongResponse, 0, 0);
+    /// assert_eq!(first.action, Action::Challenge);
+    /// engine.on_auth(guesser, "alice", &Verdict::WrongResponse, 1, 0);
+    /// let third = engine.on_auth(guesser, "alice", &Verdict::WrongResponse, 2, 0);
+    /// assert_eq!(third.reason.rule, Rule::BruteForceSource);
+    /// assert!(engine.blocked_for(guesser, 3).is_some());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn on_auth(
         &mut self,
         source: IpAddr,
@@ -473,6 +740,32 @@ impl<S: EventSink> Engine<S> {
     /// for REGISTER, `Proxy-Authorization` otherwise, RFC 3261 §22.2–22.3)
     /// and feeds the verdict to [`Engine::on_auth`]. `wall_ms` is also the
     /// nonce clock.
+    ///
+    /// ```
+    /// use voipsec::digest::{DigestConfig, InMemoryCredentials, InMemoryNonceCounts, NonceSecret, Verdict, Verifier};
+    /// use voipsec::guard::{Action, Engine, EngineConfig, JsonLinesSink};
+    /// use voipsec::sip::Message;
+    ///
+    /// let mut users = InMemoryCredentials::new();
+    /// users.insert_password(b"alice", b"example.test", b"s3cret");
+    /// let verifier = Verifier::new(DigestConfig::new("example.test"),
+    ///     NonceSecret::generate(), users, InMemoryNonceCounts::default());
+    /// let mut engine = Engine::new(EngineConfig::default(), JsonLinesSink::new(Vec::new()))?;
+    /// let bytes = b"REGISTER sip:example.test SIP/2.0\r\n\
+    /// Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-1\r\n\
+    /// From: <sip:alice@example.test>;tag=1\r\nTo: <sip:alice@example.test>\r\n\
+    /// Call-ID: 1@x\r\nCSeq: 1 REGISTER\r\nMax-Forwards: 70\r\n\
+    /// Authorization: Digest username=\"alice\", realm=\"elsewhere\", nonce=\"n\", \
+    /// uri=\"sip:example.test\", response=\"00000000000000000000000000000000\"\r\n\
+    /// Content-Length: 0\r\n\r\n";
+    /// let message = Message::parse(bytes)?;
+    /// let auth = engine.authenticate("192.0.2.10".parse()?, &message, &verifier, 0, 0);
+    /// assert_eq!(auth.verdict, Some(Verdict::RealmMismatch));
+    /// assert_eq!(auth.user.as_deref(), Some("alice"));
+    /// assert_eq!(auth.account(), None, "claimed, not authenticated");
+    /// assert_eq!(auth.decision.action, Action::Challenge);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn authenticate<'m, C: CredentialStore, N: NonceCountStore>(
         &mut self,
         source: IpAddr,
@@ -532,6 +825,22 @@ impl<S: EventSink> Engine<S> {
     /// authentication): the destination class policy, the probing burst,
     /// the new-call rate and the concurrent calls of the account. On allow
     /// or alert, the returned [`CallPermit`] holds one concurrent slot.
+    ///
+    /// ```
+    /// use voipsec::guard::{Action, Engine, EngineConfig, JsonLinesSink, Rule};
+    ///
+    /// let config = EngineConfig::parse("calls.rate = 2\ncalls.rate_window = 1m")?;
+    /// let mut engine = Engine::new(config, JsonLinesSink::new(Vec::new()))?;
+    /// let phone = "192.0.2.10".parse()?;
+    /// let first = engine.on_call_start(phone, "alice", "212 555 0100", 0, 0);
+    /// let second = engine.on_call_start(phone, "alice", "212 555 0101", 1, 0);
+    /// assert!(first.permit.is_some() && second.permit.is_some());
+    /// // A third new call within the minute is over the account's rate.
+    /// let third = engine.on_call_start(phone, "alice", "212 555 0102", 2, 0);
+    /// assert!(matches!(third.decision.action, Action::Throttle { .. }));
+    /// assert_eq!(third.decision.reason.rule, Rule::FraudCallRate);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn on_call_start(
         &mut self,
         source: IpAddr,
@@ -615,6 +924,21 @@ impl<S: EventSink> Engine<S> {
     /// `duration` (zero if unanswered). Short calls to many destinations
     /// flag the account for probing ([`Action::Alert`]); its next burst is
     /// refused by [`Engine::on_call_start`].
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use voipsec::guard::{Action, Engine, EngineConfig, JsonLinesSink, Rule};
+    ///
+    /// let config = EngineConfig::parse("fraud.distinct_destinations = 3")?;
+    /// let mut engine = Engine::new(config, JsonLinesSink::new(Vec::new()))?;
+    /// let phone = "192.0.2.10".parse()?;
+    /// let short = Duration::from_secs(2);
+    /// assert_eq!(engine.on_call_ended(phone, "alice", "212 555 0100", short, 0, 0).action, Action::Allow);
+    /// engine.on_call_ended(phone, "alice", "212 555 0101", short, 1, 0);
+    /// let third = engine.on_call_ended(phone, "alice", "212 555 0102", short, 2, 0);
+    /// assert_eq!((third.action, third.reason.rule), (Action::Alert, Rule::FraudProbing));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn on_call_ended(
         &mut self,
         source: IpAddr,
@@ -639,6 +963,21 @@ impl<S: EventSink> Engine<S> {
     /// Too many 404/401/403/407/484 answers to one source mark a scanner:
     /// the answer is [`Action::Block`] (or [`Action::DropSilently`]) and
     /// should not be sent.
+    ///
+    /// ```
+    /// use voipsec::guard::{Action, Engine, EngineConfig, JsonLinesSink, Rule};
+    ///
+    /// let config = EngineConfig::parse("scanner.failure_responses = 3")?;
+    /// let mut engine = Engine::new(config, JsonLinesSink::new(Vec::new()))?;
+    /// let prober = "198.51.100.7".parse()?;
+    /// assert_eq!(engine.on_response(prober, 404, 0, 0).action, Action::Allow);
+    /// assert_eq!(engine.on_response(prober, 200, 1, 0).action, Action::Allow);
+    /// engine.on_response(prober, 404, 2, 0);
+    /// let third = engine.on_response(prober, 403, 3, 0);
+    /// assert!(matches!(third.action, Action::Block { .. }));
+    /// assert_eq!(third.reason.rule, Rule::FailureResponses);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn on_response(
         &mut self,
         destination: IpAddr,
@@ -657,6 +996,19 @@ impl<S: EventSink> Engine<S> {
     }
 
     /// Flushes the sink.
+    ///
+    /// ```
+    /// use std::io::BufWriter;
+    /// use voipsec::guard::{Engine, EngineConfig, JsonLinesSink};
+    ///
+    /// let sink = JsonLinesSink::new(BufWriter::new(Vec::new()));
+    /// let mut engine = Engine::new(EngineConfig::default(), sink)?;
+    /// engine.on_call_start("192.0.2.10".parse()?, "alice", "1 900 555 0100", 0, 0);
+    /// assert!(engine.sink().get_ref().get_ref().is_empty(), "buffered");
+    /// engine.flush()?;
+    /// assert!(!engine.sink().get_ref().get_ref().is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn flush(&mut self) -> Result<(), GuardError> {
         self.sink.flush()
     }
@@ -989,6 +1341,18 @@ impl<S: EventSink> Engine<S> {
     /// How full every table is, against its configured bound (for load
     /// tests and metrics; locks each rate-limiter shard in turn, so not for
     /// the per-message path).
+    ///
+    /// ```
+    /// use voipsec::guard::{Engine, EngineConfig, JsonLinesSink};
+    ///
+    /// let mut engine = Engine::new(EngineConfig::default(), JsonLinesSink::new(Vec::new()))?;
+    /// let phone = "192.0.2.10".parse()?;
+    /// let _call = engine.on_call_start(phone, "alice", "212 555 0100", 0, 0);
+    /// let stats = engine.stats();
+    /// assert_eq!(stats.concurrent_accounts.tracked, 1);
+    /// assert!(stats.within_bounds());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn stats(&self) -> super::stats::EngineStats {
         use super::stats::TableUsage;
         let usage = |tracked, capacity| TableUsage { tracked, capacity };

@@ -20,6 +20,13 @@ use super::error::GuardError;
 
 /// The policy that produced a decision. [`Rule::name`] is stable: SIEM rules
 /// and counters can key on it.
+///
+/// ```
+/// use voipsec::guard::Rule;
+///
+/// assert_eq!(Rule::BruteForceSource.name(), "bruteforce.source");
+/// assert_eq!(Rule::BruteForceSource.to_string(), Rule::BruteForceSource.name());
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Rule {
@@ -61,6 +68,16 @@ pub enum Rule {
 
 impl Rule {
     /// Every rule, for documentation and exhaustive tests.
+    ///
+    /// ```
+    /// use std::collections::HashSet;
+    /// use voipsec::guard::Rule;
+    ///
+    /// // Each rule has its own stable name.
+    /// let names: HashSet<&str> = Rule::ALL.iter().map(|rule| rule.name()).collect();
+    /// assert_eq!(names.len(), Rule::ALL.len());
+    /// assert!(Rule::ALL.contains(&Rule::FraudProbing));
+    /// ```
     pub const ALL: [Rule; 17] = [
         Rule::Pass,
         Rule::Acl,
@@ -117,6 +134,16 @@ impl fmt::Display for Rule {
 }
 
 /// What to do with the message (or call).
+///
+/// ```
+/// use std::time::Duration;
+/// use voipsec::guard::Action;
+///
+/// let throttle = Action::Throttle { retry_after: Duration::from_secs(30) };
+/// assert_eq!(throttle.to_string(), "throttle (retry after 30 s)");
+/// assert!(!throttle.passes());
+/// assert!(Action::Alert.passes());
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {
     /// Let it through.
@@ -145,6 +172,14 @@ pub enum Action {
 
 impl Action {
     /// The stable machine name of the action.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use voipsec::guard::Action;
+    ///
+    /// assert_eq!(Action::DropSilently.name(), "drop");
+    /// assert_eq!(Action::Block { duration: Duration::from_secs(60) }.name(), "block");
+    /// ```
     pub const fn name(&self) -> &'static str {
         match self {
             Action::Allow => "allow",
@@ -160,6 +195,16 @@ impl Action {
     /// Severity rank: when several policies answer, the engine keeps the most
     /// severe (`Allow` < `Alert` < `Challenge` < `Throttle` < `Reject` <
     /// `DropSilently` < `Block`).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use voipsec::guard::Action;
+    ///
+    /// let throttle = Action::Throttle { retry_after: Duration::from_secs(1) };
+    /// assert!(Action::Challenge.severity() < throttle.severity());
+    /// assert!(throttle.severity() < Action::Reject.severity());
+    /// assert!(Action::DropSilently.severity() < Action::Block { duration: Duration::ZERO }.severity());
+    /// ```
     pub const fn severity(&self) -> u8 {
         match self {
             Action::Allow => 0,
@@ -173,6 +218,13 @@ impl Action {
     }
 
     /// Whether the message may continue to the upstream.
+    ///
+    /// ```
+    /// use voipsec::guard::Action;
+    ///
+    /// assert!(Action::Allow.passes() && Action::Alert.passes());
+    /// assert!(!Action::Challenge.passes() && !Action::Reject.passes());
+    /// ```
     pub const fn passes(&self) -> bool {
         matches!(self, Action::Allow | Action::Alert)
     }
@@ -192,6 +244,15 @@ impl fmt::Display for Action {
 
 /// Why a decision was taken: the rule, a sentence for people, and the count
 /// that crossed (or did not cross) the limit.
+///
+/// ```
+/// use voipsec::guard::{Reason, Rule};
+///
+/// let reason = Reason::counted(Rule::RequestFlood, "request flood", 120, 100);
+/// assert_eq!(reason.rule.name(), "flood.requests");
+/// assert!(reason.observed > reason.limit);
+/// assert_eq!(reason.to_string(), "flood.requests: request flood (120 observed, limit 100)");
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Reason {
     /// The rule that fired.
@@ -206,6 +267,14 @@ pub struct Reason {
 
 impl Reason {
     /// A reason without counts.
+    ///
+    /// ```
+    /// use voipsec::guard::{Reason, Rule};
+    ///
+    /// let reason = Reason::new(Rule::Acl, "source denied by ACL");
+    /// assert_eq!((reason.observed, reason.limit), (0, 0));
+    /// assert_eq!(reason.text, "source denied by ACL");
+    /// ```
     pub const fn new(rule: Rule, text: &'static str) -> Self {
         Reason {
             rule,
@@ -216,6 +285,13 @@ impl Reason {
     }
 
     /// A reason with an observed count and its limit.
+    ///
+    /// ```
+    /// use voipsec::guard::{Reason, Rule};
+    ///
+    /// let reason = Reason::counted(Rule::BruteForceUser, "failed authentications", 21, 20);
+    /// assert_eq!((reason.observed, reason.limit), (21, 20));
+    /// ```
     pub const fn counted(rule: Rule, text: &'static str, observed: u64, limit: u64) -> Self {
         Reason {
             rule,
@@ -261,18 +337,44 @@ pub struct Decision {
 
 impl Decision {
     /// The decision when no policy objects.
+    ///
+    /// ```
+    /// use voipsec::guard::{Action, Decision, Rule};
+    ///
+    /// assert_eq!(Decision::ALLOW.action, Action::Allow);
+    /// assert_eq!(Decision::ALLOW.reason.rule, Rule::Pass);
+    /// ```
     pub const ALLOW: Decision = Decision {
         action: Action::Allow,
         reason: Reason::new(Rule::Pass, "no policy objected"),
     };
 
     /// A decision.
+    ///
+    /// ```
+    /// use voipsec::guard::{Action, Decision, Reason, Rule};
+    ///
+    /// let reject = Decision::new(Action::Reject, Reason::new(Rule::Acl, "denied"));
+    /// assert_eq!(reject.action, Action::Reject);
+    /// assert_eq!(reject.reason.rule, Rule::Acl);
+    /// ```
     pub const fn new(action: Action, reason: Reason) -> Self {
         Decision { action, reason }
     }
 
     /// The more severe of two decisions; on a tie, `self` (the earlier
     /// policy) is kept so that reasons stay deterministic.
+    ///
+    /// ```
+    /// use voipsec::guard::{Action, Decision, Reason, Rule};
+    ///
+    /// let first = Decision::new(Action::Reject, Reason::new(Rule::Acl, "denied"));
+    /// let second = Decision::new(Action::Reject, Reason::new(Rule::FraudDestination, "premium"));
+    /// // A tie keeps the earlier decision; a lesser one never replaces it.
+    /// assert_eq!(first.most_severe(second), first);
+    /// assert_eq!(first.most_severe(Decision::ALLOW), first);
+    /// assert_eq!(Decision::ALLOW.most_severe(first), first);
+    /// ```
     pub fn most_severe(self, other: Decision) -> Decision {
         if other.action.severity() > self.action.severity() {
             other
@@ -346,11 +448,70 @@ impl fmt::Display for Event<'_> {
 }
 
 /// Receives events. Implement it to feed a SIEM, a metrics counter, a ban list.
+///
+/// ```
+/// use voipsec::guard::{Engine, EngineConfig, Event, EventSink, GuardError, Rule};
+///
+/// /// Counts events per rule instead of writing them.
+/// #[derive(Default)]
+/// struct Counter(Vec<Rule>);
+///
+/// impl EventSink for Counter {
+///     fn record(&mut self, event: &Event<'_>) -> Result<(), GuardError> {
+///         self.0.push(event.decision.reason.rule);
+///         Ok(())
+///     }
+/// }
+///
+/// let mut engine = Engine::new(EngineConfig::default(), Counter::default())?;
+/// let phone = "192.0.2.10".parse()?;
+/// let call = engine.on_call_start(phone, "alice", "1 900 555 0100", 0, 0);
+/// assert!(call.permit.is_none());
+/// assert_eq!(engine.sink().0, [Rule::FraudDestination]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub trait EventSink {
     /// Records one event.
+    ///
+    /// ```
+    /// use std::net::{IpAddr, Ipv4Addr};
+    /// use voipsec::guard::{Decision, Event, EventSink, JsonLinesSink};
+    ///
+    /// let mut sink = JsonLinesSink::new(Vec::new());
+    /// let event = Event {
+    ///     time_unix_ms: 1_000,
+    ///     source: IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1)),
+    ///     account: None,
+    ///     subject: None,
+    ///     decision: Decision::ALLOW,
+    /// };
+    /// sink.record(&event)?;
+    /// sink.record(&event)?;
+    /// assert_eq!(sink.get_ref().iter().filter(|&&b| b == b'\n').count(), 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn record(&mut self, event: &Event<'_>) -> Result<(), GuardError>;
 
     /// Pushes buffered events out (default: nothing buffered).
+    ///
+    /// ```
+    /// use std::io::BufWriter;
+    /// use std::net::{IpAddr, Ipv4Addr};
+    /// use voipsec::guard::{Decision, Event, EventSink, JsonLinesSink};
+    ///
+    /// let mut sink = JsonLinesSink::new(BufWriter::new(Vec::new()));
+    /// sink.record(&Event {
+    ///     time_unix_ms: 0,
+    ///     source: IpAddr::V4(Ipv4Addr::LOCALHOST),
+    ///     account: None,
+    ///     subject: None,
+    ///     decision: Decision::ALLOW,
+    /// })?;
+    /// assert!(sink.get_ref().get_ref().is_empty(), "still buffered");
+    /// sink.flush()?;
+    /// assert!(sink.get_ref().get_ref().ends_with(b"}\n"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn flush(&mut self) -> Result<(), GuardError> {
         Ok(())
     }
@@ -405,6 +566,13 @@ pub struct JsonLinesSink<W: Write> {
 impl<W: Write> JsonLinesSink<W> {
     /// A sink writing to `out` (wrap files in a `BufWriter`; stdout's lock is
     /// line-buffered already).
+    ///
+    /// ```
+    /// use voipsec::guard::JsonLinesSink;
+    ///
+    /// let sink = JsonLinesSink::new(Vec::new());
+    /// assert!(sink.get_ref().is_empty());
+    /// ```
     pub fn new(out: W) -> Self {
         JsonLinesSink {
             out,
@@ -413,11 +581,32 @@ impl<W: Write> JsonLinesSink<W> {
     }
 
     /// The writer.
+    ///
+    /// ```
+    /// use voipsec::guard::{Engine, EngineConfig, JsonLinesSink};
+    ///
+    /// let mut engine = Engine::new(EngineConfig::default(), JsonLinesSink::new(Vec::new()))?;
+    /// let call = engine.on_call_start("192.0.2.10".parse()?, "alice", "1 900 555 0100", 0, 0);
+    /// assert!(call.permit.is_none());
+    /// let written = String::from_utf8(engine.sink().get_ref().clone())?;
+    /// assert!(written.contains("\"rule\":\"fraud.destination\""));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn get_ref(&self) -> &W {
         &self.out
     }
 
     /// Gives the writer back.
+    ///
+    /// ```
+    /// use voipsec::guard::{Engine, EngineConfig, JsonLinesSink};
+    ///
+    /// let mut engine = Engine::new(EngineConfig::default(), JsonLinesSink::new(Vec::new()))?;
+    /// engine.on_call_start("192.0.2.10".parse()?, "alice", "1 900 555 0100", 0, 0);
+    /// let lines = engine.into_sink().into_inner();
+    /// assert_eq!(lines.iter().filter(|&&b| b == b'\n').count(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn into_inner(self) -> W {
         self.out
     }

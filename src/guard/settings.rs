@@ -43,6 +43,16 @@ use crate::sip::sanity::Sanity;
 
 /// Per-account call limits, enforced with the `ratelimit` module when an
 /// authenticated call starts ([`Engine::on_call_start`](super::Engine::on_call_start)).
+///
+/// ```
+/// use std::time::Duration;
+/// use voipsec::guard::EngineConfig;
+///
+/// let config = EngineConfig::parse("calls.max_concurrent = 2\ncalls.rate_window = 2m")?;
+/// assert_eq!(config.calls.max_concurrent, 2);
+/// assert_eq!(config.calls.rate_window, Duration::from_secs(120));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CallLimits {
     /// Calls one account may hold open at once.
@@ -69,6 +79,14 @@ impl Default for CallLimits {
 
 impl CallLimits {
     /// Checks the ranges.
+    ///
+    /// ```
+    /// use voipsec::guard::CallLimits;
+    ///
+    /// assert!(CallLimits::default().validate().is_ok());
+    /// let none = CallLimits { max_concurrent: 0, ..CallLimits::default() };
+    /// assert!(none.validate().unwrap_err().to_string().contains("calls.max_concurrent"));
+    /// ```
     pub fn validate(&self) -> Result<(), GuardError> {
         let setting = |name, reason| Err(GuardError::Setting { name, reason });
         if self.max_concurrent == 0 {
@@ -88,6 +106,18 @@ impl CallLimits {
 }
 
 /// Everything the engine is built from.
+///
+/// ```
+/// use voipsec::guard::{EngineConfig, GuardConfig};
+///
+/// // From a GuardConfig, with the engine's own settings at their defaults…
+/// let config = EngineConfig::from(GuardConfig::default());
+/// assert!(config.require_credentials);
+/// // …or from the text format, which adds the engine keys.
+/// let config = EngineConfig::parse("auth.challenge = false")?;
+/// assert!(!config.require_credentials);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct EngineConfig {
     /// The policy thresholds and lists.
@@ -143,12 +173,35 @@ const ENGINE_KEYS: [&str; 6] = [
 impl EngineConfig {
     /// Reads and parses a configuration file (at most
     /// [`MAX_CONFIG_BYTES`](super::config::MAX_CONFIG_BYTES)).
+    ///
+    /// ```
+    /// use voipsec::guard::{EngineConfig, GuardError};
+    ///
+    /// let path = std::env::temp_dir().join(format!("voipsec-doc-{}.conf", std::process::id()));
+    /// std::fs::write(&path, "calls.rate = 5\n")?;
+    /// assert_eq!(EngineConfig::from_file(&path)?.calls.rate, 5);
+    /// std::fs::remove_file(&path)?;
+    /// assert!(matches!(EngineConfig::from_file(&path), Err(GuardError::ConfigFile(_))));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn from_file(path: impl AsRef<Path>) -> Result<Self, GuardError> {
         EngineConfig::parse(&read_config_file(path.as_ref())?)
     }
 
     /// Parses the text format: the engine keys here, everything else by
     /// [`GuardConfig::parse`] (line numbers are those of the whole text).
+    ///
+    /// ```
+    /// use voipsec::guard::EngineConfig;
+    ///
+    /// let config = EngineConfig::parse("flood.burst = 11\ncalls.rate = 4")?;
+    /// assert_eq!(config.guard.flood.burst, 11);
+    /// assert_eq!(config.calls.rate, 4);
+    /// // An error names the line in the whole text.
+    /// let err = EngineConfig::parse("\n\ncalls.rate = x").unwrap_err();
+    /// assert!(err.to_string().contains("line 3"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn parse(text: &str) -> Result<Self, GuardError> {
         let mut rest = String::with_capacity(text.len());
         let mut mine = Vec::new();

@@ -18,6 +18,14 @@
 use std::fmt;
 
 /// One bounded table: entries held now and the most it may hold.
+///
+/// ```
+/// use voipsec::guard::TableUsage;
+///
+/// let usage = TableUsage { tracked: 3, capacity: 8 };
+/// assert!(usage.within_bound());
+/// assert_eq!(usage.to_string(), r#"{"tracked":3,"capacity":8}"#);
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct TableUsage {
     /// Entries held now.
@@ -28,6 +36,13 @@ pub struct TableUsage {
 
 impl TableUsage {
     /// Whether the table holds no more than its bound.
+    ///
+    /// ```
+    /// use voipsec::guard::TableUsage;
+    ///
+    /// assert!(TableUsage { tracked: 8, capacity: 8 }.within_bound());
+    /// assert!(!TableUsage { tracked: 9, capacity: 8 }.within_bound());
+    /// ```
     pub fn within_bound(&self) -> bool {
         self.tracked <= self.capacity
     }
@@ -46,6 +61,19 @@ impl fmt::Display for TableUsage {
 
 /// Every per-source, per-user and per-account table of an
 /// [`Engine`](super::Engine), with its bound.
+///
+/// ```
+/// use voipsec::guard::{Engine, EngineConfig, JsonLinesSink};
+///
+/// let config = EngineConfig::parse("bruteforce.max_users = 100")?;
+/// let engine = Engine::new(config, JsonLinesSink::new(Vec::new()))?;
+/// let stats = engine.stats();
+/// assert_eq!(stats.brute_force_users.capacity, 100);
+/// assert_eq!(stats.brute_force_users.tracked, 0);
+/// assert!(stats.within_bounds());
+/// assert!(stats.to_string().contains(r#""brute_force_users":{"tracked":0,"capacity":100}"#));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct EngineStats {
     /// Sources banned or remembered for escalation (`ban.max_sources`).
@@ -78,6 +106,18 @@ pub struct EngineStats {
 
 impl EngineStats {
     /// The tables by stable name (the JSON keys of [`fmt::Display`]).
+    ///
+    /// ```
+    /// use voipsec::guard::{EngineStats, TableUsage};
+    ///
+    /// let stats = EngineStats {
+    ///     probing_accounts: TableUsage { tracked: 2, capacity: 5 },
+    ///     ..EngineStats::default()
+    /// };
+    /// let tables = stats.tables();
+    /// assert_eq!(tables.len(), 11);
+    /// assert!(tables.contains(&("probing_accounts", TableUsage { tracked: 2, capacity: 5 })));
+    /// ```
     pub fn tables(&self) -> [(&'static str, TableUsage); 11] {
         [
             ("banned_sources", self.banned_sources),
@@ -95,6 +135,15 @@ impl EngineStats {
     }
 
     /// Whether every table holds no more than its bound.
+    ///
+    /// ```
+    /// use voipsec::guard::{EngineStats, TableUsage};
+    ///
+    /// let mut stats = EngineStats::default();
+    /// assert!(stats.within_bounds());
+    /// stats.concurrent_accounts = TableUsage { tracked: 2, capacity: 1 };
+    /// assert!(!stats.within_bounds());
+    /// ```
     pub fn within_bounds(&self) -> bool {
         self.tables().iter().all(|(_, t)| t.within_bound())
     }
