@@ -631,8 +631,8 @@ impl<S: EventSink> Engine<S> {
     }
 
     /// Counts a message from `source` that failed parsing or the sanity
-    /// checks: dropped, and once `flood.malformed` arrive within
-    /// `flood.malformed_window`, the source is blocked (escalating).
+    /// checks: the first `flood.malformed` within `flood.malformed_window`
+    /// are dropped, and the next one blocks the source (escalating).
     ///
     /// ```
     /// use voipsec::guard::{Action, Engine, EngineConfig, JsonLinesSink, Rule};
