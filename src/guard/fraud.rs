@@ -518,15 +518,19 @@ impl DialPlan {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn add_prefix(&mut self, prefix: &str, class: DestinationClass) -> Result<(), GuardError> {
-        if self.table_len >= MAX_PREFIXES {
+        let digits = Digits::parse(prefix)?;
+        // Only a new prefix counts against the limit: replacing an entry
+        // (a configuration overriding a default) adds no node, so the
+        // table's memory stays within MAX_PREFIXES × MAX_PREFIX_DIGITS nodes.
+        if self.table_len >= MAX_PREFIXES && !self.table.has_entry(digits.as_bytes()) {
             return Err(GuardError::TooMany {
                 what: "destination prefixes",
                 max: MAX_PREFIXES,
             });
         }
-        let digits = Digits::parse(prefix)?;
-        self.table.insert(digits.as_bytes(), class);
-        self.table_len += 1;
+        if self.table.insert(digits.as_bytes(), class) {
+            self.table_len += 1;
+        }
         Ok(())
     }
 
@@ -675,7 +679,21 @@ impl Default for DigitTrie {
 }
 
 impl DigitTrie {
-    fn insert(&mut self, digits: &[u8], class: DestinationClass) {
+    /// Whether `digits` (as [`Digits`] holds them) has an entry of its own.
+    fn has_entry(&self, digits: &[u8]) -> bool {
+        let mut node = 0usize;
+        for &digit in digits {
+            let d = usize::from(digit.wrapping_sub(b'0')).min(9);
+            match self.nodes.get(node).map_or(0, |n| n.children[d]) {
+                0 => return false,
+                next => node = next as usize,
+            }
+        }
+        self.nodes.get(node).is_some_and(|n| n.class.is_some())
+    }
+
+    /// Sets the class of `digits`; returns whether the entry is new.
+    fn insert(&mut self, digits: &[u8], class: DestinationClass) -> bool {
         let mut node = 0usize;
         for &digit in digits {
             let d = usize::from(digit.wrapping_sub(b'0')).min(9);
@@ -692,9 +710,9 @@ impl DigitTrie {
                 next as usize
             };
         }
-        if let Some(n) = self.nodes.get_mut(node) {
-            n.class = Some(class);
-        }
+        self.nodes
+            .get_mut(node)
+            .is_some_and(|n| n.class.replace(class).is_none())
     }
 
     fn longest_match(&self, digits: &[u8]) -> Option<DestinationClass> {
@@ -1312,6 +1330,36 @@ mod tests {
         assert_eq!(plan.classify("00"), Unknown);
         // Home code + national longer than the buffer.
         assert_eq!(plan.classify(&"7".repeat(MAX_NUMBER_DIGITS)), Unknown);
+    }
+
+    #[test]
+    fn prefix_limit_counts_entries_not_calls() {
+        let mut plan = uk();
+        plan.clear_prefixes();
+        for n in 0..MAX_PREFIXES {
+            plan.add_prefix(&n.to_string(), Domestic)
+                .expect("under the limit");
+        }
+        let nodes = plan.table.nodes.len();
+        // At the limit: replacing an entry is allowed and adds no node…
+        plan.add_prefix("44701", PremiumRate).expect("an override");
+        plan.add_prefix("0", HighRisk).expect("an override");
+        assert_eq!(plan.classify("+44 70 1234 5678"), PremiumRate);
+        assert_eq!(
+            (plan.table_len, plan.table.nodes.len()),
+            (MAX_PREFIXES, nodes)
+        );
+        // …a new prefix is refused, even one on an existing path.
+        for new in ["999999", "01"] {
+            assert!(matches!(
+                plan.add_prefix(new, Domestic),
+                Err(GuardError::TooMany {
+                    max: MAX_PREFIXES,
+                    ..
+                })
+            ));
+        }
+        assert_eq!(plan.table.nodes.len(), nodes);
     }
 
     #[test]
