@@ -145,29 +145,22 @@ fn address_params(b: &[u8]) -> Option<usize> {
 pub(super) fn plain_cseq<'a>(h: &Header<'a>, request: Option<Method<'a>>) -> Option<CSeq<'a>> {
     let v = h.value();
     // Nine digits cannot overflow a u32, and a tenth is not the SP looked
-    // for after them. A value of eight bytes or more (`1 INVITE` and up)
-    // has its first eight read at once; a ninth digit is added alone.
-    let (number, digits) = match array_at::<8>(v, 0) {
-        Some(w) => match swar::leading_digits(u64::from_le_bytes(w)) {
-            (n, 8) => match v.get(8).map(|b| b.wrapping_sub(b'0')) {
-                Some(d) if d <= 9 => (n * 10 + u32::from(d), 9),
-                _ => (n, 8),
-            },
-            short => short,
-        },
-        None => {
-            let mut number = 0u32;
-            let mut digits = 0;
-            for &b in v {
-                let d = b.wrapping_sub(b'0');
-                if d > 9 {
-                    break;
-                }
-                number = number * 10 + u32::from(d);
-                digits += 1;
-            }
-            (number, digits)
+    // for after them. The first eight bytes are read at once (a shorter
+    // value padded with zero bytes, which are no digits); a ninth digit is
+    // added alone.
+    let word = array_at::<8>(v, 0).unwrap_or_else(|| {
+        let mut padded = [0u8; 8];
+        if let Some(head) = padded.get_mut(..v.len()) {
+            head.copy_from_slice(v);
         }
+        padded
+    });
+    let (number, digits) = match swar::leading_digits(u64::from_le_bytes(word)) {
+        (n, 8) => match v.get(8).map(|b| b.wrapping_sub(b'0')) {
+            Some(d) if d <= 9 => (n * 10 + u32::from(d), 9),
+            _ => (n, 8),
+        },
+        short => short,
     };
     if digits == 0 || v.get(digits) != Some(&b' ') {
         return None;
