@@ -172,16 +172,8 @@ fn is_canonical(msg: &Message<'_>) -> bool {
 /// zero (parsed and compared rather than `n` formatted and compared).
 #[inline]
 fn states_length(text: &[u8], n: usize) -> bool {
-    // One to 19 digits (tested first): the value cannot overflow.
-    let value = || {
-        text.iter().try_fold(0u64, |v, &c| {
-            let d = c.wrapping_sub(b'0');
-            (d < 10).then_some(v.wrapping_mul(10).wrapping_add(u64::from(d)))
-        })
-    };
-    (1..=19).contains(&text.len())
-        && (text.len() == 1 || text.first() != Some(&b'0'))
-        && value() == Some(n as u64)
+    (text.len() == 1 || text.first() != Some(&b'0'))
+        && lexical::parse_digits(text) == Some(n as u64)
 }
 
 /// The canonical spelling of a header name: the long name for a known one
