@@ -26,7 +26,7 @@ type Pacer = KeyedLimiter<u32, Gcra>;
 type Governor = DefaultKeyedRateLimiter<u32>;
 
 fn window_limiter() -> Window {
-    let config = KeyedConfig::with_max_keys(1 << 20);
+    let config = KeyedConfig::with_max_keys(2 << 20);
     KeyedLimiter::new(
         SlidingWindow::new(HIGH_LIMIT, Duration::from_secs(1)).unwrap(),
         config,
@@ -35,7 +35,7 @@ fn window_limiter() -> Window {
 }
 
 fn gcra_limiter() -> Pacer {
-    let config = KeyedConfig::with_max_keys(1 << 20);
+    let config = KeyedConfig::with_max_keys(2 << 20);
     KeyedLimiter::new(
         Gcra::new(HIGH_LIMIT, Duration::from_secs(1), 1_000_000).unwrap(),
         config,
