@@ -32,11 +32,11 @@ pub enum Overflow {
 pub struct KeyedConfig {
     /// Most keys tracked at once (≥ 1). Default 100,000.
     pub max_keys: usize,
-    /// Minimum number of shards (at most 65,536 and at most `max_keys`);
-    /// the limiter may use more so that each shard's table is well filled.
-    /// Default 64.
+    /// Number of shards (at most 65,536 and at most `max_keys`): a keyed
+    /// limiter uses exactly this many, a [`ConcurrencyLimiter`](super::ConcurrencyLimiter)
+    /// may use more so that each shard's table is well filled. Default 64.
     pub shards: usize,
-    /// Occupied buckets examined per eviction (≥ 1). Default 8.
+    /// Keys examined per eviction (≥ 1). Default 8.
     pub eviction_sample: usize,
     /// Policy for new keys that cannot be tracked.
     pub overflow: Overflow,
@@ -331,6 +331,9 @@ impl<K, S: Copy + Default, const W: usize> Slots<K, S, W> {
 #[repr(align(64))]
 struct Bucket<K, S, const W: usize>(Mutex<Slots<K, S, W>>);
 
+/// One shard's buckets: `homes` and a spare.
+type ShardBuckets<K, S, const W: usize> = Box<[Bucket<K, S, W>]>;
+
 type SlotsGuard<'a, K, S, const W: usize> = MutexGuard<'a, Slots<K, S, W>>;
 
 /// A key and its state, in a shard's stash.
@@ -360,6 +363,9 @@ struct Cold<K, S> {
     overflowed: u64,
 }
 
+/// A shard's shared state behind its lock, on its own cache lines.
+type LockedCold<K, S> = Padded<Mutex<Cold<K, S>>>;
+
 /// Keys a shard's stash holds: every key of a small shard (so a limiter
 /// with room for its keys never evicts one), 1/64 of a large one.
 fn stash_cap(cap: usize) -> usize {
@@ -377,7 +383,7 @@ fn homes_for(cap: usize, width: usize) -> usize {
 /// shard's buckets are allocated with its first key, so a limiter (or the
 /// IPv6 half of an [`IpLimiter`](super::IpLimiter)) costs little until used.
 struct Table<K, S, const W: usize> {
-    shards: Box<[OnceLock<Box<[Bucket<K, S, W>]>>]>,
+    shards: Box<[OnceLock<ShardBuckets<K, S, W>>]>,
     homes: usize,
 }
 
@@ -423,7 +429,7 @@ impl<K: Hash + Eq, S: Copy + Default + Send, const W: usize> Table<K, S, W> {
         (shard, home as usize)
     }
 
-    #[inline]
+    #[inline(always)]
     fn check_n<A, C, Q>(&self, core: &Core<K, A, C>, key: &Q, cost: u32) -> Decision
     where
         A: Algorithm<State = S>,
@@ -532,10 +538,8 @@ impl<K: Hash + Eq, S: Copy + Default + Send, const W: usize> Table<K, S, W> {
             cold.evictions += 1;
             return true;
         }
-        if cold.tracked >= cold.cap {
-            if !Self::evict_sampled(core, at, pair, cold, now) {
-                return false;
-            }
+        if cold.tracked >= cold.cap && !Self::evict_sampled(core, at, pair, cold, now) {
+            return false;
         }
         match free_slot(pair) {
             Some((side, slot)) => pair[side].put(slot, key, state),
@@ -733,7 +737,7 @@ struct Core<K, A: Algorithm, C> {
     algorithm: A,
     clock: C,
     hasher: SeedableRandomState,
-    shards: Box<[Padded<Mutex<Cold<K, A::State>>>]>,
+    shards: Box<[LockedCold<K, A::State>]>,
     /// Where a full stash is rebuilt without allocating ([`insert_bounded`]).
     spare: SpareTable<Entry<K, A::State>>,
     sample: usize,
@@ -767,11 +771,13 @@ struct Core<K, A: Algorithm, C> {
 ///
 /// # Memory
 ///
-/// Everything is allocated when the limiter is built: buckets for 9/8 of
-/// `max_keys` plus one spare per shard, and a stash per shard of 1/64 of
-/// its share. An IPv4 key costs ≈ 24 bytes (three per 64-byte bucket at
-/// 8/9 full) and ≈ 1 more for the stashes, with the sliding window or GCRA;
-/// an IPv6 /64 prefix ≈ 36 (four per 128-byte bucket). Larger keys take
+/// A shard allocates its buckets with its first key, all at once: slots for
+/// 9/8 of its share of `max_keys` plus a spare bucket; its stash (1/64 of
+/// its share, or all of it in shards of at most 128 keys) grows to its
+/// final size and no further. Checks never allocate after that. At the
+/// bound an IPv4 key costs ≈ 25 bytes with the sliding window or GCRA
+/// (three slots per 64-byte bucket, 8/9 of them used, plus the stash), an
+/// IPv6 /64 prefix ≈ 37 (four slots per 128-byte bucket). Larger keys take
 /// two or more lines per bucket.
 ///
 /// # Memory bound and eviction: the trade-off
@@ -841,26 +847,31 @@ impl<K: Hash + Eq, A: Algorithm> KeyedLimiter<K, A, CoarseClock> {
     }
 }
 
-/// Runs `$body` with `$table` bound to the limiter's table, whatever its width.
+/// Runs `$body` with `$table` bound to the limiter's table. The width is a
+/// constant of the key and state types, so only one arm survives compilation
+/// and the check inlines without a dispatch; `$other` answers for the layout
+/// `with_clock` never builds.
 macro_rules! with_table {
-    ($self:ident, $table:ident => $body:expr) => {
+    ($self:ident, $table:ident => $body:expr, $other:expr) => {
         match &$self.layout {
-            Layout::Three($table) => $body,
-            Layout::Four($table) => $body,
+            Layout::Three($table) if Self::THREE => $body,
+            Layout::Four($table) if !Self::THREE => $body,
+            _ => $other,
         }
     };
 }
 
 impl<K: Hash + Eq, A: Algorithm, C: Clock> KeyedLimiter<K, A, C> {
+    /// Whether three slots per bucket cost no more bytes per slot than four.
+    const THREE: bool =
+        size_of::<Bucket<K, A::State, 3>>() * 4 <= size_of::<Bucket<K, A::State, 4>>() * 3;
+
     /// A keyed limiter reading time from `clock`. Allocates all its memory
     /// (see the type's documentation); fails if `max_keys` is too large to.
     pub fn with_clock(algorithm: A, config: KeyedConfig, clock: C) -> Result<Self, Error> {
         let count = min_shard_count(&config)?;
         let largest = shard_cap(config.max_keys, count, 0);
-        let bytes_per_slot = |size: usize, width: usize| size as f64 / width as f64;
-        let layout = if bytes_per_slot(size_of::<Bucket<K, A::State, 3>>(), 3)
-            <= bytes_per_slot(size_of::<Bucket<K, A::State, 4>>(), 4)
-        {
+        let layout = if Self::THREE {
             Layout::Three(Table::new(count, largest)?)
         } else {
             Layout::Four(Table::new(count, largest)?)
@@ -910,7 +921,7 @@ impl<K: Hash + Eq, A: Algorithm, C: Clock> KeyedLimiter<K, A, C> {
         K: Borrow<Q>,
         Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
     {
-        with_table!(self, table => table.check_n(&self.core, key, cost))
+        with_table!(self, table => table.check_n(&self.core, key, cost), Decision::allowed(0))
     }
 
     /// What `check` would answer for `key`, without counting or tracking.
@@ -919,7 +930,7 @@ impl<K: Hash + Eq, A: Algorithm, C: Clock> KeyedLimiter<K, A, C> {
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        with_table!(self, table => table.peek(&self.core, key))
+        with_table!(self, table => table.peek(&self.core, key), Decision::allowed(0))
     }
 
     /// Forgets `key` (for example after a successful authentication clears
@@ -929,7 +940,7 @@ impl<K: Hash + Eq, A: Algorithm, C: Clock> KeyedLimiter<K, A, C> {
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        with_table!(self, table => table.forget(&self.core, key))
+        with_table!(self, table => table.forget(&self.core, key), false)
     }
 
     /// Keys tracked now (locks each shard in turn).
@@ -999,6 +1010,27 @@ mod tests {
             let fewest = counts.iter().min().copied().unwrap_or(0);
             assert!(fewest >= 30, "a shard got {fewest} of 5,000 keys");
         }
+    }
+
+    /// The lock and three IPv4 slots share one cache line (sliding window:
+    /// 12-byte state, GCRA: 8); IPv6 /64 keys get four slots on two lines.
+    #[test]
+    fn bucket_layout_fits_cache_lines() {
+        use crate::ratelimit::{Gcra, GcraState, SlidingWindow, WindowState};
+        use std::mem::{align_of, size_of};
+        assert_eq!(size_of::<Bucket<u32, WindowState, 3>>(), 64);
+        assert_eq!(align_of::<Bucket<u32, WindowState, 3>>(), 64);
+        assert_eq!(size_of::<Bucket<u32, GcraState, 3>>(), 64);
+        assert_eq!(size_of::<Bucket<u64, WindowState, 4>>(), 128);
+        let config = KeyedConfig::with_max_keys(1_000);
+        let window = SlidingWindow::new(5, std::time::Duration::from_secs(1)).unwrap();
+        let v4 = KeyedLimiter::<u32, _>::new(window, config).unwrap();
+        assert!(matches!(v4.layout, Layout::Three(_)));
+        let v6 = KeyedLimiter::<u64, _>::new(window, config).unwrap();
+        assert!(matches!(v6.layout, Layout::Four(_)));
+        let gcra = Gcra::new(5, std::time::Duration::from_secs(1), 2).unwrap();
+        let paced = KeyedLimiter::<u32, _>::new(gcra, config).unwrap();
+        assert!(matches!(paced.layout, Layout::Three(_)));
     }
 
     #[test]
