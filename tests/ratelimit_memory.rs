@@ -58,7 +58,7 @@ fn sliding_window_ipv4_million_keys_stay_bounded() {
     assert_eq!(stats.evictions as usize + stats.tracked, KEYS as usize);
     let per_key = report("SlidingWindow<u32>", bytes, stats.tracked);
     assert!(per_key <= MAX_BYTES_PER_KEY, "{per_key:.2} bytes per key");
-    // A second million keys of churn (tombstones, rebuilds) must not grow it.
+    // A second million keys of churn (evictions, stash rebuilds) must not grow it.
     // (Snapshot after printing: captured output allocates on this thread.)
     let settled = live_bytes();
     set_peak_bytes(settled);
@@ -68,7 +68,7 @@ fn sliding_window_ipv4_million_keys_stay_bounded() {
     assert_eq!(live_bytes(), settled, "churn changed the limiter's memory");
     let transient = peak_bytes().wrapping_sub(settled);
     println!("churn of 1,000,000 more keys: transient peak +{transient} bytes");
-    // A rebuild briefly holds two copies of one shard, never more.
+    // A stash rebuild briefly holds two copies of one stash, never more.
     assert!(transient <= bytes / 32, "transient {transient}");
 }
 
@@ -114,7 +114,8 @@ fn gcra_and_ip_limiter_stay_bounded() {
     assert!(per_key <= MAX_BYTES_PER_KEY, "{per_key:.2}");
     drop(gcra);
 
-    // IPv6 /64 prefixes: u64 keys, 24-byte slots; stated bound 40 bytes/key.
+    // IPv6 /64 prefixes: u64 keys, 28-byte slots four to a 128-byte bucket;
+    // stated bound 40 bytes/key.
     let before = live_bytes();
     let by_ip = IpLimiter::with_clock(
         SlidingWindow::new(10, Duration::from_secs(1)).unwrap(),

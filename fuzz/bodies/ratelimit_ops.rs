@@ -44,7 +44,7 @@ pub fn run(data: &[u8]) {
     )
     .expect("valid");
     // Room for every key: no eviction, so it must answer exactly as one
-    // state per key (hot keys move to a shard's front slot and back).
+    // state per key (keys in their home bucket, the next one or the stash).
     let exact = KeyedLimiter::with_clock(
         window,
         KeyedConfig {

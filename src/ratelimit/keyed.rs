@@ -4,11 +4,12 @@
 use std::borrow::Borrow;
 use std::hash::{BuildHasher, Hash};
 use std::ops::{Deref, DerefMut};
-use std::sync::{Mutex, OnceLock, PoisonError};
+use std::sync::OnceLock;
 
 use foldhash::SharedSeed;
 use foldhash::fast::SeedableRandomState;
 use hashbrown::HashTable;
+use parking_lot::{Mutex, MutexGuard};
 
 use super::algorithm::Algorithm;
 use super::clock::{Clock, CoarseClock};
@@ -31,11 +32,11 @@ pub enum Overflow {
 pub struct KeyedConfig {
     /// Most keys tracked at once (≥ 1). Default 100,000.
     pub max_keys: usize,
-    /// Minimum number of shards (at most 65,536 and at most `max_keys`);
-    /// the limiter may use more so that each shard's table is well filled.
-    /// Default 64.
+    /// Number of shards (at most 65,536 and at most `max_keys`): a keyed
+    /// limiter uses exactly this many, a [`ConcurrencyLimiter`](super::ConcurrencyLimiter)
+    /// may use more so that each shard's table is well filled. Default 64.
     pub shards: usize,
-    /// Occupied buckets examined per eviction (≥ 1). Default 8.
+    /// Keys examined per eviction (≥ 1). Default 8.
     pub eviction_sample: usize,
     /// Policy for new keys that cannot be tracked.
     pub overflow: Overflow,
@@ -92,46 +93,6 @@ impl<T> DerefMut for Padded<T> {
     }
 }
 
-#[derive(Debug)]
-struct Entry<K, S> {
-    key: K,
-    state: S,
-}
-
-/// `repr(C)` keeps `front` and `last_hash` first: right after the lock word,
-/// on the lock's cache line.
-#[derive(Debug)]
-#[repr(C)]
-struct Shard<K, S> {
-    /// The shard's hot key, out of the table and on the lock's cache line:
-    /// a key checked twice in a row through the table moves here (and the
-    /// key it displaces back into the table), so a flood from one source
-    /// touches one cache line per check instead of three (lock word, control
-    /// bytes, entry) — and two threads hammering it bounce one line, not two.
-    front: Option<Entry<K, S>>,
-    /// Hash of the key checked last in this shard (promotion trigger).
-    last_hash: u64,
-    table: HashTable<Entry<K, S>>,
-    /// This shard's share of `max_keys`.
-    cap: usize,
-    /// Eviction hand: the next bucket index to sample.
-    hand: usize,
-    /// The state shared by untracked newcomers under [`Overflow::Shared`].
-    overflow_state: S,
-    evictions: u64,
-    overflowed: u64,
-}
-
-impl<K, S> Shard<K, S> {
-    /// Keys tracked: the table's and the front one.
-    fn tracked(&self) -> usize {
-        self.table.len() + usize::from(self.front.is_some())
-    }
-}
-
-/// One shard behind its own lock, on its own cache lines.
-type LockedShard<K, S> = Padded<Mutex<Shard<K, S>>>;
-
 /// hashbrown's usable capacity for a table of `buckets` buckets (7/8 load).
 fn full_capacity(buckets: usize) -> usize {
     if buckets < 8 {
@@ -161,7 +122,7 @@ pub(crate) fn insert_bounded<T>(
     let target = rebuild_target(cap);
     let at_final_size = full_capacity(table.num_buckets()) >= target;
     if at_final_size && table.capacity() == table.len() {
-        let mut rebuilt = spare.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut rebuilt = spare.0.lock();
         if rebuilt.capacity() < target {
             // Only if a shard outgrew the spare (never by construction).
             *rebuilt = HashTable::with_capacity(target);
@@ -225,14 +186,8 @@ fn entries_per_table(buckets: usize) -> usize {
 /// about 7/9 of the buckets used whatever `max_keys` is, instead of anywhere
 /// between 3/8 and 7/8.
 pub(crate) fn shard_count(config: &KeyedConfig) -> Result<usize, Error> {
-    if config.max_keys == 0 || config.shards == 0 || config.eviction_sample == 0 {
-        return Err(Error::InvalidConfig {
-            what: "max_keys, shards and eviction_sample must be at least 1",
-        });
-    }
-    const MAX_SHARDS: usize = 1 << 16;
+    let min_shards = min_shard_count(config)?;
     let max_keys = config.max_keys;
-    let min_shards = config.shards.min(MAX_SHARDS).min(max_keys);
     let share = max_keys.div_ceil(min_shards);
     let target = share + share / 8 + 1;
     if target < 64 {
@@ -260,6 +215,20 @@ pub(crate) fn shard_count(config: &KeyedConfig) -> Result<usize, Error> {
     Ok(best.map_or(min_shards, |(_, shards)| shards))
 }
 
+/// Most shards a limiter uses.
+const MAX_SHARDS: usize = 1 << 16;
+
+/// The configured shard count where `max_keys` allows (each shard has at
+/// least one key), after checking the configuration.
+pub(crate) fn min_shard_count(config: &KeyedConfig) -> Result<usize, Error> {
+    if config.max_keys == 0 || config.shards == 0 || config.eviction_sample == 0 {
+        return Err(Error::InvalidConfig {
+            what: "max_keys, shards and eviction_sample must be at least 1",
+        });
+    }
+    Ok(config.shards.min(MAX_SHARDS).min(config.max_keys))
+}
+
 /// Splits `max_keys` over `shards` so the shares sum to exactly `max_keys`.
 pub(crate) fn shard_cap(max_keys: usize, shards: usize, index: usize) -> usize {
     max_keys / shards + usize::from(index < max_keys % shards)
@@ -278,53 +247,560 @@ pub(crate) fn shard_of(hash: u64, shards: usize) -> usize {
     (((mixed >> 32) * shards as u64) >> 32) as usize
 }
 
+/// The slots of one bucket. Keys and states sit in two arrays rather than
+/// as pairs so that an 8-byte-aligned key (`Option<u64>`, 16 bytes) does not
+/// pad every 12-byte state to 16.
+struct Slots<K, S, const W: usize> {
+    keys: [Option<K>; W],
+    states: [S; W],
+}
+
+impl<K, S: Copy + Default, const W: usize> Slots<K, S, W> {
+    fn new() -> Self {
+        Self {
+            keys: std::array::from_fn(|_| None),
+            states: [S::default(); W],
+        }
+    }
+
+    #[inline]
+    fn find<Q>(&self, key: &Q) -> Option<usize>
+    where
+        K: Borrow<Q>,
+        Q: Eq + ?Sized,
+    {
+        self.keys
+            .iter()
+            .position(|k| k.as_ref().is_some_and(|k| k.borrow() == key))
+    }
+
+    #[inline]
+    fn state_of<Q>(&mut self, key: &Q) -> Option<&mut S>
+    where
+        K: Borrow<Q>,
+        Q: Eq + ?Sized,
+    {
+        let index = self.find(key)?;
+        self.states.get_mut(index)
+    }
+
+    fn free(&self) -> Option<usize> {
+        self.keys.iter().position(Option::is_none)
+    }
+
+    /// Puts `key` with `state` in slot `index`, replacing what was there.
+    fn put(&mut self, index: usize, key: K, state: S) {
+        if let (Some(k), Some(s)) = (self.keys.get_mut(index), self.states.get_mut(index)) {
+            *k = Some(key);
+            *s = state;
+        }
+    }
+
+    fn clear(&mut self, index: usize) {
+        if let (Some(k), Some(s)) = (self.keys.get_mut(index), self.states.get_mut(index)) {
+            *k = None;
+            *s = S::default();
+        }
+    }
+
+    /// The occupied slot of lowest usage that is not exhausted.
+    fn least_used<A: Algorithm<State = S>>(
+        &self,
+        algorithm: &A,
+        now: u64,
+    ) -> Option<(Usage, usize)> {
+        let mut best: Option<(Usage, usize)> = None;
+        for (index, (key, state)) in self.keys.iter().zip(&self.states).enumerate() {
+            if key.is_none() {
+                continue;
+            }
+            let usage = algorithm.usage(state, now);
+            if usage != Usage::Exhausted && best.is_none_or(|(b, _)| usage < b) {
+                best = Some((usage, index));
+            }
+        }
+        best
+    }
+}
+
+/// One bucket: its lock and its slots, on one cache line when they fit
+/// (IPv4 keys with the sliding window or GCRA: a 1-byte lock and three
+/// slots of at most 20 bytes make 64), so a check of a tracked key touches
+/// the line it would miss on anyway, and two threads contend only when they
+/// check keys of the same bucket.
+#[repr(align(64))]
+struct Bucket<K, S, const W: usize>(Mutex<Slots<K, S, W>>);
+
+/// One shard's buckets: `homes` and a spare.
+type ShardBuckets<K, S, const W: usize> = Box<[Bucket<K, S, W>]>;
+
+type SlotsGuard<'a, K, S, const W: usize> = MutexGuard<'a, Slots<K, S, W>>;
+
+/// A key and its state, in a shard's stash.
+#[derive(Debug)]
+struct Entry<K, S> {
+    key: K,
+    state: S,
+}
+
+/// What a shard shares among its buckets: touched only when a key is not in
+/// its home buckets (a new key, a stashed one) or leaves, never by a check of
+/// a key in its home buckets.
+struct Cold<K, S> {
+    /// Keys whose two home buckets were full when they arrived.
+    stash: HashTable<Entry<K, S>>,
+    /// Keys tracked in the shard: its buckets and its stash.
+    tracked: usize,
+    /// This shard's share of `max_keys`.
+    cap: usize,
+    /// Most keys the stash holds.
+    stash_cap: usize,
+    /// Eviction hand: the next position (bucket, then stash bucket) to sample.
+    hand: usize,
+    /// The state shared by untracked newcomers under [`Overflow::Shared`].
+    overflow_state: S,
+    evictions: u64,
+    overflowed: u64,
+}
+
+/// A shard's shared state behind its lock, on its own cache lines.
+type LockedCold<K, S> = Padded<Mutex<Cold<K, S>>>;
+
+/// Keys a shard's stash holds: every key of a small shard (so a limiter
+/// with room for its keys never evicts one), 1/64 of a large one.
+fn stash_cap(cap: usize) -> usize {
+    if cap <= 128 { cap } else { (cap / 64).max(32) }
+}
+
+/// Slots per key: the buckets hold 9/8 of a shard's share, so that a key's
+/// two home buckets rarely are both full before the shard is.
+fn homes_for(cap: usize, width: usize) -> usize {
+    cap.saturating_mul(9).div_ceil(8 * width).max(1)
+}
+
+/// The buckets of every shard: `homes` home buckets and a spare each, so
+/// that a key's second bucket (`home + 1`) is always in its own shard. A
+/// shard's buckets are allocated with its first key, so a limiter (or the
+/// IPv6 half of an [`IpLimiter`](super::IpLimiter)) costs little until used.
+struct Table<K, S, const W: usize> {
+    shards: Box<[OnceLock<ShardBuckets<K, S, W>>]>,
+    homes: usize,
+}
+
+/// A key lives in its home bucket or the next one; that pair is locked in
+/// ascending order and held for the whole operation on the key, so no two
+/// operations on one key overlap and a key is never tracked twice. Other
+/// buckets are only ever `try_lock`ed (eviction), so no thread waits on a
+/// lock out of order: no deadlock.
+impl<K: Hash + Eq, S: Copy + Default + Send, const W: usize> Table<K, S, W> {
+    fn new(shards: usize, shard_cap: usize) -> Result<Self, Error> {
+        let homes = homes_for(shard_cap, W);
+        let bytes = shards
+            .checked_mul(homes + 1)
+            .and_then(|buckets| buckets.checked_mul(size_of::<Bucket<K, S, W>>()));
+        if bytes.is_none_or(|b| b > isize::MAX as usize) {
+            return Err(Error::InvalidConfig {
+                what: "max_keys is too large to allocate",
+            });
+        }
+        Ok(Self {
+            shards: (0..shards).map(|_| OnceLock::new()).collect(),
+            homes,
+        })
+    }
+
+    /// A shard's buckets, allocated if this is its first key.
+    #[inline]
+    fn buckets(&self, shard: usize) -> &[Bucket<K, S, W>] {
+        // shard_of returns an index below the shard count.
+        self.shards[shard].get_or_init(|| {
+            (0..=self.homes)
+                .map(|_| Bucket(Mutex::new(Slots::new())))
+                .collect()
+        })
+    }
+
+    /// Where a key belongs: its shard (from the re-mixed hash) and its home
+    /// bucket there (the low 32 bits scaled to the count, multiply-high).
+    #[inline]
+    fn place(&self, shard_count: usize, hash: u64) -> (usize, usize) {
+        let shard = shard_of(hash, shard_count);
+        let home = ((hash & 0xffff_ffff) * self.homes as u64) >> 32;
+        (shard, home as usize)
+    }
+
+    #[inline(always)]
+    fn check_n<A, C, Q>(&self, core: &Core<K, A, C>, key: &Q, cost: u32) -> Decision
+    where
+        A: Algorithm<State = S>,
+        C: Clock,
+        K: Borrow<Q>,
+        Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
+    {
+        let hash = core.hasher.hash_one(key);
+        let now = core.clock.now();
+        let (shard, home) = self.place(core.shards.len(), hash);
+        let buckets = self.buckets(shard);
+        // home + 1 exists: each shard ends with a spare bucket.
+        let mut first = buckets[home].0.lock();
+        if let Some(state) = first.state_of(key) {
+            return core.algorithm.check(state, now, cost);
+        }
+        let mut second = buckets[home + 1].0.lock();
+        if let Some(state) = second.state_of(key) {
+            return core.algorithm.check(state, now, cost);
+        }
+        let at = Place {
+            buckets,
+            shard,
+            home,
+            hash,
+        };
+        Self::check_untracked(core, at, [first, second], key, now, cost)
+    }
+
+    /// A key not in its home buckets: in the stash, or new (count it on a
+    /// fresh state and track it, evicting or overflowing when there is no
+    /// room). Out of line so the tracked-key path stays small.
+    #[inline(never)]
+    fn check_untracked<'a, A, C, Q>(
+        core: &Core<K, A, C>,
+        at: Place<'a, K, S, W>,
+        mut pair: [SlotsGuard<'a, K, S, W>; 2],
+        key: &Q,
+        now: u64,
+        cost: u32,
+    ) -> Decision
+    where
+        A: Algorithm<State = S>,
+        C: Clock,
+        K: Borrow<Q>,
+        Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
+    {
+        // Held after the pair: buckets first, then the shard, everywhere.
+        let mut cold = core.shards[at.shard].lock();
+        let cold = &mut *cold;
+        if let Ok(found) = cold.stash.find_entry(at.hash, |e| e.key.borrow() == key) {
+            let Some((side, slot)) = free_slot(&pair) else {
+                return core.algorithm.check(&mut found.into_mut().state, now, cost);
+            };
+            // Room at home again: move it back, off the shard's lock.
+            let (mut entry, _) = found.remove();
+            let decision = core.algorithm.check(&mut entry.state, now, cost);
+            pair[side].put(slot, entry.key, entry.state);
+            return decision;
+        }
+        let mut state = S::default();
+        let decision = core.algorithm.check(&mut state, now, cost);
+        if core.algorithm.usage(&state, now) == Usage::Idle {
+            // Nothing counted (a refused or zero-cost request): nothing to keep.
+            return decision;
+        }
+        if Self::track(core, at, &mut pair, cold, key.to_owned(), state, now) {
+            return decision;
+        }
+        cold.overflowed += 1;
+        match core.overflow {
+            Overflow::Allow => decision,
+            Overflow::Shared => core.algorithm.check(&mut cold.overflow_state, now, cost),
+        }
+    }
+
+    /// Tracks a new key, evicting one if the shard is at its share or the
+    /// key has no room; false when nothing could be evicted.
+    #[allow(clippy::too_many_arguments)]
+    fn track<'a, A: Algorithm<State = S>, C: Clock>(
+        core: &Core<K, A, C>,
+        at: Place<'a, K, S, W>,
+        pair: &mut [SlotsGuard<'a, K, S, W>; 2],
+        cold: &mut Cold<K, S>,
+        key: K,
+        state: S,
+        now: u64,
+    ) -> bool {
+        let home_full = free_slot(pair).is_none();
+        let stash_full = cold.stash.len() >= cold.stash_cap;
+        if home_full && stash_full {
+            // No room for it anywhere it may live: replace a key of its pair.
+            let victim = pair
+                .iter()
+                .enumerate()
+                .filter_map(|(side, slots)| {
+                    slots
+                        .least_used(&core.algorithm, now)
+                        .map(|(u, i)| (u, side, i))
+                })
+                .min_by_key(|(u, _, _)| *u);
+            let Some((_, side, slot)) = victim else {
+                return false;
+            };
+            pair[side].put(slot, key, state);
+            cold.evictions += 1;
+            return true;
+        }
+        if cold.tracked >= cold.cap && !Self::evict_sampled(core, at, pair, cold, now) {
+            return false;
+        }
+        match free_slot(pair) {
+            Some((side, slot)) => pair[side].put(slot, key, state),
+            None => insert_bounded(
+                &mut cold.stash,
+                &core.spare,
+                cold.stash_cap,
+                at.hash,
+                Entry { key, state },
+                |e| core.hasher.hash_one(&e.key),
+            ),
+        }
+        cold.tracked += 1;
+        true
+    }
+
+    /// Evicts the least-used key among the key's pair and a sample of the
+    /// shard from a rotating hand (buckets, then the stash), never an
+    /// exhausted one; an idle key at once. Buckets other than the pair are
+    /// only `try_lock`ed: a busy one is skipped.
+    fn evict_sampled<'a, A: Algorithm<State = S>, C: Clock>(
+        core: &Core<K, A, C>,
+        at: Place<'a, K, S, W>,
+        pair: &mut [SlotsGuard<'a, K, S, W>; 2],
+        cold: &mut Cold<K, S>,
+        now: u64,
+    ) -> bool {
+        let mut best: Option<(Usage, Victim<'a, K, S, W>)> = pair
+            .iter()
+            .enumerate()
+            .filter_map(|(side, slots)| {
+                slots
+                    .least_used(&core.algorithm, now)
+                    .map(|(u, i)| (u, Victim::Pair(side, i)))
+            })
+            .min_by_key(|(u, _)| *u);
+        let buckets = at.buckets.len();
+        let positions = buckets + cold.stash.num_buckets();
+        let mut position = cold.hand.checked_rem(positions).unwrap_or(0);
+        let mut budget = core.sample.saturating_mul(4);
+        let mut seen = 0;
+        for _ in 0..positions {
+            if budget == 0
+                || seen >= core.sample
+                || best.as_ref().is_some_and(|(u, _)| *u == Usage::Idle)
+            {
+                break;
+            }
+            let current = position;
+            position = (position + 1) % positions;
+            if current < buckets {
+                budget = budget.saturating_sub(W);
+                if current == at.home || current == at.home + 1 {
+                    continue;
+                }
+                let Some(slots) = at.buckets.get(current).and_then(|b| b.0.try_lock()) else {
+                    continue;
+                };
+                seen += slots.keys.iter().filter(|k| k.is_some()).count();
+                if let Some((usage, slot)) = slots.least_used(&core.algorithm, now)
+                    && best.as_ref().is_none_or(|(b, _)| usage < *b)
+                {
+                    best = Some((usage, Victim::Other(slots, slot)));
+                }
+            } else {
+                budget -= 1;
+                let index = current - buckets;
+                let Some(entry) = cold.stash.get_bucket(index) else {
+                    continue;
+                };
+                seen += 1;
+                let usage = core.algorithm.usage(&entry.state, now);
+                if usage != Usage::Exhausted && best.as_ref().is_none_or(|(b, _)| usage < *b) {
+                    best = Some((usage, Victim::Stash(index)));
+                }
+            }
+        }
+        cold.hand = position;
+        match best {
+            None => return false,
+            Some((_, Victim::Pair(side, slot))) => pair[side].clear(slot),
+            Some((_, Victim::Other(mut slots, slot))) => slots.clear(slot),
+            Some((_, Victim::Stash(index))) => {
+                if let Ok(entry) = cold.stash.get_bucket_entry(index) {
+                    entry.remove();
+                }
+            }
+        }
+        cold.evictions += 1;
+        cold.tracked -= 1;
+        true
+    }
+
+    fn peek<A, C, Q>(&self, core: &Core<K, A, C>, key: &Q) -> Decision
+    where
+        A: Algorithm<State = S>,
+        C: Clock,
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let hash = core.hasher.hash_one(key);
+        let now = core.clock.now();
+        let (shard, home) = self.place(core.shards.len(), hash);
+        let Some(buckets) = self.shards[shard].get() else {
+            return core.algorithm.peek(&S::default(), now);
+        };
+        let mut first = buckets[home].0.lock();
+        if let Some(state) = first.state_of(key) {
+            return core.algorithm.peek(state, now);
+        }
+        let mut second = buckets[home + 1].0.lock();
+        if let Some(state) = second.state_of(key) {
+            return core.algorithm.peek(state, now);
+        }
+        let cold = core.shards[shard].lock();
+        match cold.stash.find(hash, |e| e.key.borrow() == key) {
+            Some(entry) => core.algorithm.peek(&entry.state, now),
+            None => core.algorithm.peek(&S::default(), now),
+        }
+    }
+
+    fn forget<A, C, Q>(&self, core: &Core<K, A, C>, key: &Q) -> bool
+    where
+        A: Algorithm<State = S>,
+        C: Clock,
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let hash = core.hasher.hash_one(key);
+        let (shard, home) = self.place(core.shards.len(), hash);
+        let Some(buckets) = self.shards[shard].get() else {
+            return false;
+        };
+        let mut pair = [buckets[home].0.lock(), buckets[home + 1].0.lock()];
+        let mut cold = core.shards[shard].lock();
+        let found = pair
+            .iter_mut()
+            .find_map(|slots| slots.find(key).map(|i| (slots, i)));
+        if let Some((slots, index)) = found {
+            slots.clear(index);
+        } else if let Ok(entry) = cold.stash.find_entry(hash, |e| e.key.borrow() == key) {
+            entry.remove();
+        } else {
+            return false;
+        }
+        cold.tracked -= 1;
+        true
+    }
+}
+
+/// Where a key belongs: its shard's buckets, its shard, its home bucket
+/// there and its hash.
+struct Place<'a, K, S, const W: usize> {
+    buckets: &'a [Bucket<K, S, W>],
+    shard: usize,
+    home: usize,
+    hash: u64,
+}
+
+impl<K, S, const W: usize> Clone for Place<'_, K, S, W> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<K, S, const W: usize> Copy for Place<'_, K, S, W> {}
+
+/// The key an eviction picked: in the new key's pair (side, slot), in
+/// another bucket (held by `try_lock`), or in the stash (bucket index).
+enum Victim<'a, K, S, const W: usize> {
+    Pair(usize, usize),
+    Other(SlotsGuard<'a, K, S, W>, usize),
+    Stash(usize),
+}
+
+/// The first free slot of a pair: (side, slot).
+fn free_slot<K, S: Copy + Default, const W: usize>(
+    pair: &[SlotsGuard<'_, K, S, W>; 2],
+) -> Option<(usize, usize)> {
+    pair.iter()
+        .enumerate()
+        .find_map(|(side, slots)| slots.free().map(|i| (side, i)))
+}
+
+/// The bucket layout a key and state type get: three slots on one line when
+/// they fit (IPv4 keys), else four on two lines (IPv6 /64 keys: 4 × 28 bytes
+/// and a lock make 120) — whichever costs fewer bytes per slot.
+enum Layout<K, S> {
+    Three(Table<K, S, 3>),
+    Four(Table<K, S, 4>),
+}
+
+/// Everything but the buckets: what the table's operations read.
+struct Core<K, A: Algorithm, C> {
+    algorithm: A,
+    clock: C,
+    hasher: SeedableRandomState,
+    shards: Box<[LockedCold<K, A::State>]>,
+    /// Where a full stash is rebuilt without allocating ([`insert_bounded`]).
+    spare: SpareTable<Entry<K, A::State>>,
+    sample: usize,
+    overflow: Overflow,
+    max_keys: usize,
+}
+
 /// A rate limiter with one state per key, for any `Hash + Eq` key; lookups
 /// take any borrowed form (`&str` for `String` keys, `&[u8]` for `Vec<u8>`),
 /// and only a new key is converted to an owned one.
 ///
 /// # Concurrency
 ///
-/// Keys are spread over shards (at least [`KeyedConfig::shards`]), each a
-/// `Mutex` around a `hashbrown` table padded to its own cache lines, so
-/// threads contend only when they touch the same shard. One hash (foldhash,
+/// Keys live in a fixed array of cache-line-aligned buckets, each its own
+/// lock (one byte, `parking_lot`) beside its slots: three IPv4 keys and
+/// their states with the lock on one 64-byte line. One hash (foldhash,
 /// keyed per limiter from the OS CSPRNG so an attacker cannot aim addresses
-/// at one shard or one probe chain) picks the shard from a re-mix of it and the
-/// bucket from the low bits.
+/// at one bucket) picks a shard from a re-mix of it and the key's home
+/// bucket in that shard from the low bits; the key lives in its home bucket
+/// or the next one. A check of a tracked key locks those buckets only and
+/// touches nothing shared: two threads contend only when they check keys of
+/// the same bucket, and a check of a key in its home bucket touches one line
+/// (the one it would miss on anyway). A flood from one source touches one
+/// line per check too.
 ///
-/// Each shard also keeps one hot key beside its lock word, out of the table:
-/// a key checked twice in a row through the table moves there (the key it
-/// displaces goes back to the table). A flood from one source then touches
-/// one cache line per check — the one the lock already brought in — and two
-/// threads hammering it bounce that line only, instead of the lock's line
-/// and the entry's. Keys that alternate stay in the table.
+/// The shard (at least [`KeyedConfig::shards`] of them) keeps what buckets
+/// share — its count of tracked keys against its share of `max_keys`, its
+/// stash (keys whose two buckets were full when they arrived), its eviction
+/// hand, its overflow state — behind a lock taken only when a key is not in
+/// its buckets (a new key, a stashed one) or leaves.
 ///
 /// # Memory
 ///
-/// Each shard's table is sized once for its share of `max_keys` plus 1/8
-/// slack (so that clearing eviction tombstones costs O(1) amortised), and the
-/// shard count is chosen so those tables are about 7/9 full: a tracked key
-/// costs its entry plus one control byte over 7/9, i.e. ≈ 22 bytes for an
-/// IPv4 key with the sliding window or GCRA (16-byte entry), ≈ 32 bytes for
-/// an IPv6 /64 prefix (24-byte entry).
+/// A shard allocates its buckets with its first key, all at once: slots for
+/// 9/8 of its share of `max_keys` plus a spare bucket; its stash (1/64 of
+/// its share, or all of it in shards of at most 128 keys) grows to its
+/// final size and no further. Checks never allocate after that. At the
+/// bound an IPv4 key costs ≈ 25 bytes with the sliding window or GCRA
+/// (three slots per 64-byte bucket, 8/9 of them used, plus the stash), an
+/// IPv6 /64 prefix ≈ 37 (four slots per 128-byte bucket). Larger keys take
+/// two or more lines per bucket.
 ///
 /// # Memory bound and eviction: the trade-off
 ///
 /// The limiter never tracks more than [`KeyedConfig::max_keys`] keys: each
-/// shard has a fixed share of the bound and its table never grows past the
-/// size that share needs. When a new key arrives at a full shard, the shard
-/// samples [`KeyedConfig::eviction_sample`] occupied buckets from a rotating
-/// hand (bucket order is hash order, so this is a random sample) and evicts
-/// the one with the lowest [`Usage`]: an idle key at once (forgetting it
-/// loses nothing), otherwise the least-used. **A key whose quota is exhausted
-/// is never evicted**: it stays until its window decays, so the only way for
-/// an over-limit key to get a fresh state is to wait, exactly as if memory
-/// were unbounded. The price: a key partly used can be forgotten under a
-/// flood of new keys and regain the part it had used (at most one limit's
-/// worth, and only after the flood has pushed the hand past it); and when
-/// every sampled key is exhausted the newcomer is not tracked and falls under
-/// the [`Overflow`] policy — by default all such newcomers of a shard share
-/// one state under the same limit, so a spray of fresh addresses can neither
-/// evict offenders nor pass unlimited.
+/// shard has a fixed share of the bound. A new key goes to a free slot of
+/// its two buckets, else to the stash. When the shard holds its share, it
+/// first evicts the key of lowest [`Usage`] among the new key's two buckets
+/// and a sample of [`KeyedConfig::eviction_sample`] keys from a rotating
+/// hand (bucket order is hash order, so this is a random sample; buckets
+/// busy in another thread are skipped): an idle key at once (forgetting it
+/// loses nothing), otherwise the least-used. When the new key's two buckets
+/// and the stash are all full, it replaces the least-used key of its two
+/// buckets (after about 1/64 of a share has landed on full pairs; never in a
+/// shard of at most 128 keys, whose stash holds them all). **A key whose
+/// quota is exhausted is never evicted**: it stays until its window decays,
+/// so the only way for an over-limit key to get a fresh state is to wait,
+/// exactly as if memory were unbounded. The price: a key partly used can be
+/// forgotten under a flood of new keys and regain the part it had used (at
+/// most one limit's worth); and when no candidate is evictable the newcomer
+/// is not tracked and falls under the [`Overflow`] policy — by default all
+/// such newcomers of a shard share one state under the same limit, so a
+/// spray of fresh addresses can neither evict offenders nor pass unlimited.
 ///
 /// ```
 /// use std::time::Duration;
@@ -346,15 +822,8 @@ pub(crate) fn shard_of(hash: u64, shards: usize) -> usize {
 /// # Ok::<(), voipsec::ratelimit::Error>(())
 /// ```
 pub struct KeyedLimiter<K, A: Algorithm, C: Clock = CoarseClock> {
-    algorithm: A,
-    clock: C,
-    hasher: SeedableRandomState,
-    shards: Box<[LockedShard<K, A::State>]>,
-    /// Where a full shard is rebuilt without allocating ([`insert_bounded`]).
-    spare: SpareTable<Entry<K, A::State>>,
-    sample: usize,
-    overflow: Overflow,
-    max_keys: usize,
+    core: Core<K, A, C>,
+    layout: Layout<K, A::State>,
 }
 
 /// Shows the configuration only: never the hash key (it is what keeps shard
@@ -362,11 +831,11 @@ pub struct KeyedLimiter<K, A: Algorithm, C: Clock = CoarseClock> {
 impl<K, A: Algorithm + std::fmt::Debug, C: Clock> std::fmt::Debug for KeyedLimiter<K, A, C> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("KeyedLimiter")
-            .field("algorithm", &self.algorithm)
-            .field("shards", &self.shards.len())
-            .field("max_keys", &self.max_keys)
-            .field("eviction_sample", &self.sample)
-            .field("overflow", &self.overflow)
+            .field("algorithm", &self.core.algorithm)
+            .field("shards", &self.core.shards.len())
+            .field("max_keys", &self.core.max_keys)
+            .field("eviction_sample", &self.core.sample)
+            .field("overflow", &self.core.overflow)
             .finish_non_exhaustive()
     }
 }
@@ -378,17 +847,43 @@ impl<K: Hash + Eq, A: Algorithm> KeyedLimiter<K, A, CoarseClock> {
     }
 }
 
+/// Runs `$body` with `$table` bound to the limiter's table. The width is a
+/// constant of the key and state types, so only one arm survives compilation
+/// and the check inlines without a dispatch; `$other` answers for the layout
+/// `with_clock` never builds.
+macro_rules! with_table {
+    ($self:ident, $table:ident => $body:expr, $other:expr) => {
+        match &$self.layout {
+            Layout::Three($table) if Self::THREE => $body,
+            Layout::Four($table) if !Self::THREE => $body,
+            _ => $other,
+        }
+    };
+}
+
 impl<K: Hash + Eq, A: Algorithm, C: Clock> KeyedLimiter<K, A, C> {
-    /// A keyed limiter reading time from `clock`.
+    /// Whether three slots per bucket cost no more bytes per slot than four.
+    const THREE: bool =
+        size_of::<Bucket<K, A::State, 3>>() * 4 <= size_of::<Bucket<K, A::State, 4>>() * 3;
+
+    /// A keyed limiter reading time from `clock`. Allocates all its memory
+    /// (see the type's documentation); fails if `max_keys` is too large to.
     pub fn with_clock(algorithm: A, config: KeyedConfig, clock: C) -> Result<Self, Error> {
-        let count = shard_count(&config)?;
+        let count = min_shard_count(&config)?;
+        let largest = shard_cap(config.max_keys, count, 0);
+        let layout = if Self::THREE {
+            Layout::Three(Table::new(count, largest)?)
+        } else {
+            Layout::Four(Table::new(count, largest)?)
+        };
         let shards = (0..count)
             .map(|i| {
-                Padded(Mutex::new(Shard {
-                    front: None,
-                    last_hash: 0,
-                    table: HashTable::new(),
-                    cap: shard_cap(config.max_keys, count, i),
+                let cap = shard_cap(config.max_keys, count, i);
+                Padded(Mutex::new(Cold {
+                    stash: HashTable::new(),
+                    tracked: 0,
+                    cap,
+                    stash_cap: stash_cap(cap),
                     hand: 0,
                     overflow_state: A::State::default(),
                     evictions: 0,
@@ -396,16 +891,17 @@ impl<K: Hash + Eq, A: Algorithm, C: Clock> KeyedLimiter<K, A, C> {
                 }))
             })
             .collect();
-        Ok(Self {
+        let core = Core {
             algorithm,
             clock,
             hasher: keyed_hasher(),
             shards,
-            spare: SpareTable::for_shard_cap(shard_cap(config.max_keys, count, 0)),
+            spare: SpareTable::for_shard_cap(stash_cap(largest)),
             sample: config.eviction_sample,
             overflow: config.overflow,
             max_keys: config.max_keys,
-        })
+        };
+        Ok(Self { core, layout })
     }
 
     /// Checks and counts one unit for `key`.
@@ -419,107 +915,13 @@ impl<K: Hash + Eq, A: Algorithm, C: Clock> KeyedLimiter<K, A, C> {
     }
 
     /// Checks and counts `cost` units for `key` (all or nothing).
+    #[inline]
     pub fn check_n<Q>(&self, key: &Q, cost: u32) -> Decision
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
     {
-        let hash = self.hasher.hash_one(key);
-        let now = self.clock.now();
-        let mut guard = self.lock(hash);
-        let shard = &mut *guard;
-        let previous = std::mem::replace(&mut shard.last_hash, hash);
-        if let Some(front) = &mut shard.front
-            && front.key.borrow() == key
-        {
-            return self.algorithm.check(&mut front.state, now, cost);
-        }
-        if let Some(entry) = shard.table.find_mut(hash, |e| e.key.borrow() == key) {
-            if previous != hash {
-                return self.algorithm.check(&mut entry.state, now, cost);
-            }
-            return self.promote(shard, hash, key, now, cost);
-        }
-        self.check_new(shard, hash, key, now, cost)
-    }
-
-    /// Checks a key seen twice in a row through the table and moves it to
-    /// the shard's front slot, the key there back into the table. Out of
-    /// line: it runs when a key turns hot, not per check.
-    #[inline(never)]
-    fn promote<Q>(
-        &self,
-        shard: &mut Shard<K, A::State>,
-        hash: u64,
-        key: &Q,
-        now: u64,
-        cost: u32,
-    ) -> Decision
-    where
-        K: Borrow<Q>,
-        Q: Hash + Eq + ?Sized,
-    {
-        let Ok(found) = shard.table.find_entry(hash, |e| e.key.borrow() == key) else {
-            // The caller found it under the same lock; answer as a fresh key
-            // would rather than panic.
-            return self.algorithm.peek(&A::State::default(), now);
-        };
-        let (mut entry, _) = found.remove();
-        let decision = self.algorithm.check(&mut entry.state, now, cost);
-        if let Some(demoted) = shard.front.replace(entry) {
-            // One entry just left the table, so it has room for this one.
-            let cap = shard.cap;
-            let demoted_hash = self.hasher.hash_one(&demoted.key);
-            insert_bounded(
-                &mut shard.table,
-                &self.spare,
-                cap,
-                demoted_hash,
-                demoted,
-                |e| self.hasher.hash_one(&e.key),
-            );
-        }
-        decision
-    }
-
-    /// The first check of a key not tracked: count it on a fresh state and
-    /// track it, evicting or overflowing when the shard is full. Out of line
-    /// so the tracked-key path stays small.
-    #[inline(never)]
-    fn check_new<Q>(
-        &self,
-        shard: &mut Shard<K, A::State>,
-        hash: u64,
-        key: &Q,
-        now: u64,
-        cost: u32,
-    ) -> Decision
-    where
-        K: Borrow<Q>,
-        Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
-    {
-        let mut state = A::State::default();
-        let decision = self.algorithm.check(&mut state, now, cost);
-        if self.algorithm.usage(&state, now) == Usage::Idle {
-            // Nothing counted (a refused or zero-cost request): nothing to keep.
-            return decision;
-        }
-        if shard.tracked() >= shard.cap && !self.evict_one(shard, now) {
-            shard.overflowed += 1;
-            return match self.overflow {
-                Overflow::Allow => decision,
-                Overflow::Shared => self.algorithm.check(&mut shard.overflow_state, now, cost),
-            };
-        }
-        let cap = shard.cap;
-        let entry = Entry {
-            key: key.to_owned(),
-            state,
-        };
-        insert_bounded(&mut shard.table, &self.spare, cap, hash, entry, |e| {
-            self.hasher.hash_one(&e.key)
-        });
-        decision
+        with_table!(self, table => table.check_n(&self.core, key, cost), Decision::allowed(0))
     }
 
     /// What `check` would answer for `key`, without counting or tracking.
@@ -528,18 +930,7 @@ impl<K: Hash + Eq, A: Algorithm, C: Clock> KeyedLimiter<K, A, C> {
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let hash = self.hasher.hash_one(key);
-        let now = self.clock.now();
-        let shard = self.lock(hash);
-        if let Some(front) = &shard.front
-            && front.key.borrow() == key
-        {
-            return self.algorithm.peek(&front.state, now);
-        }
-        match shard.table.find(hash, |e| e.key.borrow() == key) {
-            Some(entry) => self.algorithm.peek(&entry.state, now),
-            None => self.algorithm.peek(&A::State::default(), now),
-        }
+        with_table!(self, table => table.peek(&self.core, key), Decision::allowed(0))
     }
 
     /// Forgets `key` (for example after a successful authentication clears
@@ -549,19 +940,7 @@ impl<K: Hash + Eq, A: Algorithm, C: Clock> KeyedLimiter<K, A, C> {
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let hash = self.hasher.hash_one(key);
-        let mut shard = self.lock(hash);
-        if shard.front.as_ref().is_some_and(|f| f.key.borrow() == key) {
-            shard.front = None;
-            return true;
-        }
-        match shard.table.find_entry(hash, |e| e.key.borrow() == key) {
-            Ok(entry) => {
-                entry.remove();
-                true
-            }
-            Err(_) => false,
-        }
+        with_table!(self, table => table.forget(&self.core, key), false)
     }
 
     /// Keys tracked now (locks each shard in turn).
@@ -576,15 +955,15 @@ impl<K: Hash + Eq, A: Algorithm, C: Clock> KeyedLimiter<K, A, C> {
 
     /// The configured bound on tracked keys.
     pub fn max_keys(&self) -> usize {
-        self.max_keys
+        self.core.max_keys
     }
 
     /// Tracked keys, evictions and overflows (locks each shard in turn).
     pub fn stats(&self) -> KeyedStats {
         let mut stats = KeyedStats::default();
-        for shard in self.shards.iter() {
-            let shard = shard.lock().unwrap_or_else(PoisonError::into_inner);
-            stats.tracked += shard.tracked();
+        for shard in self.core.shards.iter() {
+            let shard = shard.lock();
+            stats.tracked += shard.tracked;
             stats.evictions += shard.evictions;
             stats.overflowed += shard.overflowed;
         }
@@ -593,72 +972,7 @@ impl<K: Hash + Eq, A: Algorithm, C: Clock> KeyedLimiter<K, A, C> {
 
     /// The algorithm this limiter applies.
     pub fn algorithm(&self) -> &A {
-        &self.algorithm
-    }
-
-    #[inline]
-    fn lock(&self, hash: u64) -> std::sync::MutexGuard<'_, Shard<K, A::State>> {
-        // shard_of returns an index below the shard count.
-        let shard = &self.shards[shard_of(hash, self.shards.len())];
-        // A panic while holding a shard lock leaves at worst one key's
-        // counters half-updated; keep serving rather than poison every check.
-        shard.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Evicts the least-used key among a sample, never an exhausted one;
-    /// returns whether a slot was freed.
-    fn evict_one(&self, shard: &mut Shard<K, A::State>, now: u64) -> bool {
-        // The front key is a candidate like the sampled ones (it is hot, so
-        // rarely the least used, but an idle one must not pin its slot).
-        let front = shard
-            .front
-            .as_ref()
-            .map(|f| self.algorithm.usage(&f.state, now))
-            .filter(|u| *u != Usage::Exhausted);
-        if front == Some(Usage::Idle) {
-            shard.front = None;
-            shard.evictions += 1;
-            return true;
-        }
-        let buckets = shard.table.num_buckets();
-        let mut best: Option<(usize, Usage)> = None;
-        let mut seen = 0;
-        let mut index = shard.hand.checked_rem(buckets).unwrap_or(0);
-        for _ in 0..(self.sample * 4).min(buckets) {
-            let current = index;
-            index = (index + 1) % buckets;
-            let Some(entry) = shard.table.get_bucket(current) else {
-                continue;
-            };
-            let usage = self.algorithm.usage(&entry.state, now);
-            if usage == Usage::Idle {
-                best = Some((current, usage));
-                break;
-            }
-            if usage != Usage::Exhausted && best.is_none_or(|(_, b)| usage < b) {
-                best = Some((current, usage));
-            }
-            seen += 1;
-            if seen >= self.sample {
-                break;
-            }
-        }
-        shard.hand = index;
-        if let Some(usage) = front
-            && best.is_none_or(|(_, b)| usage < b)
-        {
-            shard.front = None;
-            shard.evictions += 1;
-            return true;
-        }
-        match best.map(|(i, _)| shard.table.get_bucket_entry(i)) {
-            Some(Ok(entry)) => {
-                entry.remove();
-                shard.evictions += 1;
-                true
-            }
-            _ => false,
-        }
+        &self.core.algorithm
     }
 }
 
@@ -696,6 +1010,27 @@ mod tests {
             let fewest = counts.iter().min().copied().unwrap_or(0);
             assert!(fewest >= 30, "a shard got {fewest} of 5,000 keys");
         }
+    }
+
+    /// The lock and three IPv4 slots share one cache line (sliding window:
+    /// 12-byte state, GCRA: 8); IPv6 /64 keys get four slots on two lines.
+    #[test]
+    fn bucket_layout_fits_cache_lines() {
+        use crate::ratelimit::{Gcra, GcraState, SlidingWindow, WindowState};
+        use std::mem::{align_of, size_of};
+        assert_eq!(size_of::<Bucket<u32, WindowState, 3>>(), 64);
+        assert_eq!(align_of::<Bucket<u32, WindowState, 3>>(), 64);
+        assert_eq!(size_of::<Bucket<u32, GcraState, 3>>(), 64);
+        assert_eq!(size_of::<Bucket<u64, WindowState, 4>>(), 128);
+        let config = KeyedConfig::with_max_keys(1_000);
+        let window = SlidingWindow::new(5, std::time::Duration::from_secs(1)).unwrap();
+        let v4 = KeyedLimiter::<u32, _>::new(window, config).unwrap();
+        assert!(matches!(v4.layout, Layout::Three(_)));
+        let v6 = KeyedLimiter::<u64, _>::new(window, config).unwrap();
+        assert!(matches!(v6.layout, Layout::Four(_)));
+        let gcra = Gcra::new(5, std::time::Duration::from_secs(1), 2).unwrap();
+        let paced = KeyedLimiter::<u32, _>::new(gcra, config).unwrap();
+        assert!(matches!(paced.layout, Layout::Three(_)));
     }
 
     #[test]
