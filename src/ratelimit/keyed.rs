@@ -420,13 +420,19 @@ impl<K: Hash + Eq, S: Copy + Default + Send, const W: usize> Table<K, S, W> {
         })
     }
 
-    /// Where a key belongs: its shard (from the re-mixed hash) and its home
-    /// bucket there (the low 32 bits scaled to the count, multiply-high).
+    /// Where `key` belongs: its hash, its shard (from the re-mixed hash)
+    /// and its home bucket there (the low 32 bits scaled to the count,
+    /// multiply-high).
     #[inline]
-    fn place(&self, shard_count: usize, hash: u64) -> (usize, usize) {
-        let shard = shard_of(hash, shard_count);
+    fn place<A: Algorithm, C, Q: Hash + ?Sized>(
+        &self,
+        core: &Core<K, A, C>,
+        key: &Q,
+    ) -> (u64, usize, usize) {
+        let hash = core.hasher.hash_one(key);
+        let shard = shard_of(hash, core.shards.len());
         let home = ((hash & 0xffff_ffff) * self.homes as u64) >> 32;
-        (shard, home as usize)
+        (hash, shard, home as usize)
     }
 
     #[inline(always)]
@@ -437,9 +443,8 @@ impl<K: Hash + Eq, S: Copy + Default + Send, const W: usize> Table<K, S, W> {
         K: Borrow<Q>,
         Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
     {
-        let hash = core.hasher.hash_one(key);
+        let (hash, shard, home) = self.place(core, key);
         let now = core.clock.now();
-        let (shard, home) = self.place(core.shards.len(), hash);
         let buckets = self.buckets(shard);
         // home + 1 exists: each shard ends with a spare bucket.
         let mut first = buckets[home].0.lock();
@@ -640,9 +645,8 @@ impl<K: Hash + Eq, S: Copy + Default + Send, const W: usize> Table<K, S, W> {
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let hash = core.hasher.hash_one(key);
+        let (hash, shard, home) = self.place(core, key);
         let now = core.clock.now();
-        let (shard, home) = self.place(core.shards.len(), hash);
         let Some(buckets) = self.shards[shard].get() else {
             return core.algorithm.peek(&S::default(), now);
         };
@@ -668,8 +672,7 @@ impl<K: Hash + Eq, S: Copy + Default + Send, const W: usize> Table<K, S, W> {
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let hash = core.hasher.hash_one(key);
-        let (shard, home) = self.place(core.shards.len(), hash);
+        let (hash, shard, home) = self.place(core, key);
         let Some(buckets) = self.shards[shard].get() else {
             return false;
         };
