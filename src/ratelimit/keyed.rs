@@ -728,8 +728,9 @@ fn free_slot<K, S: Copy + Default, const W: usize>(
 }
 
 /// The bucket layout a key and state type get: three slots on one line when
-/// they fit (IPv4 keys), else four on two lines (IPv6 /64 keys: 4 × 28 bytes
-/// and a lock make 120) — whichever costs fewer bytes per slot.
+/// they fit (IPv4 keys, the IPv6 prefixes of an `IpLimiter`), else four on
+/// two lines (plain `u64` keys: 4 × 28 bytes and a lock make 120) —
+/// whichever costs fewer bytes per slot.
 enum Layout<K, S> {
     Three(Table<K, S, 3>),
     Four(Table<K, S, 4>),
@@ -779,9 +780,10 @@ struct Core<K, A: Algorithm, C> {
 /// its share, or all of it in shards of at most 128 keys) grows to its
 /// final size and no further. Checks never allocate after that. At the
 /// bound an IPv4 key costs ≈ 25 bytes with the sliding window or GCRA
-/// (three slots per 64-byte bucket, 8/9 of them used, plus the stash), an
-/// IPv6 /64 prefix ≈ 37 (four slots per 128-byte bucket). Larger keys take
-/// two or more lines per bucket.
+/// (three slots per 64-byte bucket, 8/9 of them used, plus the stash), and
+/// so does an [`IpLimiter`](super::IpLimiter)'s IPv6 prefix (its key has a
+/// niche, so `Option` of it is 8 bytes); a plain `u64` key ≈ 37 (four slots
+/// per 128-byte bucket). Larger keys take two or more lines per bucket.
 ///
 /// # Memory bound and eviction: the trade-off
 ///
