@@ -124,6 +124,40 @@ fn primitive_floor(cipher: &aes08::Aes128, packet: &mut [u8]) -> u32 {
     outer[0]
 }
 
+/// The receive side of the unprotect rows: cycles through the protected
+/// packets and copies each into one receive buffer, standing in for `recv`
+/// (every implementation, and the floor, pays the same copy).
+struct Receiver<'a> {
+    ring: &'a [Vec<u8>],
+    buf: Vec<u8>,
+    next: usize,
+}
+
+impl<'a> Receiver<'a> {
+    fn new(ring: &'a [Vec<u8>]) -> Self {
+        let len = ring.iter().map(Vec::len).max().unwrap_or(0);
+        Self {
+            ring,
+            buf: vec![0; len],
+            next: 0,
+        }
+    }
+
+    /// Copies the next packet into the buffer; returns it, and whether the
+    /// ring just started over.
+    fn receive(&mut self) -> (&mut [u8], bool) {
+        let restarted = self.next == self.ring.len();
+        if restarted {
+            self.next = 0;
+        }
+        let packet = &self.ring[self.next];
+        self.next += 1;
+        let received = &mut self.buf[..packet.len()];
+        received.copy_from_slice(packet);
+        (received, restarted)
+    }
+}
+
 fn bench(c: &mut Criterion) {
     for profile in [Profile::Aes128CmHmacSha1_80, Profile::AeadAes128Gcm] {
         for payload in [160usize, 1200] {
@@ -165,14 +199,12 @@ fn bench(c: &mut Criterion) {
                 g.bench_function(BenchmarkId::new("protect", "floor"), |b| {
                     b.iter(|| primitive_floor(&cipher, black_box(&mut pkt)))
                 });
-                let mut rx = vec![0u8; payload + 12 + 16];
-                let mut i = 0usize;
+                let mut rx = Receiver::new(&protected);
+                let plain_len = plain[0].len();
                 g.bench_function(BenchmarkId::new("unprotect", "floor"), |b| {
                     b.iter(|| {
-                        i = (i + 1) % RING;
-                        let p = &protected[i];
-                        rx[..p.len()].copy_from_slice(p);
-                        primitive_floor(&cipher, black_box(&mut rx[..plain[0].len()]))
+                        let (packet, _) = rx.receive();
+                        primitive_floor(&cipher, black_box(&mut packet[..plain_len]))
                     })
                 });
             }
@@ -223,46 +255,36 @@ fn bench(c: &mut Criterion) {
             // ---- unprotect ----
             {
                 let mut ctx = ours(profile, Policy::inbound());
-                let mut buf = vec![0u8; payload + 12 + 16];
-                let mut i = 0usize;
+                let mut rx = Receiver::new(&protected);
                 g.bench_function(BenchmarkId::new("unprotect", "voipsec"), |b| {
                     b.iter(|| {
-                        if i == RING {
+                        let (packet, restarted) = rx.receive();
+                        if restarted {
                             // Start the stream over so the ring is not a replay
                             // (one stream creation per RING packets).
-                            i = 0;
                             ctx.remove_stream(SSRC);
                         }
-                        let p = &protected[i];
-                        i += 1;
-                        buf[..p.len()].copy_from_slice(p);
-                        black_box(ctx.unprotect_rtp(&mut buf[..p.len()]).expect("unprotect"))
+                        black_box(ctx.unprotect_rtp(packet).expect("unprotect"))
                     })
                 });
             }
             {
                 let mut ctx = webrtc_ctx(profile);
-                let mut rx = vec![0u8; payload + 12 + 16];
-                let mut i = 0usize;
+                let mut rx = Receiver::new(&protected);
                 g.bench_function(BenchmarkId::new("unprotect", "webrtc-srtp"), |b| {
                     b.iter(|| {
-                        i = (i + 1) % RING;
-                        let p = &protected[i];
-                        rx[..p.len()].copy_from_slice(p);
-                        black_box(ctx.decrypt_rtp(&rx[..p.len()]).expect("decrypt"))
+                        let (packet, _) = rx.receive();
+                        black_box(ctx.decrypt_rtp(packet).expect("decrypt"))
                     })
                 });
             }
             {
                 let mut ctx = rtc_ctx(profile);
-                let mut rx = vec![0u8; payload + 12 + 16];
-                let mut i = 0usize;
+                let mut rx = Receiver::new(&protected);
                 g.bench_function(BenchmarkId::new("unprotect", "rtc-srtp"), |b| {
                     b.iter(|| {
-                        i = (i + 1) % RING;
-                        let p = &protected[i];
-                        rx[..p.len()].copy_from_slice(p);
-                        black_box(ctx.decrypt_rtp(&rx[..p.len()]).expect("decrypt"))
+                        let (packet, _) = rx.receive();
+                        black_box(ctx.decrypt_rtp(packet).expect("decrypt"))
                     })
                 });
             }

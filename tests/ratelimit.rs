@@ -341,6 +341,15 @@ proptest! {
 
 // ---------------------------------------------------------------- keyed limiter
 
+/// The default configuration with one shard of `max_keys` keys.
+fn one_shard(max_keys: usize) -> KeyedConfig {
+    KeyedConfig {
+        max_keys,
+        shards: 1,
+        ..KeyedConfig::default()
+    }
+}
+
 fn frozen_window_limiter(
     limit: u32,
     config: KeyedConfig,
@@ -459,10 +468,8 @@ fn bound_holds_and_exhausted_keys_survive_a_flood() {
 #[test]
 fn idle_keys_are_evicted_before_used_ones() {
     let config = KeyedConfig {
-        max_keys: 64,
-        shards: 1,
         eviction_sample: 64,
-        ..KeyedConfig::default()
+        ..one_shard(64)
     };
     let (limiter, clock) = frozen_window_limiter(10, config);
     // 32 keys that will be idle, then (2 minutes later) 32 with 9 of 10 used.
@@ -491,10 +498,8 @@ fn idle_keys_are_evicted_before_used_ones() {
 fn overflow_policies_when_every_key_is_exhausted() {
     for (overflow, newcomers_admitted) in [(Overflow::Shared, 3), (Overflow::Allow, 50)] {
         let config = KeyedConfig {
-            max_keys: 16,
-            shards: 1,
             overflow,
-            ..KeyedConfig::default()
+            ..one_shard(16)
         };
         let (limiter, _clock) = frozen_window_limiter(3, config);
         for key in 0..16u32 {
@@ -518,11 +523,7 @@ fn overflow_policies_when_every_key_is_exhausted() {
 fn threads_churning_a_full_shard_never_track_a_key_twice() {
     const LIMIT: u32 = 4;
     for max_keys in [100usize, 400] {
-        let config = KeyedConfig {
-            max_keys,
-            shards: 1,
-            ..KeyedConfig::default()
-        };
+        let config = one_shard(max_keys);
         let (limiter, _clock) = frozen_window_limiter(LIMIT, config);
         let offenders: Vec<u32> = (0..max_keys as u32 / 2).collect();
         let others: Vec<u32> = (10_000..10_000 + 4 * max_keys as u32).collect();
@@ -579,11 +580,7 @@ fn threads_churning_a_full_shard_never_track_a_key_twice() {
 /// spray of partly-used keys and never passes it.
 #[test]
 fn the_bound_is_reached_and_never_passed() {
-    let config = KeyedConfig {
-        max_keys: 100,
-        shards: 1,
-        ..KeyedConfig::default()
-    };
+    let config = one_shard(100);
     let (limiter, clock) = frozen_window_limiter(2, config);
     for key in 0..100u32 {
         assert!(limiter.check_n(&key, 2).allowed);
@@ -642,11 +639,7 @@ fn forget_and_peek() {
 /// Keys checked in runs and alternately keep their counts exactly.
 #[test]
 fn keys_checked_in_runs_and_alternately_keep_their_counts() {
-    let config = KeyedConfig {
-        max_keys: 8,
-        shards: 1,
-        ..KeyedConfig::default()
-    };
+    let config = one_shard(8);
     let (limiter, _clock) = frozen_window_limiter(5, config);
     // a: three checks; b: two.
     for _ in 0..3 {
@@ -675,11 +668,7 @@ fn keys_checked_in_runs_and_alternately_keep_their_counts() {
 /// exhausted.
 #[test]
 fn a_one_key_bound_evicts_only_when_not_exhausted() {
-    let config = KeyedConfig {
-        max_keys: 1,
-        shards: 1,
-        ..KeyedConfig::default()
-    };
+    let config = one_shard(1);
     let (limiter, clock) = frozen_window_limiter(2, config);
     assert!(limiter.check(&1).allowed);
     assert!(limiter.check(&1).allowed); // now exhausted
@@ -722,7 +711,7 @@ proptest! {
     fn keyed_limiter_matches_one_state_per_key(ops in proptest::collection::vec(keyed_op(), 1..200)) {
         let clock = ManualClock::starting_at(Duration::from_secs(10));
         let window = SlidingWindow::new(4, Duration::from_secs(1)).unwrap();
-        let config = KeyedConfig { max_keys: 16, shards: 1, ..KeyedConfig::default() };
+        let config = one_shard(16);
         let limiter = KeyedLimiter::with_clock(window, config, clock.clone()).unwrap();
         let mut model = std::collections::HashMap::<u32, WindowState>::new();
         let mut now = 10 * SEC;
@@ -891,11 +880,7 @@ fn dial_prefix_parsing() {
 #[test]
 fn permits_count_and_release() {
     // One shard, so the bound of 2 keys is not split into shares.
-    let config = KeyedConfig {
-        max_keys: 2,
-        shards: 1,
-        ..KeyedConfig::default()
-    };
+    let config = one_shard(2);
     let calls = ConcurrencyLimiter::new(3, config).unwrap();
     let a1 = calls.try_acquire(&1u64).unwrap();
     let a2 = calls.try_acquire(&1u64).unwrap();

@@ -527,16 +527,7 @@ impl<K: Hash + Eq, S: Copy + Default + Send, const W: usize> Table<K, S, W> {
         let stash_full = cold.stash.len() >= cold.stash_cap;
         if home_full && stash_full {
             // No room for it anywhere it may live: replace a key of its pair.
-            let victim = pair
-                .iter()
-                .enumerate()
-                .filter_map(|(side, slots)| {
-                    slots
-                        .least_used(&core.algorithm, now)
-                        .map(|(u, i)| (u, side, i))
-                })
-                .min_by_key(|(u, _, _)| *u);
-            let Some((_, side, slot)) = victim else {
+            let Some((_, side, slot)) = least_used_in_pair(pair, &core.algorithm, now) else {
                 return false;
             };
             pair[side].put(slot, key, state);
@@ -572,15 +563,9 @@ impl<K: Hash + Eq, S: Copy + Default + Send, const W: usize> Table<K, S, W> {
         cold: &mut Cold<K, S>,
         now: u64,
     ) -> bool {
-        let mut best: Option<(Usage, Victim<'a, K, S, W>)> = pair
-            .iter()
-            .enumerate()
-            .filter_map(|(side, slots)| {
-                slots
-                    .least_used(&core.algorithm, now)
-                    .map(|(u, i)| (u, Victim::Pair(side, i)))
-            })
-            .min_by_key(|(u, _)| *u);
+        let mut best: Option<(Usage, Victim<'a, K, S, W>)> =
+            least_used_in_pair(pair, &core.algorithm, now)
+                .map(|(usage, side, slot)| (usage, Victim::Pair(side, slot)));
         let buckets = at.buckets.len();
         let positions = buckets + cold.stash.num_buckets();
         let mut position = cold.hand.checked_rem(positions).unwrap_or(0);
@@ -716,6 +701,23 @@ enum Victim<'a, K, S, const W: usize> {
     Pair(usize, usize),
     Other(SlotsGuard<'a, K, S, W>, usize),
     Stash(usize),
+}
+
+/// The occupied slot of lowest usage in a pair that is not exhausted:
+/// (usage, side, slot).
+fn least_used_in_pair<K, A: Algorithm, const W: usize>(
+    pair: &[SlotsGuard<'_, K, A::State, W>; 2],
+    algorithm: &A,
+    now: u64,
+) -> Option<(Usage, usize, usize)> {
+    pair.iter()
+        .enumerate()
+        .filter_map(|(side, slots)| {
+            slots
+                .least_used(algorithm, now)
+                .map(|(usage, slot)| (usage, side, slot))
+        })
+        .min_by_key(|(usage, _, _)| *usage)
 }
 
 /// The first free slot of a pair: (side, slot).
@@ -871,8 +873,9 @@ impl<K: Hash + Eq, A: Algorithm, C: Clock> KeyedLimiter<K, A, C> {
     const THREE: bool =
         size_of::<Bucket<K, A::State, 3>>() * 4 <= size_of::<Bucket<K, A::State, 4>>() * 3;
 
-    /// A keyed limiter reading time from `clock`. Allocates all its memory
-    /// (see the type's documentation); fails if `max_keys` is too large to.
+    /// A keyed limiter reading time from `clock`. Allocates the shards'
+    /// shared state now and each shard's buckets with its first key (see the
+    /// type's documentation); fails if `max_keys` is too large to allocate.
     pub fn with_clock(algorithm: A, config: KeyedConfig, clock: C) -> Result<Self, Error> {
         let count = min_shard_count(&config)?;
         let largest = shard_cap(config.max_keys, count, 0);
