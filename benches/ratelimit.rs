@@ -65,19 +65,29 @@ fn ipv4_keys() -> Vec<u32> {
 
 /// Runs `per_check` `iters` times split over `threads` threads and returns
 /// the wall time, so the figure is wall time per check.
-fn spread<F: Fn(u64) + Sync>(iters: u64, threads: u64, per_check: F) -> Duration {
+///
+/// `per_check` gets the step's position in one walk that goes on across
+/// calls: `*cursor` is where this call starts, and each thread takes its own
+/// contiguous part of the next `iters` steps. Without the cursor every
+/// criterion sample would restart at key 0 and revisit the keys the previous
+/// sample had just brought into cache, so a row's working set would shrink
+/// with its sample size (smaller for a slower library, and halved on two
+/// threads) instead of being the whole key set.
+fn spread<F: Fn(u64) + Sync>(cursor: &mut u64, iters: u64, threads: u64, per_check: F) -> Duration {
+    let first = *cursor;
+    *cursor = cursor.wrapping_add(iters);
     let start = Instant::now();
     std::thread::scope(|s| {
+        let mut from = first;
         for t in 0..threads {
             let per_check = &per_check;
+            let share = iters / threads + u64::from(t < iters % threads);
             s.spawn(move || {
-                let share = iters / threads + u64::from(t < iters % threads);
-                // Threads walk different parts of the key space.
-                let offset = t * 500_009;
-                for i in 0..share {
-                    per_check(i + offset);
+                for i in from..from + share {
+                    per_check(i);
                 }
             });
+            from += share;
         }
     });
     start.elapsed()
@@ -91,22 +101,25 @@ fn hot_key(c: &mut Criterion) {
     for threads in [1u64, 2] {
         let mut group = c.benchmark_group(format!("ratelimit/hot_key/{threads}_thread"));
         group.bench_function("voipsec_sliding_window", |b| {
+            let mut cursor = 0;
             b.iter_custom(|iters| {
-                spread(iters, threads, |_| {
+                spread(&mut cursor, iters, threads, |_| {
                     black_box(window.check(black_box(&key)));
                 })
             })
         });
         group.bench_function("voipsec_gcra", |b| {
+            let mut cursor = 0;
             b.iter_custom(|iters| {
-                spread(iters, threads, |_| {
+                spread(&mut cursor, iters, threads, |_| {
                     black_box(gcra.check(black_box(&key)));
                 })
             })
         });
         group.bench_function("governor_keyed", |b| {
+            let mut cursor = 0;
             b.iter_custom(|iters| {
-                spread(iters, threads, |_| {
+                spread(&mut cursor, iters, threads, |_| {
                     let _ = black_box(governor.check_key(black_box(&key)));
                 })
             })
@@ -131,22 +144,25 @@ fn million_keys(c: &mut Criterion) {
     for threads in [1u64, 2] {
         let mut group = c.benchmark_group(format!("ratelimit/1M_ipv4_keys/{threads}_thread"));
         group.bench_function("voipsec_sliding_window", |b| {
+            let mut cursor = 0;
             b.iter_custom(|iters| {
-                spread(iters, threads, |i| {
+                spread(&mut cursor, iters, threads, |i| {
                     black_box(window.check(key(i)));
                 })
             })
         });
         group.bench_function("voipsec_gcra", |b| {
+            let mut cursor = 0;
             b.iter_custom(|iters| {
-                spread(iters, threads, |i| {
+                spread(&mut cursor, iters, threads, |i| {
                     black_box(gcra.check(key(i)));
                 })
             })
         });
         group.bench_function("governor_keyed", |b| {
+            let mut cursor = 0;
             b.iter_custom(|iters| {
-                spread(iters, threads, |i| {
+                spread(&mut cursor, iters, threads, |i| {
                     let _ = black_box(governor.check_key(key(i)));
                 })
             })
