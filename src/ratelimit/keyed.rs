@@ -296,11 +296,11 @@ impl<K, S: Copy + Default, const W: usize> Slots<K, S, W> {
         }
     }
 
-    fn clear(&mut self, index: usize) {
-        if let (Some(k), Some(s)) = (self.keys.get_mut(index), self.states.get_mut(index)) {
-            *k = None;
-            *s = S::default();
-        }
+    /// Empties slot `index`, returning its key and state if it held one.
+    fn take(&mut self, index: usize) -> Option<(K, S)> {
+        let key = self.keys.get_mut(index)?.take()?;
+        let state = std::mem::take(self.states.get_mut(index)?);
+        Some((key, state))
     }
 
     /// The occupied slot of lowest usage that is not exhausted.
@@ -347,7 +347,8 @@ struct Entry<K, S> {
 /// its home buckets (a new key, a stashed one) or leaves, never by a check of
 /// a key in its home buckets.
 struct Cold<K, S> {
-    /// Keys whose two home buckets were full when they arrived.
+    /// Keys whose two home buckets were full when they arrived, or that a
+    /// checked stashed key displaced from its buckets.
     stash: HashTable<Entry<K, S>>,
     /// Keys tracked in the shard: its buckets and its stash.
     tracked: usize,
@@ -486,12 +487,34 @@ impl<K: Hash + Eq, S: Copy + Default + Send, const W: usize> Table<K, S, W> {
         let mut cold = core.shards[at.shard].lock();
         let cold = &mut *cold;
         if let Ok(found) = cold.stash.find_entry(at.hash, |e| e.key.borrow() == key) {
-            let Some((side, slot)) = free_slot(&pair) else {
+            // A stashed key that is checked goes home, off the shard's lock:
+            // to a free slot of its pair, else in place of the pair's
+            // least-used key, which takes its place in the stash. So the keys
+            // checked most (a flood from one source) live in their buckets
+            // whatever order the keys arrived in; a stash hit on every check
+            // was three times the cost of a bucket hit, under the lock that
+            // new keys take too. Only when every key of the pair is exhausted
+            // does it stay (an exhausted key never moves to the stash: it is
+            // likely the one being checked most).
+            let home = free_slot(&pair).or_else(|| {
+                least_used_in_pair(&pair, &core.algorithm, now).map(|(_, side, slot)| (side, slot))
+            });
+            let Some((side, slot)) = home else {
                 return core.algorithm.check(&mut found.into_mut().state, now, cost);
             };
-            // Room at home again: move it back, off the shard's lock.
             let (mut entry, _) = found.remove();
             let decision = core.algorithm.check(&mut entry.state, now, cost);
+            if let Some((key, state)) = pair[side].take(slot) {
+                // The stash lost an entry just now, so it has room for this one.
+                insert_bounded(
+                    &mut cold.stash,
+                    &core.spare,
+                    cold.stash_cap,
+                    core.hasher.hash_one(&key),
+                    Entry { key, state },
+                    |e| core.hasher.hash_one(&e.key),
+                );
+            }
             pair[side].put(slot, entry.key, entry.state);
             return decision;
         }
@@ -610,8 +633,12 @@ impl<K: Hash + Eq, S: Copy + Default + Send, const W: usize> Table<K, S, W> {
         cold.hand = position;
         match best {
             None => return false,
-            Some((_, Victim::Pair(side, slot))) => pair[side].clear(slot),
-            Some((_, Victim::Other(mut slots, slot))) => slots.clear(slot),
+            Some((_, Victim::Pair(side, slot))) => {
+                pair[side].take(slot);
+            }
+            Some((_, Victim::Other(mut slots, slot))) => {
+                slots.take(slot);
+            }
             Some((_, Victim::Stash(index))) => {
                 if let Ok(entry) = cold.stash.get_bucket_entry(index) {
                     entry.remove();
@@ -667,7 +694,7 @@ impl<K: Hash + Eq, S: Copy + Default + Send, const W: usize> Table<K, S, W> {
             .iter_mut()
             .find_map(|slots| slots.find(key).map(|i| (slots, i)));
         if let Some((slots, index)) = found {
-            slots.clear(index);
+            slots.take(index);
         } else if let Ok(entry) = cold.stash.find_entry(hash, |e| e.key.borrow() == key) {
             entry.remove();
         } else {
@@ -773,7 +800,10 @@ struct Core<K, A: Algorithm, C> {
 /// share — its count of tracked keys against its share of `max_keys`, its
 /// stash (keys whose two buckets were full when they arrived), its eviction
 /// hand, its overflow state — behind a lock taken only when a key is not in
-/// its buckets (a new key, a stashed one) or leaves.
+/// its buckets (a new key, a stashed one) or leaves. A stashed key that is
+/// checked goes back to its buckets, swapping places with the least-used key
+/// there unless all of them are exhausted, so a key checked often (a flood
+/// from one source) is found in its buckets from its second check on.
 ///
 /// # Memory
 ///
@@ -1063,5 +1093,77 @@ mod tests {
                 );
             }
         }
+    }
+
+    use crate::ratelimit::{ManualClock, SlidingWindow};
+
+    impl<A: Algorithm, C: Clock> KeyedLimiter<u32, A, C> {
+        fn is_stashed(&self, key: u32) -> bool {
+            let hash = self.core.hasher.hash_one(key);
+            let shard = shard_of(hash, self.core.shards.len());
+            let cold = self.core.shards[shard].lock();
+            cold.stash.find(hash, |e| e.key == key).is_some()
+        }
+    }
+
+    /// A one-shard limiter of 128 keys (its stash holds them all, so nothing
+    /// is evicted) with keys 0, 1, ... tracked until one lands in the stash;
+    /// a fresh hash key per attempt until that happens within the 128.
+    fn limiter_with_a_stashed_key(
+        limit: u32,
+    ) -> (KeyedLimiter<u32, SlidingWindow, ManualClock>, Vec<u32>, u32) {
+        use std::time::Duration;
+        let config = KeyedConfig {
+            max_keys: 128,
+            shards: 1,
+            ..KeyedConfig::default()
+        };
+        for _ in 0..1_000 {
+            let window = SlidingWindow::new(limit, Duration::from_secs(60)).unwrap();
+            let limiter = KeyedLimiter::with_clock(window, config, ManualClock::new()).unwrap();
+            for key in 0..128u32 {
+                assert!(limiter.check(&key).is_allowed());
+                if limiter.is_stashed(key) {
+                    return (limiter, (0..=key).collect(), key);
+                }
+            }
+        }
+        panic!("no key was stashed in 1,000 limiters of 128 keys");
+    }
+
+    /// A stashed key that is checked moves to its buckets, and the pair's
+    /// least-used key takes its place in the stash: no key lost or doubled,
+    /// every count kept.
+    #[test]
+    fn a_checked_stashed_key_moves_home() {
+        let (limiter, keys, stashed) = limiter_with_a_stashed_key(100);
+        let in_stash = |l: &KeyedLimiter<u32, SlidingWindow, ManualClock>| {
+            keys.iter().filter(|k| l.is_stashed(**k)).count()
+        };
+        let before = in_stash(&limiter);
+        assert_eq!(limiter.check(&stashed).remaining, 98);
+        assert!(!limiter.is_stashed(stashed));
+        assert_eq!(in_stash(&limiter), before, "the displaced key is stashed");
+        assert_eq!(limiter.len(), keys.len());
+        for key in &keys {
+            let counted = if *key == stashed { 2 } else { 1 };
+            assert_eq!(limiter.peek(key).remaining, 100 - counted - 1, "key {key}");
+        }
+        assert_eq!(limiter.stats().evictions, 0);
+    }
+
+    /// When every key of its pair is exhausted, a stashed key stays: an
+    /// exhausted key is never moved out to the stash.
+    #[test]
+    fn a_stashed_key_stays_when_its_pair_is_exhausted() {
+        let (limiter, keys, stashed) = limiter_with_a_stashed_key(2);
+        for key in keys.iter().filter(|k| **k != stashed) {
+            assert!(limiter.check(key).is_allowed());
+            assert!(!limiter.check(key).is_allowed());
+        }
+        assert!(limiter.check(&stashed).is_allowed());
+        assert!(limiter.is_stashed(stashed));
+        assert!(!limiter.check(&stashed).is_allowed());
+        assert_eq!(limiter.len(), keys.len());
     }
 }
