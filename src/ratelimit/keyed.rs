@@ -491,9 +491,9 @@ impl<K: Hash + Eq, S: Copy + Default + Send, const W: usize> Table<K, S, W> {
             // to a free slot of its pair, else in place of the pair's
             // least-used key, which takes its place in the stash. So the keys
             // checked most (a flood from one source) live in their buckets
-            // whatever order the keys arrived in; a stash hit on every check
-            // was three times the cost of a bucket hit, under the lock that
-            // new keys take too. Only when every key of the pair is exhausted
+            // whatever order the keys arrived in, instead of paying a hash
+            // table lookup on every check under the shard's lock, which new
+            // keys take too. Only when every key of the pair is exhausted
             // does it stay (an exhausted key never moves to the stash: it is
             // likely the one being checked most).
             let home = free_slot(&pair).or_else(|| {
