@@ -6,7 +6,7 @@
 //! `clock_gettime` call (≈25 ns on a KVM guest), which would cost more than
 //! the whole limiter check.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Once, OnceLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -61,8 +61,9 @@ impl Clock for MonotonicClock {
 /// How often the [`CoarseClock`] ticker refreshes the shared time.
 pub const COARSE_RESOLUTION: Duration = Duration::from_millis(1);
 
+/// The ticker's last reading (at least 1), or 0 while no ticker runs: one
+/// load tells a reader both whether to trust it and the time.
 static COARSE_NOW: AtomicU64 = AtomicU64::new(0);
-static COARSE_TICKING: AtomicBool = AtomicBool::new(false);
 static COARSE_START: Once = Once::new();
 
 fn process_epoch() -> Instant {
@@ -105,21 +106,26 @@ impl CoarseClock {
     /// thread on first use.
     pub fn new() -> Self {
         COARSE_START.call_once(|| {
-            COARSE_NOW.store(precise_since_process_epoch(), Ordering::Relaxed);
             let spawned = std::thread::Builder::new()
                 .name("voipsec-clock".into())
                 .spawn(|| {
                     loop {
-                        // fetch_max keeps the published time monotonic even if
-                        // a fallback reader raced ahead.
-                        COARSE_NOW.fetch_max(precise_since_process_epoch(), Ordering::Relaxed);
+                        COARSE_NOW.fetch_max(coarse_reading(), Ordering::Relaxed);
                         std::thread::sleep(COARSE_RESOLUTION);
                     }
                 });
-            COARSE_TICKING.store(spawned.is_ok(), Ordering::Release);
+            if spawned.is_ok() {
+                // Published before `new` returns, so no handle reads 0 after.
+                COARSE_NOW.fetch_max(coarse_reading(), Ordering::Relaxed);
+            }
         });
         Self { _started: () }
     }
+}
+
+/// A reading for the ticker to publish: never 0, which means "no ticker".
+fn coarse_reading() -> u64 {
+    precise_since_process_epoch().max(1)
 }
 
 impl Default for CoarseClock {
@@ -131,13 +137,10 @@ impl Default for CoarseClock {
 impl Clock for CoarseClock {
     #[inline]
     fn now(&self) -> u64 {
-        if COARSE_TICKING.load(Ordering::Relaxed) {
-            COARSE_NOW.load(Ordering::Relaxed)
-        } else {
-            let precise = precise_since_process_epoch();
-            COARSE_NOW
-                .fetch_max(precise, Ordering::Relaxed)
-                .max(precise)
+        match COARSE_NOW.load(Ordering::Relaxed) {
+            // No ticker thread (it could not be spawned): read the time.
+            0 => precise_since_process_epoch(),
+            ticked => ticked,
         }
     }
 }
