@@ -110,8 +110,7 @@ impl SlidingWindow {
     /// ending at `now` (see the module's approximation bound).
     pub fn estimate(&self, state: &WindowState, now: u64) -> u64 {
         let mut s = *state;
-        let (idx, elapsed) = self.len.div_rem(now);
-        roll(&mut s, idx);
+        let elapsed = self.roll_to(&mut s, now);
         self.estimate_rolled(&s, elapsed)
     }
 
@@ -145,6 +144,26 @@ impl SlidingWindow {
     }
 
     /// The refusal path, kept out of line so the admitting path inlines.
+    /// Moves `s` to `now`'s window (see [`roll`]) and returns how far `now`
+    /// is into it. Most checks of a busy key fall in the window of its last
+    /// one: those are answered with a multiply (the window's start from the
+    /// stored index), and only the others need `now`'s index, a division.
+    /// A stored index that has wrapped puts that start far below `now`, so
+    /// it takes the division too.
+    #[inline(always)]
+    fn roll_to(&self, s: &mut WindowState, now: u64) -> u64 {
+        let len = self.len.get();
+        let own = u64::from(s.window)
+            .checked_mul(len)
+            .and_then(|start| now.checked_sub(start));
+        if let Some(elapsed) = own.filter(|&elapsed| elapsed < len) {
+            return elapsed;
+        }
+        let (idx, elapsed) = self.len.div_rem(now);
+        roll(s, idx);
+        elapsed
+    }
+
     #[cold]
     #[inline(never)]
     fn deny(&self, s: &WindowState, estimate: u64, elapsed: u64, cost: u32) -> Decision {
@@ -202,8 +221,7 @@ impl Algorithm for SlidingWindow {
     // tenth of a hot-key check.
     #[inline(always)]
     fn check(&self, s: &mut WindowState, now: u64, cost: u32) -> Decision {
-        let (idx, elapsed) = self.len.div_rem(now);
-        roll(s, idx);
+        let elapsed = self.roll_to(s, now);
         let estimate = self.estimate_rolled(s, elapsed);
         let limit = u64::from(self.limit);
         let after = estimate + u64::from(cost);
@@ -218,5 +236,54 @@ impl Algorithm for SlidingWindow {
 
     fn usage(&self, s: &WindowState, now: u64) -> Usage {
         Usage::of(self.estimate(s, now), u64::from(self.limit))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The own-window shortcut of `roll_to` leaves the same state and
+        /// elapsed time as the division and `roll` it skips, for any window
+        /// length, state and time: anywhere, inside the state's own window,
+        /// at its last and first nanoseconds either side, in the next one.
+        #[test]
+        fn roll_to_agrees_with_the_division(
+            len in prop_oneof![
+                1_000_000u64..=10_000_000_000,
+                1_000_000u64..=315_360_000_000_000_000,
+            ],
+            window: u32,
+            current: u32,
+            previous: u32,
+            offset: u64,
+            place in 0u8..6,
+        ) {
+            let sliding = SlidingWindow::new(1, Duration::from_nanos(len)).unwrap();
+            // Most windows of a long length start past u64::MAX: keep this
+            // one's start representable unless the time is anywhere.
+            let window = if place == 0 {
+                window
+            } else {
+                (u64::from(window) % (u64::MAX / len)) as u32
+            };
+            let state = WindowState { window, current, previous };
+            let start = u64::from(window).checked_mul(len).unwrap_or(0);
+            let now = match place {
+                0 => offset,
+                1 => start.saturating_add(offset % len),
+                2 => start.saturating_add(len - 1),
+                3 => start.saturating_add(len),
+                4 => start.saturating_add(len).saturating_add(offset % len),
+                _ => start.saturating_sub(1),
+            };
+            let (mut shortcut, mut divided) = (state, state);
+            let elapsed = sliding.roll_to(&mut shortcut, now);
+            let (idx, divided_elapsed) = sliding.len.div_rem(now);
+            roll(&mut divided, idx);
+            prop_assert_eq!((shortcut, elapsed), (divided, divided_elapsed));
+        }
     }
 }
