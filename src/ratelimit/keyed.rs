@@ -494,26 +494,9 @@ impl<K: Hash + Eq, S: Copy + Default + Send, const W: usize> Table<K, S, W> {
         if let Some(state) = second.state_of(key) {
             return core.algorithm.check(state, now, cost);
         }
-        Self::check_untracked(core, at, [first, second], key, now, cost)
-    }
-
-    /// A key not in its home buckets: in the stash, or new (count it on a
-    /// fresh state and track it, evicting or overflowing when there is no
-    /// room).
-    fn check_untracked<'a, A, C, Q>(
-        core: &Core<K, A, C>,
-        at: Place<'a, K, S, W>,
-        mut pair: [SlotsGuard<'a, K, S, W>; 2],
-        key: &Q,
-        now: u64,
-        cost: u32,
-    ) -> Decision
-    where
-        A: Algorithm<State = S>,
-        C: Clock,
-        K: Borrow<Q>,
-        Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
-    {
+        let mut pair = [first, second];
+        // Not in its buckets: in the stash, or new (count it on a fresh
+        // state and track it, evicting or overflowing when there is no room).
         // Held after the pair: buckets first, then the shard, everywhere.
         let mut cold = core.shards[at.shard].lock();
         let cold = &mut *cold;
