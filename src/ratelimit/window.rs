@@ -143,7 +143,6 @@ impl SlidingWindow {
         u64::try_from(e_min).unwrap_or(u64::MAX).max(from)
     }
 
-    /// The refusal path, kept out of line so the admitting path inlines.
     /// Moves `s` to `now`'s window (see [`roll`]) and returns how far `now`
     /// is into it. Most checks of a busy key fall in the window of its last
     /// one: those are answered with a multiply (the window's start from the
@@ -164,6 +163,7 @@ impl SlidingWindow {
         elapsed
     }
 
+    /// The refusal path, kept out of line so the admitting path inlines.
     #[cold]
     #[inline(never)]
     fn deny(&self, s: &WindowState, estimate: u64, elapsed: u64, cost: u32) -> Decision {
