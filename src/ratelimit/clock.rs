@@ -272,13 +272,16 @@ impl Divisor {
     /// `(a * b) / divisor` for a product that may exceed 64 bits.
     #[inline]
     pub(crate) fn mul_div(self, a: u64, b: u64) -> u64 {
-        match a.checked_mul(b) {
-            Some(p) => self.div(p),
-            None => {
-                let q = (u128::from(a) * u128::from(b)) / u128::from(self.divisor);
-                u64::try_from(q).unwrap_or(u64::MAX)
-            }
-        }
+        self.mul_div_64(a, b).unwrap_or_else(|| {
+            let q = (u128::from(a) * u128::from(b)) / u128::from(self.divisor);
+            u64::try_from(q).unwrap_or(u64::MAX)
+        })
+    }
+
+    /// `(a * b) / divisor` when the product fits 64 bits, else `None`.
+    #[inline]
+    pub(crate) fn mul_div_64(self, a: u64, b: u64) -> Option<u64> {
+        a.checked_mul(b).map(|p| self.div(p))
     }
 }
 
