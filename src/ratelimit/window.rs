@@ -142,13 +142,11 @@ impl SlidingWindow {
 
     /// Moves `s` to `now`'s window (see [`roll`]) and returns how far `now`
     /// is into it. Most checks of a busy key fall in the window of its last
-    /// one: those are answered with a multiply (the window's start from the
-    /// stored index), and only the others need `now`'s index, a division.
-    /// A stored index that has wrapped puts that start far below `now`, so
-    /// it takes the division too.
+    /// one or the next: [`SlidingWindow::step_to`] answers those with a
+    /// multiply, and only the others need `now`'s index, a division.
     #[inline(always)]
     fn roll_to(&self, s: &mut WindowState, now: u64) -> u64 {
-        if let Some(elapsed) = self.elapsed_in_own(s, now) {
+        if let Some(elapsed) = self.step_to(s, now) {
             return elapsed;
         }
         let (idx, elapsed) = self.len.div_rem(now);
@@ -156,14 +154,29 @@ impl SlidingWindow {
         elapsed
     }
 
-    /// How far `now` is into `s`'s own window, if it falls there.
+    /// When `now` falls in `s`'s own window or the next one, moves `s` there
+    /// (what [`roll`] does one window ahead) and returns how far `now` is
+    /// into it; the window's start comes from the stored index. `None`
+    /// leaves `s` as it was: `now` is further ahead, or behind `s` (another
+    /// thread moved it on), or the stored index has wrapped, which puts its
+    /// start far below `now`.
     #[inline(always)]
-    fn elapsed_in_own(&self, s: &WindowState, now: u64) -> Option<u64> {
+    fn step_to(&self, s: &mut WindowState, now: u64) -> Option<u64> {
         let len = self.len.get();
-        u64::from(s.window)
+        let since = u64::from(s.window)
             .checked_mul(len)
-            .and_then(|start| now.checked_sub(start))
-            .filter(|&elapsed| elapsed < len)
+            .and_then(|start| now.checked_sub(start))?;
+        if since < len {
+            return Some(since);
+        }
+        // len ≤ 10 years, so 2 × len cannot overflow.
+        if since < 2 * len {
+            s.previous = s.current;
+            s.current = 0;
+            s.window = s.window.wrapping_add(1);
+            return Some(since - len);
+        }
+        None
     }
 
     /// Counts `cost` if the estimate leaves room for it, returning the
@@ -178,8 +191,8 @@ impl SlidingWindow {
         Some(remaining as u32)
     }
 
-    /// Every check but an admitted one in the key's own window: it rolls
-    /// the windows first, or its weighted count needs 128 bits, or it is
+    /// Every check but an admitted one in the key's own window or the next:
+    /// it rolls further, or its weighted count needs 128 bits, or it is
     /// refused.
     #[inline(never)]
     fn check_rolling(&self, s: &mut WindowState, now: u64, cost: u32) -> Decision {
@@ -247,13 +260,13 @@ impl Algorithm for SlidingWindow {
 
     // Always inlined into the keyed limiter's lookup: a call here was a
     // tenth of a hot-key check. Only the common case is inlined — a check
-    // in the key's own window, admitted, whose weighted count fits 64 bits —
-    // because over a million keys the check waits on a cache miss and the
+    // in the key's own window or the next, admitted, whose weighted count
+    // fits 64 bits — because over a million keys the check waits on a cache miss and the
     // core overlaps the misses of as many checks as fit in its reorder
     // window: every instruction on this path costs throughput there.
     #[inline(always)]
     fn check(&self, s: &mut WindowState, now: u64, cost: u32) -> Decision {
-        if let Some(elapsed) = self.elapsed_in_own(s, now)
+        if let Some(elapsed) = self.step_to(s, now)
             && let Some(weighted) = self
                 .len
                 .mul_div_64(u64::from(s.previous), self.len.get() - elapsed)
@@ -318,7 +331,7 @@ mod tests {
     }
 
     proptest! {
-        /// The own-window shortcut of `roll_to` leaves the same state and
+        /// The shortcut of `roll_to` (`step_to`) leaves the same state and
         /// elapsed time as the division and `roll` it skips, for any window
         /// length, state and time: anywhere, inside the state's own window,
         /// at its last and first nanoseconds either side, in the next one.
@@ -341,7 +354,7 @@ mod tests {
         }
 
         /// `check`'s inlined path (an admitted check in the key's own
-        /// window) leaves the same state and gives the same answer as the
+        /// window or the next) leaves the same state and gives the same answer as the
         /// general path it bypasses, for any length, limit, counts, cost and
         /// time placed as in `roll_to_agrees_with_the_division`. Counts stay
         /// at most the limit, as the limiter keeps them, except for time
