@@ -45,6 +45,8 @@ use super::error::Error;
 pub struct SlidingWindow {
     limit: u32,
     len: Divisor,
+    /// The last window index whose start (`index × len`) fits in a `u64`.
+    last_window: u64,
 }
 
 /// Per-key state of a [`SlidingWindow`]: 12 bytes.
@@ -93,6 +95,7 @@ impl SlidingWindow {
         Ok(Self {
             limit,
             len: Divisor::new(len),
+            last_window: u64::MAX / len,
         })
     }
 
@@ -163,9 +166,13 @@ impl SlidingWindow {
     #[inline(always)]
     fn step_to(&self, s: &mut WindowState, now: u64) -> Option<u64> {
         let len = self.len.get();
-        let since = u64::from(s.window)
-            .checked_mul(len)
-            .and_then(|start| now.checked_sub(start))?;
+        // A compare against a precomputed bound rather than a checked
+        // multiply: the overflow flag costs instructions on the inlined path.
+        let window = u64::from(s.window);
+        if window > self.last_window {
+            return None;
+        }
+        let since = now.checked_sub(window.wrapping_mul(len))?;
         if since < len {
             return Some(since);
         }
@@ -328,6 +335,31 @@ mod tests {
             1_000_000u64..=10_000_000_000,
             1_000_000u64..=315_360_000_000_000_000,
         ]
+    }
+
+    /// A stored index whose window would start past `u64::MAX` (a foreign
+    /// or wrapped state) must not be read as `now`'s own window even where
+    /// the wrapped start lands just below `now`.
+    #[test]
+    fn a_window_whose_start_overflows_takes_the_division() {
+        let len = 1u64 << 40;
+        let sliding = SlidingWindow::new(1, Duration::from_nanos(len)).unwrap();
+        let mut state = WindowState {
+            // (2^24 + 1) × 2^40 wraps to 2^40, five nanoseconds before now.
+            window: (1 << 24) + 1,
+            current: 7,
+            previous: 3,
+        };
+        let elapsed = sliding.roll_to(&mut state, len + 5);
+        assert_eq!(elapsed, 5);
+        assert_eq!(
+            state,
+            WindowState {
+                window: 1,
+                current: 0,
+                previous: 0
+            }
+        );
     }
 
     proptest! {
