@@ -1,10 +1,15 @@
 """Turns criterion's estimates into a markdown table and an SVG chart.
 
-Usage: bench-report.py CRITERION_DIR OUT.md OUT.svg
+Usage: bench-report.py OUT.md OUT.svg CRITERION_DIR [CRITERION_DIR...]
+
+With several directories (one per run of the same benches), each case's
+figures are medians over the runs, and the ratio column also gives the range
+of the per-run ratios and each run's ratio in run order.
 """
 import json
 import os
 import platform
+import statistics
 import sys
 from collections import defaultdict
 
@@ -88,9 +93,34 @@ def fmt(ns):
     return f"{ns:,.1f}" if ns < 100 else f"{ns:,.0f}"
 
 
-def main(root, out_md, out_svg):
-    groups = load(root)
+def ratio_of(peer, ns, pns):
+    """Peer ns / voipsec ns; for a floor row, voipsec ns / floor ns."""
+    return ns / pns if peer == "floor" else pns / ns
+
+
+def median_rows(per_run):
+    """Rows of medians over runs, each peer with its per-run ratios: a ratio
+    is taken within one run (both rows measured minutes apart at most), then
+    summarised, rather than divided from two medians of different runs."""
+    medians, ratios = defaultdict(lambda: defaultdict(list)), defaultdict(list)
+    for rows in per_run:
+        for label, ns, peers in rows:
+            medians[label]["voipsec"].append(ns)
+            for peer, pns in peers.items():
+                medians[label][peer].append(pns)
+                ratios[(label, peer)].append(ratio_of(peer, ns, pns))
+    rows = []
+    for label in sorted(medians):
+        impls = {k: statistics.median(v) for k, v in medians[label].items()}
+        peers = {k: v for k, v in impls.items() if k != "voipsec"}
+        rows.append((label, impls["voipsec"], peers))
+    return rows, ratios
+
+
+def main(out_md, out_svg, *roots):
+    per_run = [pair(load(root)) for root in roots]
     model, flags, cpus = machine()
+    runs = len(per_run)
     lines = [
         "# voipsec benchmark report",
         "",
@@ -100,16 +130,33 @@ def main(root, out_md, out_svg):
         "Ratio = peer ns / voipsec ns (above 1: voipsec is faster); for a floor row, "
         "voipsec ns / floor ns.",
         "",
-        "| case | voipsec ns/op | peer | peer ns/op | ratio |",
-        "|---|---:|---|---:|---:|",
     ]
-    rows = pair(groups)
+    if runs == 1:
+        rows, ratios = per_run[0], None
+        lines += ["| case | voipsec ns/op | peer | peer ns/op | ratio |", "|---|---:|---|---:|---:|"]
+    else:
+        rows, ratios = median_rows(per_run)
+        lines += [
+            f"{runs} runs: ns/op are medians over the runs; the ratio is the median of the "
+            "per-run ratios (each taken within one run), then each run's ratio in run order.",
+            "",
+            "| case | voipsec ns/op | peer | peer ns/op | ratio (median) | per run |",
+            "|---|---:|---|---:|---:|---|",
+        ]
     for label, ns, peers in rows:
         if not peers:
-            lines.append(f"| {label} | {fmt(ns)} | – | – | – |")
+            lines.append(f"| {label} | {fmt(ns)} | – | – | – |" + (" – |" if ratios else ""))
         for peer, pns in sorted(peers.items()):
-            ratio = f"{ns / pns:.2f}x floor" if peer == "floor" else f"{pns / ns:.2f}x"
-            lines.append(f"| {label} | {fmt(ns)} | {peer} | {fmt(pns)} | {ratio} |")
+            unit = "x floor" if peer == "floor" else "x"
+            if ratios is None:
+                ratio = ratio_of(peer, ns, pns)
+                lines.append(f"| {label} | {fmt(ns)} | {peer} | {fmt(pns)} | {ratio:.2f}{unit} |")
+                continue
+            each = ratios[(label, peer)]
+            lines.append(
+                f"| {label} | {fmt(ns)} | {peer} | {fmt(pns)} | "
+                f"{statistics.median(each):.2f}{unit} | {' '.join(f'{r:.2f}' for r in each)} |"
+            )
     with open(out_md, "w") as f:
         f.write("\n".join(lines) + "\n")
     write_svg(rows, out_svg)
@@ -146,4 +193,6 @@ def esc(s):
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:4])
+    if len(sys.argv) < 4:
+        sys.exit(__doc__)
+    main(*sys.argv[1:])
