@@ -70,9 +70,11 @@ fn ipv4_keys() -> Vec<u32> {
 /// calls: `*cursor` is where this call starts, and each thread takes its own
 /// contiguous part of the next `iters` steps. Without the cursor every
 /// criterion sample would restart at key 0 and revisit the keys the previous
-/// sample had just brought into cache, so a row's working set would shrink
-/// with its sample size (smaller for a slower library, and halved on two
-/// threads) instead of being the whole key set.
+/// sample had just brought into cache, so a row's working set would be its
+/// sample size (which criterion sets from the row's speed: smaller for a
+/// slower library) instead of the whole key set. The cursor must live
+/// outside the closure given to `bench_function`, which criterion calls
+/// again for every sample and every warm-up round.
 fn spread<F: Fn(u64) + Sync>(cursor: &mut u64, iters: u64, threads: u64, per_check: F) -> Duration {
     let first = *cursor;
     *cursor = cursor.wrapping_add(iters);
@@ -100,24 +102,25 @@ fn hot_key(c: &mut Criterion) {
     let key = 0xc000_0201u32;
     for threads in [1u64, 2] {
         let mut group = c.benchmark_group(format!("ratelimit/hot_key/{threads}_thread"));
+        // Outside the closure, which criterion calls again for every sample.
+        let mut cursor = 0;
         group.bench_function("voipsec_sliding_window", |b| {
-            let mut cursor = 0;
             b.iter_custom(|iters| {
                 spread(&mut cursor, iters, threads, |_| {
                     black_box(window.check(black_box(&key)));
                 })
             })
         });
+        let mut cursor = 0;
         group.bench_function("voipsec_gcra", |b| {
-            let mut cursor = 0;
             b.iter_custom(|iters| {
                 spread(&mut cursor, iters, threads, |_| {
                     black_box(gcra.check(black_box(&key)));
                 })
             })
         });
+        let mut cursor = 0;
         group.bench_function("governor_keyed", |b| {
-            let mut cursor = 0;
             b.iter_custom(|iters| {
                 spread(&mut cursor, iters, threads, |_| {
                     let _ = black_box(governor.check_key(black_box(&key)));
@@ -143,24 +146,25 @@ fn million_keys(c: &mut Criterion) {
     let key = |i: u64| &keys[(i % KEYS as u64) as usize];
     for threads in [1u64, 2] {
         let mut group = c.benchmark_group(format!("ratelimit/1M_ipv4_keys/{threads}_thread"));
+        // Outside the closure, which criterion calls again for every sample.
+        let mut cursor = 0;
         group.bench_function("voipsec_sliding_window", |b| {
-            let mut cursor = 0;
             b.iter_custom(|iters| {
                 spread(&mut cursor, iters, threads, |i| {
                     black_box(window.check(key(i)));
                 })
             })
         });
+        let mut cursor = 0;
         group.bench_function("voipsec_gcra", |b| {
-            let mut cursor = 0;
             b.iter_custom(|iters| {
                 spread(&mut cursor, iters, threads, |i| {
                     black_box(gcra.check(key(i)));
                 })
             })
         });
+        let mut cursor = 0;
         group.bench_function("governor_keyed", |b| {
-            let mut cursor = 0;
             b.iter_custom(|iters| {
                 spread(&mut cursor, iters, threads, |i| {
                     let _ = black_box(governor.check_key(key(i)));
