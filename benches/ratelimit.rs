@@ -21,7 +21,8 @@ use std::hint::black_box;
 use std::num::NonZeroU32;
 use std::time::{Duration, Instant};
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::measurement::WallTime;
+use criterion::{BenchmarkGroup, Criterion, criterion_group, criterion_main};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use voipsec::ratelimit::{Gcra, KeyedConfig, KeyedLimiter, SlidingWindow};
 
@@ -72,9 +73,8 @@ fn ipv4_keys() -> Vec<u32> {
 /// criterion sample would restart at key 0 and revisit the keys the previous
 /// sample had just brought into cache, so a row's working set would be its
 /// sample size (which criterion sets from the row's speed: smaller for a
-/// slower library) instead of the whole key set. The cursor must live
-/// outside the closure given to `bench_function`, which criterion calls
-/// again for every sample and every warm-up round.
+/// slower library) instead of the whole key set. [`bench_row`] keeps the
+/// cursor.
 fn spread<F: Fn(u64) + Sync>(cursor: &mut u64, iters: u64, threads: u64, per_check: F) -> Duration {
     let first = *cursor;
     *cursor = cursor.wrapping_add(iters);
@@ -95,6 +95,22 @@ fn spread<F: Fn(u64) + Sync>(cursor: &mut u64, iters: u64, threads: u64, per_che
     start.elapsed()
 }
 
+/// One row of a group: `per_check` over `threads` threads on one walk. The
+/// walk's cursor lives here, outside the closure given to `bench_function`,
+/// because criterion calls that closure again for every sample and every
+/// warm-up round: a cursor declared inside it would restart at 0 each time.
+fn bench_row<F: Fn(u64) + Sync>(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    id: &str,
+    threads: u64,
+    per_check: F,
+) {
+    let mut cursor = 0;
+    group.bench_function(id, |b| {
+        b.iter_custom(|iters| spread(&mut cursor, iters, threads, &per_check))
+    });
+}
+
 fn hot_key(c: &mut Criterion) {
     let window = window_limiter();
     let gcra = gcra_limiter();
@@ -102,30 +118,14 @@ fn hot_key(c: &mut Criterion) {
     let key = 0xc000_0201u32;
     for threads in [1u64, 2] {
         let mut group = c.benchmark_group(format!("ratelimit/hot_key/{threads}_thread"));
-        // Outside the closure, which criterion calls again for every sample.
-        let mut cursor = 0;
-        group.bench_function("voipsec_sliding_window", |b| {
-            b.iter_custom(|iters| {
-                spread(&mut cursor, iters, threads, |_| {
-                    black_box(window.check(black_box(&key)));
-                })
-            })
+        bench_row(&mut group, "voipsec_sliding_window", threads, |_| {
+            black_box(window.check(black_box(&key)));
         });
-        let mut cursor = 0;
-        group.bench_function("voipsec_gcra", |b| {
-            b.iter_custom(|iters| {
-                spread(&mut cursor, iters, threads, |_| {
-                    black_box(gcra.check(black_box(&key)));
-                })
-            })
+        bench_row(&mut group, "voipsec_gcra", threads, |_| {
+            black_box(gcra.check(black_box(&key)));
         });
-        let mut cursor = 0;
-        group.bench_function("governor_keyed", |b| {
-            b.iter_custom(|iters| {
-                spread(&mut cursor, iters, threads, |_| {
-                    let _ = black_box(governor.check_key(black_box(&key)));
-                })
-            })
+        bench_row(&mut group, "governor_keyed", threads, |_| {
+            let _ = black_box(governor.check_key(black_box(&key)));
         });
         group.finish();
     }
@@ -146,30 +146,14 @@ fn million_keys(c: &mut Criterion) {
     let key = |i: u64| &keys[(i % KEYS as u64) as usize];
     for threads in [1u64, 2] {
         let mut group = c.benchmark_group(format!("ratelimit/1M_ipv4_keys/{threads}_thread"));
-        // Outside the closure, which criterion calls again for every sample.
-        let mut cursor = 0;
-        group.bench_function("voipsec_sliding_window", |b| {
-            b.iter_custom(|iters| {
-                spread(&mut cursor, iters, threads, |i| {
-                    black_box(window.check(key(i)));
-                })
-            })
+        bench_row(&mut group, "voipsec_sliding_window", threads, |i| {
+            black_box(window.check(key(i)));
         });
-        let mut cursor = 0;
-        group.bench_function("voipsec_gcra", |b| {
-            b.iter_custom(|iters| {
-                spread(&mut cursor, iters, threads, |i| {
-                    black_box(gcra.check(key(i)));
-                })
-            })
+        bench_row(&mut group, "voipsec_gcra", threads, |i| {
+            black_box(gcra.check(key(i)));
         });
-        let mut cursor = 0;
-        group.bench_function("governor_keyed", |b| {
-            b.iter_custom(|iters| {
-                spread(&mut cursor, iters, threads, |i| {
-                    let _ = black_box(governor.check_key(key(i)));
-                })
-            })
+        bench_row(&mut group, "governor_keyed", threads, |i| {
+            let _ = black_box(governor.check_key(key(i)));
         });
         group.finish();
     }

@@ -3,8 +3,8 @@
 Usage: bench-report.py OUT.md OUT.svg CRITERION_DIR [CRITERION_DIR...]
 
 With several directories (one per run of the same benches), each case's
-figures are medians over the runs, and the ratio column also gives the range
-of the per-run ratios and each run's ratio in run order.
+ns/op are medians over the runs, its ratio is the median of the per-run
+ratios, and a last column gives each run's ratio in run order.
 """
 import json
 import os
@@ -99,9 +99,10 @@ def ratio_of(peer, ns, pns):
 
 
 def median_rows(per_run):
-    """Rows of medians over runs, each peer with its per-run ratios: a ratio
-    is taken within one run (both rows measured minutes apart at most), then
-    summarised, rather than divided from two medians of different runs."""
+    """Rows of medians over runs (one run is its own median), and each
+    (case, peer)'s per-run ratios: a ratio is taken within one run (both
+    rows measured minutes apart at most), then summarised, rather than
+    divided from two medians of different runs."""
     medians, ratios = defaultdict(lambda: defaultdict(list)), defaultdict(list)
     for rows in per_run:
         for label, ns, peers in rows:
@@ -131,11 +132,7 @@ def main(out_md, out_svg, *roots):
         "voipsec ns / floor ns.",
         "",
     ]
-    if runs == 1:
-        rows, ratios = per_run[0], None
-        lines += ["| case | voipsec ns/op | peer | peer ns/op | ratio |", "|---|---:|---|---:|---:|"]
-    else:
-        rows, ratios = median_rows(per_run)
+    if runs > 1:
         lines += [
             f"{runs} runs: ns/op are medians over the runs; the ratio is the median of the "
             "per-run ratios (each taken within one run), then each run's ratio in run order.",
@@ -143,20 +140,20 @@ def main(out_md, out_svg, *roots):
             "| case | voipsec ns/op | peer | peer ns/op | ratio (median) | per run |",
             "|---|---:|---|---:|---:|---|",
         ]
+    else:
+        lines += ["| case | voipsec ns/op | peer | peer ns/op | ratio |", "|---|---:|---|---:|---:|"]
+    # One run is its own median: the same rows serve both layouts.
+    rows, ratios = median_rows(per_run)
     for label, ns, peers in rows:
         if not peers:
-            lines.append(f"| {label} | {fmt(ns)} | – | – | – |" + (" – |" if ratios else ""))
+            lines.append(f"| {label} | {fmt(ns)} | – | – | – |" + (" – |" if runs > 1 else ""))
         for peer, pns in sorted(peers.items()):
             unit = "x floor" if peer == "floor" else "x"
-            if ratios is None:
-                ratio = ratio_of(peer, ns, pns)
-                lines.append(f"| {label} | {fmt(ns)} | {peer} | {fmt(pns)} | {ratio:.2f}{unit} |")
-                continue
             each = ratios[(label, peer)]
-            lines.append(
-                f"| {label} | {fmt(ns)} | {peer} | {fmt(pns)} | "
-                f"{statistics.median(each):.2f}{unit} | {' '.join(f'{r:.2f}' for r in each)} |"
-            )
+            line = f"| {label} | {fmt(ns)} | {peer} | {fmt(pns)} | {statistics.median(each):.2f}{unit} |"
+            if runs > 1:
+                line += f" {' '.join(f'{r:.2f}' for r in each)} |"
+            lines.append(line)
     with open(out_md, "w") as f:
         f.write("\n".join(lines) + "\n")
     write_svg(rows, out_svg)
