@@ -8,6 +8,13 @@
 //! uses its default clock. Limits are high enough that checks admit, so both
 //! sides do the full update.
 //!
+//! The 1M-key groups also time a floor: the same walk, each check hashing
+//! its key and locking one random 64-byte line of a table as large as our
+//! limiters' (one-byte `parking_lot` mutex, as our buckets), counting and
+//! unlocking. It is what one cache miss per check costs on this host with
+//! the core overlapping misses as it can, so the report states how many
+//! floors each of our checks takes (`scripts/bench-report`: "x floor").
+//!
 //! Our limiters are bounded at 2 × 2^20 keys for the 1M-key cases: a key
 //! lives in one of two buckets of three slots, so at 95 % of the bound some
 //! keys would find both full and be stashed or evict a neighbour; at half
@@ -17,6 +24,7 @@
 //!
 //! Run: `cargo bench --bench ratelimit -- --warm-up-time 1 --measurement-time 3`
 
+use std::hash::BuildHasher;
 use std::hint::black_box;
 use std::num::NonZeroU32;
 use std::time::{Duration, Instant};
@@ -49,6 +57,41 @@ fn gcra_limiter() -> Pacer {
         config,
     )
     .unwrap()
+}
+
+/// Lines of the floor's table: as many as our limiters' buckets at the
+/// bench's bound (64 shards × 12,289 buckets of 64 bytes, about 50 MB).
+const FLOOR_LINES: u64 = 64 * 12_289;
+
+/// One line of the floor's table.
+#[repr(align(64))]
+struct FloorLine(parking_lot::Mutex<u64>);
+
+/// The floor's table and hasher (foldhash, as our limiters).
+struct Floor {
+    lines: Vec<FloorLine>,
+    hasher: foldhash::fast::RandomState,
+}
+
+impl Floor {
+    fn new() -> Self {
+        Self {
+            lines: (0..FLOOR_LINES)
+                .map(|_| FloorLine(parking_lot::Mutex::new(0)))
+                .collect(),
+            hasher: foldhash::fast::RandomState::default(),
+        }
+    }
+
+    /// Locks the key's line (the hash's low half scaled to the table, as our
+    /// limiters pick a bucket), counts and unlocks.
+    fn touch(&self, key: &u32) -> u64 {
+        let hash = self.hasher.hash_one(key);
+        let line = ((hash & 0xffff_ffff) * FLOOR_LINES) >> 32;
+        let mut count = self.lines[line as usize].0.lock();
+        *count += 1;
+        *count
+    }
 }
 
 fn governor_limiter() -> Governor {
@@ -143,6 +186,7 @@ fn million_keys(c: &mut Criterion) {
         let _ = governor.check_key(k);
     }
     assert_eq!(window.stats().evictions, 0, "the bench must not evict");
+    let floor = Floor::new();
     let key = |i: u64| &keys[(i % KEYS as u64) as usize];
     for threads in [1u64, 2] {
         let mut group = c.benchmark_group(format!("ratelimit/1M_ipv4_keys/{threads}_thread"));
@@ -154,6 +198,9 @@ fn million_keys(c: &mut Criterion) {
         });
         bench_row(&mut group, "governor_keyed", threads, |i| {
             let _ = black_box(governor.check_key(key(i)));
+        });
+        bench_row(&mut group, "floor_locked_line", threads, |i| {
+            black_box(floor.touch(key(i)));
         });
         group.finish();
     }

@@ -93,9 +93,15 @@ def fmt(ns):
     return f"{ns:,.1f}" if ns < 100 else f"{ns:,.0f}"
 
 
+def is_floor(peer):
+    """Whether a peer label names a floor row: "floor", or "floor (case)" when
+    one floor serves every voipsec case of its group (see `pair`)."""
+    return peer == "floor" or peer.startswith("floor (")
+
+
 def ratio_of(peer, ns, pns):
     """Peer ns / voipsec ns; for a floor row, voipsec ns / floor ns."""
-    return ns / pns if peer == "floor" else pns / ns
+    return ns / pns if is_floor(peer) else pns / ns
 
 
 def median_rows(per_run):
@@ -148,7 +154,7 @@ def main(out_md, out_svg, *roots):
         if not peers:
             lines.append(f"| {label} | {fmt(ns)} | – | – | – |" + (" – |" if runs > 1 else ""))
         for peer, pns in sorted(peers.items()):
-            unit = "x floor" if peer == "floor" else "x"
+            unit = "x floor" if is_floor(peer) else "x"
             each = ratios[(label, peer)]
             line = f"| {label} | {fmt(ns)} | {peer} | {fmt(pns)} | {statistics.median(each):.2f}{unit} |"
             if runs > 1:
