@@ -94,9 +94,10 @@ def fmt(ns):
 
 
 def is_floor(peer):
-    """Whether a peer label names a floor row: "floor", or "floor (case)" when
-    one floor serves every voipsec case of its group (see `pair`)."""
-    return peer == "floor" or peer.startswith("floor (")
+    """Whether a peer label names a floor row. A label is the implementation,
+    followed by " (case)" when one row serves every voipsec case of its
+    group (see `pair`)."""
+    return peer.split(" (", 1)[0] == "floor"
 
 
 def ratio_of(peer, ns, pns):
