@@ -10,10 +10,11 @@
 //!
 //! The 1M-key groups also time a floor: the same walk, each check hashing
 //! its key and locking one random 64-byte line of a table as large as our
-//! limiters' (one-byte `parking_lot` mutex, as our buckets), counting and
-//! unlocking. It is what one cache miss per check costs on this host with
-//! the core overlapping misses as it can, so the report states how many
-//! floors each of our checks takes (`scripts/bench-report`: "x floor").
+//! limiters' (a one-byte spinlock released by a plain store, as our
+//! buckets), counting and unlocking. It is what one cache miss per check
+//! costs on this host with the core overlapping misses as it can, so the
+//! report states how many floors each of our checks takes
+//! (`scripts/bench-report`: "x floor").
 //!
 //! Our limiters are bounded at 2 × 2^20 keys for the 1M-key cases: a key
 //! lives in one of two buckets of three slots or in its shard's stash, and
@@ -66,7 +67,7 @@ const FLOOR_LINES: u64 = 64 * 12_289;
 
 /// One line of the floor's table.
 #[repr(align(64))]
-struct FloorLine(parking_lot::Mutex<u64>);
+struct FloorLine(spinning_top::Spinlock<u64>);
 
 /// The floor's table and hasher (foldhash, as our limiters).
 struct Floor {
@@ -78,7 +79,7 @@ impl Floor {
     fn new() -> Self {
         Self {
             lines: (0..FLOOR_LINES)
-                .map(|_| FloorLine(parking_lot::Mutex::new(0)))
+                .map(|_| FloorLine(spinning_top::Spinlock::new(0)))
                 .collect(),
             hasher: foldhash::fast::RandomState::default(),
         }
