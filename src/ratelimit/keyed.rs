@@ -345,7 +345,8 @@ struct Bucket<K, S, const W: usize>(BucketLock<Slots<K, S, W>>);
 /// checks as fit in its reorder window, that store is what lets more of
 /// them overlap. Waiting is where a spinlock can go wrong, so:
 /// - the first wait is 2^[`FIRST_STEP`](Self::FIRST_STEP) spin-loop hints
-///   (≈ 0.4 µs here), longer than a check, and each next one doubles: when
+///   (≈ 0.4 µs on the development host, where a hint takes ≈ 25 ns),
+///   longer than a check, and each next one doubles: when
 ///   two threads check the same key (a flood from one source), the thread
 ///   holding the bucket takes it again at once, and a waiter that looked
 ///   at the lock after every hint would pull the bucket's line to its core
@@ -398,9 +399,8 @@ type BucketLock<T> = lock_api::Mutex<RawSpinlock<BucketWait>, T>;
 
 impl<K, S, const W: usize> Bucket<K, S, W> {
     /// Locks the bucket: one compare-exchange when it is free, the waiting
-    /// loop out of line (it cost the inlined check 8 of its 119
-    /// instructions, counted with callgrind, and the registers to keep
-    /// across a call).
+    /// loop out of line (inlined, it cost the sliding window's hot-key
+    /// check 8 of its 119 instructions, counted with callgrind).
     #[inline(always)]
     fn lock(&self) -> SlotsGuard<'_, K, S, W> {
         match self.0.try_lock() {
@@ -886,8 +886,8 @@ struct Core<K, A: Algorithm, C> {
 ///
 /// Keys live in a fixed array of cache-line-aligned buckets, each its own
 /// lock (one byte, a spinlock released by a plain store, waiting with
-/// exponential backoff and then yielding) beside its slots: three IPv4 keys and
-/// their states with the lock on one 64-byte line. One hash (foldhash,
+/// exponential backoff and then yielding) beside its slots: three IPv4
+/// keys and their states with the lock on one 64-byte line. One hash (foldhash,
 /// keyed per limiter from the OS CSPRNG so an attacker cannot aim addresses
 /// at one bucket) picks a shard from a re-mix of it and the key's home
 /// bucket in that shard from the low bits; the key lives in its home bucket
