@@ -344,23 +344,20 @@ struct Bucket<K, S, const W: usize>(BucketLock<Slots<K, S, W>>);
 /// where each check waits on a cache miss and the core overlaps as many
 /// checks as fit in its reorder window, that store is what lets more of
 /// them overlap. Waiting is where a spinlock can go wrong, so:
-/// - the first wait is 2^[`FIRST_STEP`](Self::FIRST_STEP) spin-loop hints
-///   (≈ 0.4 µs on the development host, where a hint takes ≈ 25 ns),
-///   longer than a check, and each next one doubles: when
-///   two threads check the same key (a flood from one source), the thread
-///   holding the bucket takes it again at once, and a waiter that looked
-///   at the lock after every hint would pull the bucket's line to its core
-///   each time, making both threads pay a cross-core transfer per check;
-/// - from 2^[`LAST_STEP`](Self::LAST_STEP) hints on (≈ 3 µs, ≈ 6 µs of
-///   waiting in all) every wait also yields the core, so a holder
-///   descheduled by an oversubscribed host gets to run instead of the
-///   waiters burning their time slices.
+/// - the first wait is 2^[`FIRST_STEP`](Self::FIRST_STEP) spin-loop hints,
+///   meant to outlast a check's hold of the bucket, and each next one
+///   doubles: when two threads check the same key (a flood from one
+///   source), the thread holding the bucket takes it again at once, and a
+///   waiter that looked at the lock after every hint would pull the
+///   bucket's line to its core each time, making both threads pay a
+///   cross-core transfer per check;
+/// - from 2^[`LAST_STEP`](Self::LAST_STEP) hints on, every wait also yields
+///   the core, so a holder descheduled by an oversubscribed host gets to
+///   run instead of the waiters burning their time slices.
 ///
 /// There is no fairness: under a flood from one source on several threads,
 /// one thread may take the bucket many times in a row (the rate decision is
-/// the same whichever thread counts). With eight threads on two cores
-/// checking one key back to back, the slowest sampled check took
-/// milliseconds, as with `parking_lot` there: descheduling dominates.
+/// the same whichever thread counts).
 struct BucketWait {
     step: u8,
 }
@@ -394,13 +391,16 @@ impl Relax for BucketWait {
     }
 }
 
-/// A bucket's lock: one byte ([`RawSpinlock`]), waiting as [`BucketWait`].
-type BucketLock<T> = lock_api::Mutex<RawSpinlock<BucketWait>, T>;
+/// A bucket's raw lock: one byte ([`RawSpinlock`]), waiting as [`BucketWait`].
+type BucketRaw = RawSpinlock<BucketWait>;
+
+/// A bucket's lock over its slots.
+type BucketLock<T> = lock_api::Mutex<BucketRaw, T>;
 
 impl<K, S, const W: usize> Bucket<K, S, W> {
-    /// Locks the bucket: one compare-exchange when it is free, the waiting
-    /// loop out of line (inlined, it cost the sliding window's hot-key
-    /// check 8 of its 119 instructions, counted with callgrind).
+    /// Locks the bucket: one compare-exchange when it is free, with the
+    /// waiting loop out of line so that it adds no code or register
+    /// pressure to the inlined check.
     #[inline(always)]
     fn lock(&self) -> SlotsGuard<'_, K, S, W> {
         match self.0.try_lock() {
@@ -420,8 +420,7 @@ impl<K, S, const W: usize> Bucket<K, S, W> {
 /// One shard's buckets: `homes` and a spare.
 type ShardBuckets<K, S, const W: usize> = Box<[Bucket<K, S, W>]>;
 
-type SlotsGuard<'a, K, S, const W: usize> =
-    lock_api::MutexGuard<'a, RawSpinlock<BucketWait>, Slots<K, S, W>>;
+type SlotsGuard<'a, K, S, const W: usize> = lock_api::MutexGuard<'a, BucketRaw, Slots<K, S, W>>;
 
 /// A key and its state, in a shard's stash.
 #[derive(Debug)]
